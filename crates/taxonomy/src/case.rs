@@ -1,0 +1,237 @@
+//! The canonical case: what ingest produces, the store keeps and the index serves.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Dimension;
+
+/// The four required elements, as (field name, section heading).
+pub const ELEMENTS: [(&str, &str); 4] = [
+    ("use_case", "Use case"),
+    ("solution", "Proposed solution"),
+    ("outcome", "Outcome"),
+    ("investigation", "Why it failed"),
+];
+
+/// How far a label on a case is established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelState {
+    /// Given by the report and mapped onto the taxonomy.
+    Confirmed,
+    /// Proposed by ingest from the text; not confirmed by a person.
+    Inferred,
+    /// Given by the report but not (yet) mapped onto the taxonomy.
+    Unmapped,
+}
+
+impl LabelState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelState::Confirmed => "confirmed",
+            LabelState::Inferred => "inferred",
+            LabelState::Unmapped => "unmapped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LabelState> {
+        match s {
+            "confirmed" => Some(LabelState::Confirmed),
+            "inferred" => Some(LabelState::Inferred),
+            "unmapped" => Some(LabelState::Unmapped),
+            _ => None,
+        }
+    }
+}
+
+/// One label of a case in one dimension.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// The canonical slug, or the raw text for an unmapped label.
+    pub value: String,
+    pub state: LabelState,
+    /// What the report said, when it differs from `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    /// For inferred labels: the phrases in the text that led to them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+impl Label {
+    pub fn confirmed(slug: impl Into<String>) -> Label {
+        Label {
+            value: slug.into(),
+            state: LabelState::Confirmed,
+            raw: None,
+            evidence: Vec::new(),
+        }
+    }
+
+    /// The slug, for labels that are on the taxonomy.
+    pub fn slug(&self) -> Option<&str> {
+        (self.state != LabelState::Unmapped).then_some(self.value.as_str())
+    }
+}
+
+/// A reference to the published source of a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arxiv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Reference {
+    /// The best link for a reader to follow.
+    pub fn link(&self) -> Option<String> {
+        if let Some(doi) = &self.doi {
+            Some(format!("https://doi.org/{doi}"))
+        } else if let Some(arxiv) = &self.arxiv {
+            Some(format!("https://arxiv.org/abs/{arxiv}"))
+        } else {
+            self.url.clone()
+        }
+    }
+}
+
+/// Facts about the evidence behind a case, following the workshop's review criteria.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_available: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_available: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_validation: Option<bool>,
+}
+
+impl Evidence {
+    pub fn is_empty(&self) -> bool {
+        *self == Evidence::default()
+    }
+}
+
+/// Where a case came from: the bundled curated files, a moderated contribution, or an importer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Curated,
+    Contributed,
+    Imported(String),
+}
+
+impl Source {
+    /// The facet path segment(s): `curated`, `contributed`, `imported/avid`.
+    pub fn facet(&self) -> String {
+        match self {
+            Source::Curated => "curated".into(),
+            Source::Contributed => "contributed".into(),
+            Source::Imported(name) => format!("imported/{name}"),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Source> {
+        match s {
+            "curated" => Some(Source::Curated),
+            "contributed" => Some(Source::Contributed),
+            _ => s
+                .strip_prefix("imported/")
+                .filter(|n| !n.is_empty())
+                .map(|n| Source::Imported(n.to_string())),
+        }
+    }
+}
+
+/// A canonical case. Labels are already normalised; `incomplete` is set when one of the four
+/// elements is empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub domains: Vec<Label>,
+    pub causes: Vec<Label>,
+    pub failure_modes: Vec<Label>,
+    pub tags: Vec<String>,
+    pub use_case: String,
+    pub solution: String,
+    pub outcome: String,
+    pub investigation: String,
+    pub lessons: String,
+    pub references: Vec<Reference>,
+    pub evidence: Evidence,
+    pub checked_against: Option<String>,
+    pub source: Source,
+    pub source_id: Option<String>,
+    pub source_url: Option<String>,
+    pub licence: Option<String>,
+    pub contributor: Option<String>,
+    pub incomplete: bool,
+}
+
+impl Case {
+    pub fn labels(&self, dim: Dimension) -> &[Label] {
+        match dim {
+            Dimension::Domain => &self.domains,
+            Dimension::Cause => &self.causes,
+            Dimension::FailureMode => &self.failure_modes,
+        }
+    }
+
+    pub fn labels_mut(&mut self, dim: Dimension) -> &mut Vec<Label> {
+        match dim {
+            Dimension::Domain => &mut self.domains,
+            Dimension::Cause => &mut self.causes,
+            Dimension::FailureMode => &mut self.failure_modes,
+        }
+    }
+
+    /// Slugs of the labels in `state` for `dim`.
+    pub fn slugs(&self, dim: Dimension, state: LabelState) -> impl Iterator<Item = &str> {
+        self.labels(dim)
+            .iter()
+            .filter(move |l| l.state == state)
+            .map(|l| l.value.as_str())
+    }
+
+    /// The text of an element by its field name (see [`ELEMENTS`]).
+    pub fn element(&self, field: &str) -> &str {
+        match field {
+            "use_case" => &self.use_case,
+            "solution" => &self.solution,
+            "outcome" => &self.outcome,
+            "investigation" => &self.investigation,
+            "lessons" => &self.lessons,
+            _ => "",
+        }
+    }
+
+    /// The primary cause: the first confirmed one.
+    pub fn primary_cause(&self) -> Option<&str> {
+        self.slugs(Dimension::Cause, LabelState::Confirmed).next()
+    }
+
+    /// Whether any of the four elements is missing.
+    pub fn missing_elements(&self) -> Vec<&'static str> {
+        ELEMENTS
+            .iter()
+            .filter(|(f, _)| self.element(f).trim().is_empty())
+            .map(|(f, _)| *f)
+            .collect()
+    }
+}

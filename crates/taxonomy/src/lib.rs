@@ -1,0 +1,22 @@
+//! The pure core of Not Better: the taxonomy, label normalisation and the canonical case type.
+//!
+//! This crate does no IO. It knows nothing of files, SQLite or tantivy: it parses taxonomy text
+//! handed to it, maps free-text labels onto slugs, and defines the [`Case`] every other crate
+//! passes around.
+
+mod case;
+mod model;
+mod normalize;
+
+pub use case::{Case, Evidence, Label, LabelState, Reference, Source, ELEMENTS};
+pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
+pub use normalize::{normalize_label, Inference, Mapping};
+
+/// The taxonomy bundled with this build (`data/taxonomy.toml`).
+pub const BUNDLED_TAXONOMY: &str = include_str!("../../../data/taxonomy.toml");
+
+/// Parses the bundled taxonomy. It is checked by this crate's tests, so this cannot fail in a
+/// released build.
+pub fn bundled() -> Taxonomy {
+    Taxonomy::parse(BUNDLED_TAXONOMY).expect("the bundled taxonomy is valid")
+}

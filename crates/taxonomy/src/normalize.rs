@@ -1,0 +1,299 @@
+//! Label normalisation: free-text labels to canonical slugs, suggestions for unknown labels, and
+//! causes inferred from a case's text.
+//!
+//! Matching ignores case, punctuation, a few function words and plurals (words are reduced with
+//! the Snowball English stemmer), and spacing, so "Data-set shifts" matches "dataset shift".
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::Serialize;
+
+use crate::model::{Dimension, Taxonomy};
+
+/// Words that carry no meaning in a label; "sim-to-real" and "sim2real gap" should not differ
+/// by a "to".
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "the", "of", "in", "on", "for", "to", "vs", "versus", "with", "by",
+];
+
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+/// The normalised words of a text: lowercased, split on anything that is not a letter or digit,
+/// function words dropped, each word stemmed.
+pub fn label_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(stem_fully)
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .collect()
+}
+
+/// Stems a word until it stops changing, so that normalising twice gives what normalising once
+/// gave (the Snowball stemmer alone is not idempotent on every word).
+fn stem_fully(word: &str) -> String {
+    let mut current = word.to_string();
+    for _ in 0..4 {
+        let next = stemmer().stem(&current).into_owned();
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+/// The normalised form of a label, its words joined by single spaces. Two labels match when
+/// their normalised forms are equal once the spaces are removed.
+pub fn normalize_label(label: &str) -> String {
+    label_words(label).join(" ")
+}
+
+fn compact(normalised: &str) -> String {
+    normalised.replace(' ', "")
+}
+
+/// Normalised label → slug, for one dimension.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LabelIndex {
+    by_key: HashMap<String, String>,
+    /// (normalised words, original label, slug), used for suggestions and inference.
+    phrases: Vec<(Vec<String>, String, String)>,
+}
+
+impl LabelIndex {
+    /// Adds a label; returns the slug it already maps to when that is another entry.
+    pub(crate) fn insert(&mut self, key: String, original: String, slug: &str) -> Option<String> {
+        let c = compact(&key);
+        if let Some(existing) = self.by_key.get(&c) {
+            if existing != slug {
+                return Some(existing.clone());
+            }
+            return None;
+        }
+        self.by_key.insert(c, slug.to_string());
+        self.phrases.push((
+            key.split(' ').map(str::to_string).collect(),
+            original,
+            slug.to_string(),
+        ));
+        None
+    }
+}
+
+/// What became of one free-text label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mapping {
+    Mapped { slug: String },
+    Unmapped { suggestions: Vec<String> },
+}
+
+/// A cause proposed from a case's text, with the alias phrases that were found in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inference {
+    pub slug: String,
+    pub evidence: Vec<String>,
+}
+
+impl Taxonomy {
+    /// Maps a free-text label onto a slug of `dim`.
+    pub fn map(&self, dim: Dimension, label: &str) -> Mapping {
+        let key = compact(&normalize_label(label));
+        let index = &self.labels[&dim];
+        if let Some(slug) = index.by_key.get(&key) {
+            return Mapping::Mapped { slug: slug.clone() };
+        }
+        Mapping::Unmapped {
+            suggestions: self.suggest(dim, label),
+        }
+    }
+
+    /// Up to three slugs whose labels are closest to `label`: by string similarity of the
+    /// normalised forms, or by shared words.
+    pub fn suggest(&self, dim: Dimension, label: &str) -> Vec<String> {
+        let words = label_words(label);
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let key = words.concat();
+        let mut best: BTreeMap<&str, f64> = BTreeMap::new();
+        for (phrase, _, slug) in &self.labels[&dim].phrases {
+            let sim = strsim::jaro_winkler(&key, &phrase.concat());
+            let shared = phrase.iter().filter(|w| words.contains(w)).count() as f64;
+            let overlap = shared / (phrase.len().max(words.len()) as f64);
+            let score = sim.max(0.5 + overlap / 2.0 * f64::from(u8::from(shared > 0.0)));
+            let entry = best.entry(slug.as_str()).or_insert(0.0);
+            *entry = entry.max(score);
+        }
+        let mut ranked: Vec<(&str, f64)> = best.into_iter().filter(|&(_, s)| s >= 0.75).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        ranked
+            .into_iter()
+            .take(3)
+            .map(|(s, _)| s.to_string())
+            .collect()
+    }
+
+    /// Proposes causes from free text. A cause is proposed when its aliases occur in the text
+    /// with a weight of at least two words in total, so one generic word ("bias") is not enough
+    /// but one specific phrase ("covariate shift") or two separate hits are. At most three
+    /// causes, strongest first.
+    pub fn infer_causes(&self, text: &str) -> Vec<Inference> {
+        let words = label_words(text);
+        let mut found: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
+        for (phrase, original, slug) in &self.labels[&Dimension::Cause].phrases {
+            // Families ("data") and slugs written as paths are not evidence in running text.
+            if !slug.contains('/') || original.contains('/') && original == slug {
+                continue;
+            }
+            if phrase.is_empty() || phrase.len() > words.len() {
+                continue;
+            }
+            let hit = words.windows(phrase.len()).any(|w| w == phrase.as_slice());
+            if hit {
+                let e = found.entry(slug.as_str()).or_default();
+                e.0 += phrase.len();
+                if !e.1.iter().any(|x| x.eq_ignore_ascii_case(original)) {
+                    e.1.push(original.to_lowercase());
+                }
+            }
+        }
+        let mut ranked: Vec<_> = found.into_iter().filter(|(_, (w, _))| *w >= 2).collect();
+        ranked.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+        ranked
+            .into_iter()
+            .take(3)
+            .map(|(slug, (_, evidence))| Inference {
+                slug: slug.to_string(),
+                evidence,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundled;
+
+    fn mapped(dim: Dimension, label: &str) -> Option<String> {
+        match bundled().map(dim, label) {
+            Mapping::Mapped { slug } => Some(slug),
+            Mapping::Unmapped { .. } => None,
+        }
+    }
+
+    #[test]
+    fn aliases_map_to_slugs() {
+        use Dimension::*;
+        let table: &[(Dimension, &str, Option<&str>)] = &[
+            (Cause, "covariate shift", Some("data/distribution-shift")),
+            (Cause, "Covariate Shift", Some("data/distribution-shift")),
+            (Cause, "dataset shift", Some("data/distribution-shift")),
+            (Cause, "data-set shifts", Some("data/distribution-shift")),
+            (Cause, "Domain-Shift", Some("data/distribution-shift")),
+            (Cause, "temporal drift", Some("data/distribution-shift")),
+            (Cause, "concept drift", Some("data/distribution-shift")),
+            (Cause, "spurious correlation", Some("model/shortcut-learning")),
+            (Cause, "Spurious Correlations", Some("model/shortcut-learning")),
+            (Cause, "Clever Hans", Some("model/shortcut-learning")),
+            (Cause, "clever-hans", Some("model/shortcut-learning")),
+            (Cause, "label noise", Some("data/label-quality")),
+            (Cause, "Annotation errors", Some("data/label-quality")),
+            (Cause, "data leak", Some("data/leakage")),
+            (Cause, "Data Leaks", Some("data/leakage")),
+            (Cause, "train/test contamination", Some("data/leakage")),
+            (Cause, "train-test contamination", Some("data/leakage")),
+            (Cause, "sim-to-real gap", Some("data/simulated-data-quality")),
+            (Cause, "sim to real gap", Some("data/simulated-data-quality")),
+            (Cause, "GPU memory", Some("deployment/hardware-constraints")),
+            (Cause, "data/leakage", Some("data/leakage")),
+            (Cause, "leakage", Some("data/leakage")),
+            (Cause, "Shortcut learning", Some("model/shortcut-learning")),
+            (Cause, "weak baselines", Some("evaluation/weak-baselines")),
+            (Cause, "data:weak_baselines", None),
+            (Cause, "evaluation:weak_baselines", Some("evaluation/weak-baselines")),
+            (Cause, "", None),
+            (Cause, "!!!", None),
+            (Domain, "radiology", Some("healthcare/medical-imaging")),
+            (Domain, "Medical Imaging", Some("healthcare/medical-imaging")),
+            (Domain, "EHR", Some("healthcare/clinical-prediction")),
+            (Domain, "drug discovery", Some("chemistry/drug-discovery")),
+            (Domain, "self-driving", Some("transport")),
+            (Domain, "Self Driving Cars", Some("transport")),
+            (Domain, "healthcare", Some("healthcare")),
+            (Domain, "health care", Some("healthcare")),
+            (Domain, "earth & climate science", Some("earth-climate")),
+            (Domain, "NLP", Some("language-technology")),
+            (Domain, "basket weaving", None),
+            (FailureMode, "Suboptimal performance", Some("suboptimal-performance")),
+            (FailureMode, "safety", Some("safety-reliability")),
+        ];
+        let mut wrong = Vec::new();
+        for &(dim, label, want) in table {
+            let got = mapped(dim, label);
+            if got.as_deref() != want {
+                wrong.push(format!("{dim} {label:?}: got {got:?}, want {want:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn unknown_labels_get_close_suggestions() {
+        let t = bundled();
+        let Mapping::Unmapped { suggestions } = t.map(Dimension::Cause, "covariate shfit") else {
+            panic!("should not map")
+        };
+        assert_eq!(suggestions.first().map(String::as_str), Some("data/distribution-shift"));
+        let Mapping::Unmapped { suggestions } = t.map(Dimension::Cause, "label leakage problems")
+        else {
+            panic!("should not map")
+        };
+        assert!(suggestions.contains(&"data/leakage".to_string()), "{suggestions:?}");
+        let Mapping::Unmapped { suggestions } = t.map(Dimension::Domain, "zzzz qqqq") else {
+            panic!("should not map")
+        };
+        assert!(suggestions.is_empty(), "{suggestions:?}");
+    }
+
+    #[test]
+    fn infers_causes_with_evidence() {
+        let t = bundled();
+        let text = "The model relied on spurious correlations with the hospital; under covariate \
+                    shift at a new site, accuracy fell.";
+        let inferred = t.infer_causes(text);
+        let slugs: Vec<_> = inferred.iter().map(|i| i.slug.as_str()).collect();
+        assert!(slugs.contains(&"model/shortcut-learning"), "{inferred:?}");
+        assert!(slugs.contains(&"data/distribution-shift"), "{inferred:?}");
+        let shortcut = inferred
+            .iter()
+            .find(|i| i.slug == "model/shortcut-learning")
+            .unwrap();
+        assert_eq!(shortcut.evidence, vec!["spurious correlation".to_string()]);
+        // One generic word is not evidence enough.
+        assert!(t.infer_causes("There was some bias.").is_empty());
+        assert!(t.infer_causes("").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalisation_is_idempotent(s in "\\PC{0,40}") {
+            let once = normalize_label(&s);
+            proptest::prop_assert_eq!(normalize_label(&once), once.clone());
+        }
+
+        #[test]
+        fn mapping_never_panics(s in "\\PC{0,60}") {
+            let t = bundled();
+            let _ = t.map(Dimension::Cause, &s);
+            let _ = t.infer_causes(&s);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! The `notbetter` binary (placeholder while the crates come up).
+fn main() {}
