@@ -1,1 +1,95 @@
-//! tmp
+//! The SQLite store, the source of truth: cases with their labels, references, provenance and
+//! revisions, and the taxonomy synced from `data/taxonomy.toml`.
+//!
+//! This is the only crate that imports rusqlite. Every write is one transaction, so a failed
+//! run changes nothing. Each case is kept whole as canonical JSON (`cases.doc`), and its
+//! labels and references are also spread into link tables for SQL queries; both are written in
+//! the same transaction. A `generation` counter in `meta` goes up with every change, so that
+//! derived data (the search index) can tell whether it is behind.
+
+mod cases;
+mod schema;
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+pub use cases::{ApplyReport, Revision, StoredCase};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("stored case `{id}` is corrupt: {source}")]
+    Corrupt {
+        id: String,
+        source: serde_json::Error,
+    },
+    #[error("case `{0}` not found")]
+    NotFound(String),
+    #[error("taxonomy slug `{slug}` is still used by {count} case label(s) and cannot be removed")]
+    SlugInUse { slug: String, count: i64 },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A connection to the store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, with WAL, foreign keys and the
+    /// migrations applied.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Store::init(conn)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::migrations().to_latest(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The raw connection, for read-only SQL in benchmarks and tests.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The change counter: it goes up with every committed change to cases.
+    pub fn generation(&self) -> Result<u64> {
+        let g: i64 = self.conn.query_row(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(g as u64)
+    }
+
+    /// `PRAGMA integrity_check`: `ok`, or SQLite's description of what is wrong.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+pub(crate) fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

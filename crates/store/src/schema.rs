@@ -1,0 +1,90 @@
+//! The schema, as an ordered list of migrations. Never edit a released migration: add one.
+
+use rusqlite_migration::{Migrations, M};
+
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('generation', '0');
+
+CREATE TABLE taxonomy (
+    dimension   TEXT NOT NULL CHECK (dimension IN ('domain', 'cause', 'failure_mode')),
+    slug        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    parent      TEXT,
+    aliases     TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (dimension, slug)
+);
+
+CREATE TABLE cases (
+    id          TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    year        INTEGER,
+    source      TEXT NOT NULL,
+    incomplete  INTEGER NOT NULL DEFAULT 0,
+    doc         TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 1,
+    provenance  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX cases_year ON cases (year);
+
+CREATE TABLE case_labels (
+    case_id   TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    dimension TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    slug      TEXT,
+    raw       TEXT NOT NULL,
+    state     TEXT NOT NULL CHECK (state IN ('confirmed', 'inferred', 'unmapped')),
+    is_primary INTEGER NOT NULL DEFAULT 0,
+    evidence  TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (case_id, dimension, position),
+    FOREIGN KEY (dimension, slug) REFERENCES taxonomy (dimension, slug),
+    CHECK ((state = 'unmapped') = (slug IS NULL))
+);
+CREATE INDEX case_labels_slug ON case_labels (dimension, slug);
+
+CREATE TABLE case_references (
+    case_id  TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind     TEXT,
+    title    TEXT,
+    authors  TEXT NOT NULL DEFAULT '[]',
+    venue    TEXT,
+    year     INTEGER,
+    doi      TEXT,
+    arxiv    TEXT,
+    url      TEXT,
+    PRIMARY KEY (case_id, position)
+);
+CREATE INDEX case_references_doi ON case_references (lower(doi));
+
+CREATE TABLE revisions (
+    id          INTEGER PRIMARY KEY,
+    case_id     TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    doc         TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    provenance  TEXT NOT NULL,
+    valid_from  TEXT NOT NULL,
+    replaced_at TEXT NOT NULL,
+    UNIQUE (case_id, version)
+);
+"#,
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().unwrap();
+    }
+}

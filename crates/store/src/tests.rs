@@ -1,0 +1,155 @@
+//! Store tests: migrations, idempotent writes, revisions, rollback and counts.
+
+use notbetter_taxonomy::{bundled, Case, Dimension, Evidence, Label, LabelState, Source};
+
+use crate::Store;
+
+fn case(id: &str, outcome: &str) -> Case {
+    Case {
+        id: id.into(),
+        title: format!("Case {id}"),
+        year: Some(2021),
+        domains: vec![Label::confirmed("healthcare/medical-imaging")],
+        causes: vec![
+            Label::confirmed("model/shortcut-learning"),
+            Label {
+                value: "vibes".into(),
+                state: LabelState::Unmapped,
+                raw: None,
+                evidence: vec![],
+            },
+        ],
+        failure_modes: vec![Label::confirmed("suboptimal-performance")],
+        tags: vec!["x-ray".into()],
+        use_case: "U".into(),
+        solution: "S".into(),
+        outcome: outcome.into(),
+        investigation: "I".into(),
+        lessons: String::new(),
+        references: vec![notbetter_taxonomy::Reference {
+            doi: Some(format!("10.1000/{id}")),
+            ..Default::default()
+        }],
+        evidence: Evidence::default(),
+        checked_against: None,
+        source: Source::Curated,
+        source_id: None,
+        source_url: None,
+        licence: None,
+        contributor: None,
+        incomplete: false,
+    }
+}
+
+fn store() -> Store {
+    let mut s = Store::open_in_memory().unwrap();
+    s.sync_taxonomy(&bundled()).unwrap();
+    s
+}
+
+#[test]
+fn migrations_run_once_on_a_real_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nb.sqlite");
+    {
+        let mut s = Store::open(&path).unwrap();
+        s.sync_taxonomy(&bundled()).unwrap();
+        s.apply([(&case("a", "O"), "test")]).unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.count().unwrap(), 1);
+    let version: i64 = s
+        .connection()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+    let mode: String = s
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(s.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn reapplying_is_a_no_op_and_changes_keep_revisions() {
+    let mut s = store();
+    let r = s.apply([(&case("a", "O"), "f.md"), (&case("b", "O"), "f.md")]).unwrap();
+    assert_eq!((r.added, r.updated, r.unchanged), (2, 0, 0));
+    let g = s.generation().unwrap();
+    let r = s.apply([(&case("a", "O"), "f.md"), (&case("b", "O"), "f.md")]).unwrap();
+    assert_eq!((r.added, r.updated, r.unchanged), (0, 0, 2));
+    assert_eq!(s.generation().unwrap(), g, "a no-op does not bump the generation");
+    let r = s.apply([(&case("a", "O2"), "g.md")]).unwrap();
+    assert_eq!((r.added, r.updated, r.unchanged), (0, 1, 0));
+    assert_eq!(r.changed, ["a"]);
+    assert_eq!(s.generation().unwrap(), g + 1);
+    let stored = s.get("a").unwrap().unwrap();
+    assert_eq!(stored.case.outcome, "O2");
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.provenance, "g.md");
+    let revs = s.revisions("a").unwrap();
+    assert_eq!(revs.len(), 1);
+    assert_eq!(revs[0].case.outcome, "O");
+    assert_eq!(revs[0].provenance, "f.md");
+}
+
+#[test]
+fn a_failed_run_changes_nothing() {
+    let mut s = store();
+    s.apply([(&case("a", "O"), "f")]).unwrap();
+    let g = s.generation().unwrap();
+    let mut bad = case("b", "O");
+    bad.domains = vec![Label::confirmed("not/a-slug")];
+    let changed = case("a", "changed");
+    let err = s.apply([(&changed, "f"), (&bad, "f")]);
+    assert!(err.is_err());
+    assert_eq!(s.count().unwrap(), 1);
+    assert_eq!(s.get("a").unwrap().unwrap().case.outcome, "O");
+    assert!(s.revisions("a").unwrap().is_empty());
+    assert_eq!(s.generation().unwrap(), g);
+}
+
+#[test]
+fn labels_are_linked_with_state_and_primary_flag() {
+    let mut s = store();
+    s.apply([(&case("a", "O"), "f")]).unwrap();
+    let rows: Vec<(String, Option<String>, String, bool)> = s
+        .connection()
+        .prepare("SELECT dimension, slug, state, is_primary FROM case_labels WHERE case_id = 'a' ORDER BY dimension, position")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows[0],
+        ("cause".into(), Some("model/shortcut-learning".into()), "confirmed".into(), true)
+    );
+    assert_eq!(rows[1], ("cause".into(), None, "unmapped".into(), false));
+    let counts = s.label_counts(Dimension::Domain, LabelState::Confirmed).unwrap();
+    assert_eq!(counts["healthcare"], 1);
+    assert_eq!(counts["healthcare/medical-imaging"], 1);
+    assert_eq!(s.known_dois().unwrap()["10.1000/a"], "a");
+}
+
+#[test]
+fn taxonomy_sync_refuses_to_drop_used_slugs() {
+    let mut s = store();
+    s.apply([(&case("a", "O"), "f")]).unwrap();
+    let smaller = notbetter_taxonomy::Taxonomy::parse(
+        r#"[[failure_mode]]
+slug = "suboptimal-performance"
+name = "S"
+description = "d""#,
+    )
+    .unwrap();
+    let err = s.sync_taxonomy(&smaller).unwrap_err().to_string();
+    assert!(err.contains("still used"), "{err}");
+    // Nothing was removed.
+    let n: i64 = s
+        .connection()
+        .query_row("SELECT count(*) FROM taxonomy", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n as usize, bundled().entries().len());
+}
