@@ -1,1 +1,36 @@
-//! tmp
+//! The search index: faceted full-text search over cases, derived from the store.
+//!
+//! This is the only crate that imports tantivy. The index holds nothing that the store does not:
+//! it can be deleted and rebuilt at any time. Each commit carries the store generation it
+//! reflects (tantivy's commit payload), so a caller can tell when the index is behind.
+
+mod index;
+mod query;
+mod schema;
+
+pub use index::SearchIndex;
+pub use query::{FacetCounts, Hit, SearchRequest, SearchResults, Similar, Sort, MAX_LIMIT, MAX_OFFSET};
+pub use schema::FacetDim;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The user's query could not be parsed. The message says what is wrong.
+    #[error("invalid query: {0}")]
+    Query(String),
+    /// A request parameter is out of range.
+    #[error("invalid request: {0}")]
+    Request(String),
+    #[error("search index error: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index directory error: {0}")]
+    Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+}
+
+impl SearchError {
+    /// Whether the error was caused by the request (and so deserves a 400, not a 500).
+    pub fn is_user_error(&self) -> bool {
+        matches!(self, SearchError::Query(_) | SearchError::Request(_))
+    }
+}
+
+pub type Result<T, E = SearchError> = std::result::Result<T, E>;

@@ -1,0 +1,173 @@
+//! The index on disk: one long-lived writer, a reader reloaded after each commit, and the store
+//! generation recorded in each commit.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use notbetter_taxonomy::{Case, Dimension, Taxonomy};
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::{Facet, Schema};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+
+use crate::schema::{build_schema, facet_of, to_document, FacetDim, Fields};
+use crate::Result;
+
+/// Memory for the writer's indexing buffer. Enough to index the bundled cases in one segment,
+/// small enough for a 2-core, modest machine.
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    pub(crate) schema: Schema,
+    pub(crate) fields: Fields,
+    /// Facets whose children are counted, per dimension: the root and every non-leaf slug,
+    /// grouped by depth, since one tantivy facet collector cannot count a facet and its
+    /// descendant.
+    pub(crate) count_roots: Vec<(FacetDim, Vec<Vec<Facet>>)>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if it does not exist. If the schema on disk differs
+    /// from this build's, the index is recreated empty (its generation is then 0, so the caller
+    /// rebuilds it from the store).
+    pub fn open(dir: &Path, taxonomy: &Taxonomy) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            tantivy::TantivyError::SystemError(format!("cannot create {}: {e}", dir.display()))
+        })?;
+        let schema = build_schema();
+        let directory = MmapDirectory::open(dir)?;
+        let index = match Index::open_or_create(directory, schema.clone()) {
+            Ok(index) => index,
+            Err(tantivy::TantivyError::SchemaError(msg)) => {
+                tracing::warn!(%msg, "index schema changed; recreating the index");
+                for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+                Index::create_in_dir(dir, schema.clone())?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        SearchIndex::with_index(index, taxonomy)
+    }
+
+    /// An index in memory, for tests.
+    pub fn in_memory(taxonomy: &Taxonomy) -> Result<SearchIndex> {
+        SearchIndex::with_index(Index::create_in_ram(build_schema()), taxonomy)
+    }
+
+    fn with_index(index: Index, taxonomy: &Taxonomy) -> Result<SearchIndex> {
+        let schema = index.schema();
+        let fields = Fields::new(&schema);
+        let writer = index.writer(WRITER_HEAP)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let mut count_roots = Vec::new();
+        for (facet, dim) in [
+            (FacetDim::Domain, Some(Dimension::Domain)),
+            (FacetDim::Cause, Some(Dimension::Cause)),
+            (FacetDim::InferredCause, Some(Dimension::Cause)),
+            (FacetDim::FailureMode, Some(Dimension::FailureMode)),
+            (FacetDim::Source, None),
+        ] {
+            let mut roots: Vec<Vec<Facet>> = vec![vec![Facet::root()]];
+            let mut add = |depth: usize, f: Facet| {
+                while roots.len() <= depth + 1 {
+                    roots.push(Vec::new());
+                }
+                roots[depth + 1].push(f);
+            };
+            match dim {
+                Some(dim) => {
+                    for e in taxonomy.entries_of(dim) {
+                        if taxonomy.children(dim, Some(&e.slug)).next().is_some() {
+                            add(e.depth(), facet_of(&e.slug));
+                        }
+                    }
+                }
+                None => add(0, facet_of("imported")),
+            }
+            roots.retain(|group| !group.is_empty());
+            count_roots.push((facet, roots));
+        }
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            schema,
+            fields,
+            count_roots,
+        })
+    }
+
+    /// The store generation of the last commit, or 0 for an index never committed.
+    pub fn generation(&self) -> Result<u64> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Adds or replaces cases (by id). Nothing is visible until [`SearchIndex::commit`].
+    pub fn upsert<'a>(&self, cases: impl IntoIterator<Item = &'a Case>) -> Result<usize> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut n = 0;
+        for case in cases {
+            writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
+            writer.add_document(to_document(&self.fields, &self.schema, case))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Removes a case by id. Nothing is visible until [`SearchIndex::commit`].
+    pub fn delete(&self, id: &str) {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        writer.delete_term(Term::from_field_text(self.fields.id, id));
+    }
+
+    /// Removes every document. Nothing is visible until [`SearchIndex::commit`].
+    pub fn clear(&self) -> Result<()> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Commits pending changes, recording the store generation they reflect, and reloads the
+    /// reader so the next search sees them.
+    pub fn commit(&self, generation: u64) -> Result<()> {
+        {
+            let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&generation.to_string());
+            prepared.commit()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Throws away uncommitted changes.
+    pub fn rollback(&self) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        writer.rollback()?;
+        Ok(())
+    }
+
+    /// Replaces the whole index with `cases` and commits it at `generation`.
+    pub fn rebuild<'a>(&self, cases: impl IntoIterator<Item = &'a Case>, generation: u64) -> Result<usize> {
+        self.clear()?;
+        let n = self.upsert(cases)?;
+        self.commit(generation)?;
+        Ok(n)
+    }
+
+    /// The number of searchable cases.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}

@@ -1,0 +1,454 @@
+//! Queries: free text in tantivy syntax, facet filters (OR inside a dimension, AND across),
+//! year ranges, sorting, snippets, and facet counts over the whole result set.
+//!
+//! Facet counts are disjunctive: the counts of a dimension are computed with every filter
+//! except that dimension's own, so a reader sees how many cases each other value would add.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Bound;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
+use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+
+use crate::schema::{facet_of, FacetDim, YEAR};
+use crate::{Result, SearchError, SearchIndex};
+
+/// The most hits one request may ask for.
+pub const MAX_LIMIT: usize = 100;
+/// The deepest offset one request may ask for; deeper paging is refused, not slowed down.
+pub const MAX_OFFSET: usize = 10_000;
+const MAX_QUERY_CHARS: usize = 1_000;
+const SNIPPET_CHARS: usize = 220;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Newest first.
+    Year,
+    /// Oldest first.
+    YearAsc,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Sort> {
+        match s {
+            "" | "relevance" => Some(Sort::Relevance),
+            "year" | "newest" => Some(Sort::Year),
+            "year_asc" | "oldest" => Some(Sort::YearAsc),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// Free text in tantivy query syntax. Empty or `*` matches every case.
+    pub query: String,
+    /// Selected facet values (slugs) per dimension.
+    pub filters: BTreeMap<FacetDim, Vec<String>>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            filters: BTreeMap::new(),
+            year_from: None,
+            year_to: None,
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 20,
+        }
+    }
+}
+
+impl SearchRequest {
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn filter(mut self, dim: FacetDim, slug: impl Into<String>) -> SearchRequest {
+        self.filters.entry(dim).or_default().push(slug.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub domains: Vec<String>,
+    pub causes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inferred_causes: Vec<String>,
+    pub failure_modes: Vec<String>,
+    pub source: String,
+    /// An HTML fragment: the text is escaped and matched terms are wrapped in `<b>`.
+    pub snippet: String,
+    pub score: f32,
+}
+
+/// Slug → number of matching cases, per dimension. Parents count the cases of their children.
+pub type FacetCounts = BTreeMap<FacetDim, BTreeMap<String, u64>>;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub facets: FacetCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Similar {
+    pub id: String,
+    pub title: String,
+    pub domains: Vec<String>,
+    pub score: f32,
+}
+
+pub(crate) fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl SearchIndex {
+    fn parse_text(&self, text: &str) -> Result<Box<dyn Query>> {
+        let text = text.trim();
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchError::Request(format!(
+                "query is too long: at most {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        if text.is_empty() || text == "*" {
+            return Ok(Box::new(AllQuery));
+        }
+        let fields: Vec<_> = self.fields.text.iter().map(|(f, _)| *f).collect();
+        let mut parser = QueryParser::for_index(&self.index, fields);
+        parser.set_conjunction_by_default();
+        for &(f, boost) in &self.fields.text {
+            parser.set_field_boost(f, boost);
+        }
+        parser
+            .parse_query(text)
+            .map_err(|e| SearchError::Query(describe_query_error(&e)))
+    }
+
+    fn filter_query(&self, dim: FacetDim, slugs: &[String]) -> Box<dyn Query> {
+        let field = self.fields.facet(dim);
+        let clauses: Vec<(Occur, Box<dyn Query>)> = slugs
+            .iter()
+            .map(|s| {
+                let term = Term::from_facet(field, &facet_of(s.trim_matches('/')));
+                let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                (Occur::Should, q)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// The text query AND every filter except `skip`'s.
+    fn combined(&self, text: &dyn Query, req: &SearchRequest, skip: Option<FacetDim>) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
+        for (dim, slugs) in &req.filters {
+            if Some(*dim) != skip && !slugs.is_empty() {
+                clauses.push((Occur::Must, self.filter_query(*dim, slugs)));
+            }
+        }
+        if req.year_from.is_some() || req.year_to.is_some() {
+            let bound = |y: Option<i32>, incl: fn(Term) -> Bound<Term>| match y {
+                Some(y) => incl(Term::from_field_i64(self.fields.year, i64::from(y))),
+                None => Bound::Unbounded,
+            };
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    bound(req.year_from, Bound::Included),
+                    bound(req.year_to, Bound::Included),
+                )),
+            ));
+        }
+        if clauses.len() == 1 {
+            clauses.pop().map(|(_, q)| q).expect("one clause")
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        }
+    }
+
+    /// Runs a search: ranked hits with snippets, the total, and facet counts.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        if req.limit == 0 || req.limit > MAX_LIMIT {
+            return Err(SearchError::Request(format!("limit must be 1 to {MAX_LIMIT}")));
+        }
+        if req.offset > MAX_OFFSET {
+            return Err(SearchError::Request(format!(
+                "offset must be at most {MAX_OFFSET}; narrow the search instead of paging deeper"
+            )));
+        }
+        if let (Some(a), Some(b)) = (req.year_from, req.year_to) {
+            if a > b {
+                return Err(SearchError::Request(format!(
+                    "year_from ({a}) is after year_to ({b})"
+                )));
+            }
+        }
+        let text = self.parse_text(&req.query)?;
+        let searcher = self.reader.searcher();
+        let full = self.combined(text.as_ref(), req, None);
+
+        // One pass for the hits, the total and the facets of unfiltered dimensions; one more pass
+        // per filtered dimension, without its own filter.
+        let mut multi = MultiCollector::new();
+        let count = multi.add_collector(Count);
+        let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
+        let (scored, by_year) = match req.sort {
+            Sort::Relevance => (Some(multi.add_collector(top.order_by_score())), None),
+            Sort::Year | Sort::YearAsc => {
+                let order = if req.sort == Sort::Year { Order::Desc } else { Order::Asc };
+                (None, Some(multi.add_collector(top.order_by_fast_field::<i64>(YEAR, order))))
+            }
+        };
+        let filtered: HashSet<FacetDim> = req
+            .filters
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(d, _)| *d)
+            .collect();
+        let mut facet_handles = Vec::new();
+        for (dim, groups) in &self.count_roots {
+            if !filtered.contains(dim) {
+                let handles: Vec<_> = groups
+                    .iter()
+                    .map(|g| multi.add_collector(facet_collector(dim, g)))
+                    .collect();
+                facet_handles.push((*dim, handles));
+            }
+        }
+        let mut fruits = searcher.search(full.as_ref(), &multi)?;
+        let total = count.extract(&mut fruits);
+        let addresses: Vec<(f32, DocAddress)> = match (scored, by_year) {
+            (Some(h), _) => h.extract(&mut fruits),
+            (None, Some(h)) => h
+                .extract(&mut fruits)
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+            (None, None) => Vec::new(),
+        };
+        let mut facets = FacetCounts::new();
+        for (dim, handles) in facet_handles {
+            let counts: Vec<_> = handles.into_iter().map(|h| h.extract(&mut fruits)).collect();
+            facets.insert(dim, read_counts(&counts));
+        }
+        for dim in &filtered {
+            let q = self.combined(text.as_ref(), req, Some(*dim));
+            let groups = &self.count_roots.iter().find(|(d, _)| d == dim).expect("dim").1;
+            let mut multi = MultiCollector::new();
+            let handles: Vec<_> = groups
+                .iter()
+                .map(|g| multi.add_collector(facet_collector(dim, g)))
+                .collect();
+            let mut fruits = searcher.search(q.as_ref(), &multi)?;
+            let counts: Vec<_> = handles.into_iter().map(|h| h.extract(&mut fruits)).collect();
+            facets.insert(*dim, read_counts(&counts));
+        }
+
+        let hits = self.hits(&searcher, full.as_ref(), &addresses)?;
+        Ok(SearchResults { total, hits, facets })
+    }
+
+    fn hits(&self, searcher: &Searcher, query: &dyn Query, addresses: &[(f32, DocAddress)]) -> Result<Vec<Hit>> {
+        let generators: Vec<SnippetGenerator> = self
+            .fields
+            .snippet
+            .iter()
+            .map(|&f| {
+                let mut g = SnippetGenerator::create(searcher, query, f)?;
+                g.set_max_num_chars(SNIPPET_CHARS);
+                Ok(g)
+            })
+            .collect::<Result<_>>()?;
+        let mut hits = Vec::with_capacity(addresses.len());
+        for &(score, addr) in addresses {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let snippet = generators
+                .iter()
+                .map(|g| g.snippet_from_doc(&doc))
+                .find(|s| !s.highlighted().is_empty())
+                .map(|s| s.to_html())
+                .unwrap_or_else(|| {
+                    let text = self.text_of(&doc, crate::schema::USE_CASE);
+                    let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
+                    if text.chars().count() > SNIPPET_CHARS {
+                        cut.push('…');
+                    }
+                    escape_html(&cut)
+                });
+            hits.push(Hit {
+                id: self.text_of(&doc, crate::schema::ID),
+                title: self.text_of(&doc, crate::schema::TITLE),
+                year: doc
+                    .get_first(self.fields.year)
+                    .and_then(|v| v.as_i64())
+                    .map(|y| y as i32),
+                domains: self.facets_of(&doc, FacetDim::Domain),
+                causes: self.facets_of(&doc, FacetDim::Cause),
+                inferred_causes: self.facets_of(&doc, FacetDim::InferredCause),
+                failure_modes: self.facets_of(&doc, FacetDim::FailureMode),
+                source: self.facets_of(&doc, FacetDim::Source).pop().unwrap_or_default(),
+                snippet,
+                score,
+            });
+        }
+        Ok(hits)
+    }
+
+    fn text_of(&self, doc: &TantivyDocument, name: &str) -> String {
+        let field = self.schema.get_field(name).expect("field");
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn facets_of(&self, doc: &TantivyDocument, dim: FacetDim) -> Vec<String> {
+        doc.get_all(self.fields.facet(dim))
+            .filter_map(|v| match OwnedValue::from(v) {
+                OwnedValue::Facet(f) => Some(f.to_path_string().trim_start_matches('/').to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The ids of every case matching a request, ignoring paging (for tests and exports).
+    pub fn matching_ids(&self, req: &SearchRequest) -> Result<Vec<String>> {
+        let text = self.parse_text(&req.query)?;
+        let searcher = self.reader.searcher();
+        let full = self.combined(text.as_ref(), req, None);
+        let n = searcher.search(full.as_ref(), &Count)?.max(1);
+        let addrs = searcher.search(full.as_ref(), &TopDocs::with_limit(n).order_by_score())?;
+        addrs
+            .into_iter()
+            .map(|(_, a)| {
+                let doc: TantivyDocument = searcher.doc(a)?;
+                Ok(self.text_of(&doc, crate::schema::ID))
+            })
+            .collect()
+    }
+
+    /// Cases like `id` by tantivy's more-like-this over the stored text, preferring cases from
+    /// other top-level domains: their score is doubled, since the point is to see the same
+    /// failure elsewhere.
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.id, id);
+        let found = searcher.search(
+            &TermQuery::new(term, IndexRecordOption::Basic),
+            &TopDocs::with_limit(1).order_by_score(),
+        )?;
+        let Some(&(_, addr)) = found.first() else {
+            return Ok(Vec::new());
+        };
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let own: HashSet<String> = self
+            .facets_of(&doc, FacetDim::Domain)
+            .into_iter()
+            .map(|d| top_level(&d).to_string())
+            .collect();
+        let mlt = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_max_doc_frequency((searcher.num_docs() / 4).max(2))
+            .with_min_term_frequency(1)
+            .with_min_word_length(4)
+            .with_max_query_terms(40)
+            .with_document(addr);
+        let candidates = searcher.search(&mlt, &TopDocs::with_limit(limit * 4 + 1).order_by_score())?;
+        let mut out = Vec::new();
+        for (score, a) in candidates {
+            if a == addr {
+                continue;
+            }
+            let d: TantivyDocument = searcher.doc(a)?;
+            let domains = self.facets_of(&d, FacetDim::Domain);
+            let elsewhere = !domains.iter().any(|x| own.contains(top_level(x)));
+            out.push(Similar {
+                id: self.text_of(&d, crate::schema::ID),
+                title: self.text_of(&d, crate::schema::TITLE),
+                domains,
+                score: if elsewhere { score * 2.0 } else { score },
+            });
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        out.truncate(limit);
+        Ok(out)
+    }
+}
+
+/// Slug → count from the collectors of one dimension. Each collector counted the direct
+/// children of its facets, so together they hold every slug once.
+fn read_counts(counts: &[tantivy::collector::FacetCounts]) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for c in counts {
+        for (facet, n) in c.get(tantivy::schema::Facet::root()) {
+            if n > 0 {
+                out.insert(facet.to_path_string().trim_start_matches('/').to_string(), n);
+            }
+        }
+    }
+    out
+}
+
+fn top_level(slug: &str) -> &str {
+    slug.split('/').next().unwrap_or(slug)
+}
+
+fn facet_collector(dim: &FacetDim, roots: &[tantivy::schema::Facet]) -> FacetCollector {
+    let mut c = FacetCollector::for_field(dim.field_name());
+    for r in roots {
+        c.add_facet(r.clone());
+    }
+    c
+}
+
+fn describe_query_error(e: &tantivy::query::QueryParserError) -> String {
+    use tantivy::query::QueryParserError as E;
+    match e {
+        E::SyntaxError(s) => format!(
+            "syntax error ({s}); check for unbalanced quotes or parentheses, or put the text in quotes"
+        ),
+        E::FieldDoesNotExist(f) => format!(
+            "unknown field `{f}`; searchable fields are title, tags, use_case, solution, outcome, investigation, lessons, refs"
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,204 @@
+//! Search tests on an in-memory index: snippets, syntax errors, filters and facet counts
+//! checked against a brute-force count.
+
+use std::collections::BTreeMap;
+
+use notbetter_taxonomy::{bundled, Case, Dimension, Evidence, Label, LabelState, Source};
+
+use crate::{FacetDim, SearchIndex, SearchRequest, Sort};
+
+fn case(id: &str, year: i32, domains: &[&str], causes: &[&str], text: &str) -> Case {
+    Case {
+        id: id.into(),
+        title: format!("Case {id}"),
+        year: Some(year),
+        domains: domains.iter().map(|d| Label::confirmed(*d)).collect(),
+        causes: causes.iter().map(|c| Label::confirmed(*c)).collect(),
+        failure_modes: vec![Label::confirmed("suboptimal-performance")],
+        tags: vec![],
+        use_case: format!("Use case of {id}."),
+        solution: "A deep network.".into(),
+        outcome: "It did worse than promised.".into(),
+        investigation: text.into(),
+        lessons: String::new(),
+        references: vec![],
+        evidence: Evidence::default(),
+        checked_against: None,
+        source: Source::Curated,
+        source_id: None,
+        source_url: None,
+        licence: None,
+        contributor: None,
+        incomplete: false,
+    }
+}
+
+fn corpus() -> Vec<Case> {
+    vec![
+        case("xray", 2021, &["healthcare/medical-imaging"], &["model/shortcut-learning", "data/distribution-shift"], "The network used hospital shortcuts such as laterality markers."),
+        case("nli", 2019, &["language-technology/nlu"], &["model/shortcut-learning"], "Models learned a lexical overlap shortcut instead of inference."),
+        case("sepsis", 2021, &["healthcare/clinical-prediction"], &["data/distribution-shift"], "Performance dropped at new hospitals after deployment."),
+        case("recsys", 2019, &["recommender-systems"], &["evaluation/weak-baselines"], "Tuned nearest-neighbour baselines beat the neural models."),
+        case("pde", 2024, &["physics/fluid-dynamics"], &["evaluation/weak-baselines", "evaluation/flawed-metrics"], "Comparisons used weak numerical baselines."),
+    ]
+}
+
+fn index() -> SearchIndex {
+    let idx = SearchIndex::in_memory(&bundled()).unwrap();
+    idx.rebuild(&corpus(), 7).unwrap();
+    idx
+}
+
+/// Facet counts by brute force: every case matching `ids`, counted under each slug and its
+/// ancestors.
+fn brute_force(cases: &[Case], ids: &[String], dim: Dimension) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for c in cases.iter().filter(|c| ids.contains(&c.id)) {
+        let mut seen = std::collections::HashSet::new();
+        for slug in c.slugs(dim, LabelState::Confirmed) {
+            let parts: Vec<_> = slug.split('/').collect();
+            for i in 1..=parts.len() {
+                let p = parts[..i].join("/");
+                if seen.insert(p.clone()) {
+                    *out.entry(p).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn empty_query_matches_everything_and_counts_facets() {
+    let idx = index();
+    assert_eq!(idx.generation().unwrap(), 7);
+    let r = idx.search(&SearchRequest::new("*")).unwrap();
+    assert_eq!(r.total, 5);
+    let all: Vec<String> = corpus().iter().map(|c| c.id.clone()).collect();
+    for (fd, dim) in [(FacetDim::Domain, Dimension::Domain), (FacetDim::Cause, Dimension::Cause)] {
+        assert_eq!(r.facets[&fd], brute_force(&corpus(), &all, dim), "{fd:?}");
+    }
+    assert_eq!(r.facets[&FacetDim::Domain]["healthcare"], 2);
+    assert_eq!(r.facets[&FacetDim::Source]["curated"], 5);
+}
+
+#[test]
+fn text_query_with_snippets_and_counts() {
+    let idx = index();
+    let r = idx.search(&SearchRequest::new("shortcut")).unwrap();
+    let ids: Vec<_> = r.hits.iter().map(|h| h.id.clone()).collect();
+    assert_eq!(r.total, 2);
+    assert!(ids.contains(&"xray".to_string()) && ids.contains(&"nli".to_string()));
+    for h in &r.hits {
+        assert!(h.snippet.contains("<b>shortcut"), "{}", h.snippet);
+    }
+    assert_eq!(r.facets[&FacetDim::Cause], brute_force(&corpus(), &ids, Dimension::Cause));
+}
+
+#[test]
+fn filters_or_within_and_across_dimensions() {
+    let idx = index();
+    let req = SearchRequest::new("")
+        .filter(FacetDim::Domain, "healthcare")
+        .filter(FacetDim::Domain, "physics");
+    let r = idx.search(&req).unwrap();
+    assert_eq!(r.total, 3);
+    let req = req.filter(FacetDim::Cause, "data/distribution-shift");
+    let r = idx.search(&req).unwrap();
+    assert_eq!(r.total, 2);
+    // Disjunctive counts: the domain counts ignore the domain filter but keep the cause one.
+    assert_eq!(r.facets[&FacetDim::Domain]["healthcare"], 2);
+    assert!(!r.facets[&FacetDim::Domain].contains_key("physics"));
+    // The cause counts ignore the cause filter but keep the domain one.
+    assert_eq!(r.facets[&FacetDim::Cause]["evaluation/weak-baselines"], 1);
+    // A top-level cause family selects all its causes.
+    let r = idx.search(&SearchRequest::new("").filter(FacetDim::Cause, "evaluation")).unwrap();
+    assert_eq!(r.total, 2);
+}
+
+#[test]
+fn years_sorting_and_paging() {
+    let idx = index();
+    let mut req = SearchRequest::new("");
+    req.sort = Sort::Year;
+    let r = idx.search(&req).unwrap();
+    assert_eq!(r.hits[0].id, "pde");
+    req.sort = Sort::YearAsc;
+    req.year_from = Some(2020);
+    let r = idx.search(&req).unwrap();
+    assert_eq!(r.total, 3);
+    assert_eq!(r.hits.last().unwrap().id, "pde");
+    req.limit = 1;
+    req.offset = 1;
+    let r = idx.search(&req).unwrap();
+    assert_eq!(r.hits.len(), 1);
+    assert_eq!(r.total, 3);
+}
+
+#[test]
+fn syntax_errors_and_bad_requests_are_user_errors() {
+    let idx = index();
+    for q in ["\"unbalanced", "(a OR", "nosuchfield:x", "title:"] {
+        let e = idx.search(&SearchRequest::new(q)).unwrap_err();
+        assert!(e.is_user_error(), "{q}: {e}");
+    }
+    let mut req = SearchRequest::new("x");
+    req.limit = 0;
+    assert!(idx.search(&req).unwrap_err().is_user_error());
+    req.limit = 10;
+    req.offset = 1_000_000;
+    assert!(idx.search(&req).unwrap_err().is_user_error());
+    // Field and phrase syntax work.
+    let r = idx.search(&SearchRequest::new("investigation:\"lexical overlap\"")).unwrap();
+    assert_eq!(r.total, 1);
+    let r = idx.search(&SearchRequest::new("shortcut -hospital")).unwrap();
+    assert_eq!(r.total, 1);
+}
+
+#[test]
+fn upsert_replaces_by_id_and_commit_makes_it_visible() {
+    let idx = index();
+    let mut c = corpus().remove(3);
+    c.investigation = "Now about zebrafish.".into();
+    idx.upsert([&c]).unwrap();
+    assert_eq!(idx.search(&SearchRequest::new("zebrafish")).unwrap().total, 0);
+    idx.commit(8).unwrap();
+    assert_eq!(idx.search(&SearchRequest::new("zebrafish")).unwrap().total, 1);
+    assert_eq!(idx.num_docs(), 5);
+    idx.delete("recsys");
+    idx.commit(9).unwrap();
+    assert_eq!(idx.num_docs(), 4);
+}
+
+#[test]
+fn generation_is_kept_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let idx = SearchIndex::open(dir.path(), &bundled()).unwrap();
+        assert_eq!(idx.generation().unwrap(), 0);
+        idx.rebuild(&corpus(), 42).unwrap();
+    }
+    let idx = SearchIndex::open(dir.path(), &bundled()).unwrap();
+    assert_eq!(idx.generation().unwrap(), 42);
+    assert_eq!(idx.num_docs(), 5);
+}
+
+#[test]
+fn similar_prefers_other_domains() {
+    let idx = index();
+    let sim = idx.similar("xray", 3).unwrap();
+    assert!(!sim.iter().any(|s| s.id == "xray"));
+    assert!(idx.similar("missing", 3).unwrap().is_empty());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn any_query_gives_results_or_a_clear_error(q in "\\PC{0,40}") {
+        let idx = index();
+        match idx.search(&SearchRequest::new(q)) {
+            Ok(r) => proptest::prop_assert!(r.hits.len() <= 20),
+            Err(e) => proptest::prop_assert!(e.is_user_error(), "{}", e),
+        }
+    }
+}

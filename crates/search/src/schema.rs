@@ -1,0 +1,198 @@
+//! The one place that turns cases into tantivy documents. Field names are constants here.
+
+use notbetter_taxonomy::{Case, Dimension, LabelState};
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST,
+    INDEXED, STORED, STRING,
+};
+use tantivy::TantivyDocument;
+
+pub const ID: &str = "id";
+pub const TITLE: &str = "title";
+pub const TAGS: &str = "tags";
+pub const USE_CASE: &str = "use_case";
+pub const SOLUTION: &str = "solution";
+pub const OUTCOME: &str = "outcome";
+pub const INVESTIGATION: &str = "investigation";
+pub const LESSONS: &str = "lessons";
+pub const REFS: &str = "refs";
+pub const YEAR: &str = "year";
+
+/// Text fields searched by default, with their boosts. The title and tags say most about what a
+/// case is; why it failed is what researchers search for.
+pub const TEXT_FIELDS: [(&str, f32); 8] = [
+    (TITLE, 3.0),
+    (TAGS, 2.0),
+    (INVESTIGATION, 1.5),
+    (LESSONS, 1.2),
+    (OUTCOME, 1.2),
+    (USE_CASE, 1.0),
+    (SOLUTION, 1.0),
+    (REFS, 0.8),
+];
+
+/// Fields tried in order for a hit's snippet.
+pub const SNIPPET_FIELDS: [&str; 6] = [INVESTIGATION, OUTCOME, USE_CASE, SOLUTION, LESSONS, TITLE];
+
+/// The facet dimensions of the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FacetDim {
+    Domain,
+    /// Confirmed causes.
+    Cause,
+    /// Causes proposed by ingest from the text; faceted apart from confirmed ones.
+    InferredCause,
+    FailureMode,
+    /// curated, contributed, imported/<name>.
+    Source,
+}
+
+impl FacetDim {
+    pub const ALL: [FacetDim; 5] = [
+        FacetDim::Domain,
+        FacetDim::Cause,
+        FacetDim::InferredCause,
+        FacetDim::FailureMode,
+        FacetDim::Source,
+    ];
+
+    pub fn field_name(self) -> &'static str {
+        match self {
+            FacetDim::Domain => "domain",
+            FacetDim::Cause => "cause",
+            FacetDim::InferredCause => "inferred_cause",
+            FacetDim::FailureMode => "failure_mode",
+            FacetDim::Source => "source",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FacetDim> {
+        FacetDim::ALL.into_iter().find(|d| d.field_name() == s)
+    }
+
+    pub fn from_dimension(d: Dimension) -> FacetDim {
+        match d {
+            Dimension::Domain => FacetDim::Domain,
+            Dimension::Cause => FacetDim::Cause,
+            Dimension::FailureMode => FacetDim::FailureMode,
+        }
+    }
+}
+
+/// Field handles, resolved once.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub id: Field,
+    pub year: Field,
+    pub text: Vec<(Field, f32)>,
+    pub snippet: Vec<Field>,
+    pub facets: Vec<(FacetDim, Field)>,
+}
+
+impl Fields {
+    pub fn facet(&self, dim: FacetDim) -> Field {
+        self.facets
+            .iter()
+            .find(|(d, _)| *d == dim)
+            .map(|(_, f)| *f)
+            .expect("every facet dimension has a field")
+    }
+
+    pub fn by_name(schema: &Schema, name: &str) -> Field {
+        schema.get_field(name).expect("field is in the schema")
+    }
+
+    pub fn new(schema: &Schema) -> Fields {
+        let f = |n| Fields::by_name(schema, n);
+        Fields {
+            id: f(ID),
+            year: f(YEAR),
+            text: TEXT_FIELDS.iter().map(|&(n, b)| (f(n), b)).collect(),
+            snippet: SNIPPET_FIELDS.iter().map(|&n| f(n)).collect(),
+            facets: FacetDim::ALL
+                .iter()
+                .map(|&d| (d, f(d.field_name())))
+                .collect(),
+        }
+    }
+}
+
+pub fn build_schema() -> Schema {
+    let mut b = Schema::builder();
+    b.add_text_field(ID, STRING | STORED);
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("en_stem")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    for (name, _) in TEXT_FIELDS {
+        if name == REFS {
+            // Reference titles and authors are searched but never shown from the index.
+            let unstored = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("en_stem")
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            );
+            b.add_text_field(name, unstored);
+        } else {
+            b.add_text_field(name, text.clone());
+        }
+    }
+    for dim in FacetDim::ALL {
+        b.add_facet_field(dim.field_name(), FacetOptions::default().set_stored());
+    }
+    b.add_i64_field(YEAR, INDEXED | FAST | STORED);
+    b.build()
+}
+
+/// `/a/b` for the slug `a/b`.
+pub fn facet_of(slug: &str) -> Facet {
+    Facet::from_path(slug.split('/'))
+}
+
+/// Turns a case into its tantivy document.
+pub fn to_document(fields: &Fields, schema: &Schema, case: &Case) -> TantivyDocument {
+    let f = |n| Fields::by_name(schema, n);
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.id, &case.id);
+    doc.add_text(f(TITLE), &case.title);
+    for tag in &case.tags {
+        doc.add_text(f(TAGS), tag);
+    }
+    doc.add_text(f(USE_CASE), &case.use_case);
+    doc.add_text(f(SOLUTION), &case.solution);
+    doc.add_text(f(OUTCOME), &case.outcome);
+    doc.add_text(f(INVESTIGATION), &case.investigation);
+    doc.add_text(f(LESSONS), &case.lessons);
+    for r in &case.references {
+        let mut text = r.title.clone().unwrap_or_default();
+        for a in &r.authors {
+            text.push(' ');
+            text.push_str(a);
+        }
+        if let Some(v) = &r.venue {
+            text.push(' ');
+            text.push_str(v);
+        }
+        doc.add_text(f(REFS), &text);
+    }
+    for (dim, state, facet) in [
+        (Dimension::Domain, LabelState::Confirmed, FacetDim::Domain),
+        (Dimension::Cause, LabelState::Confirmed, FacetDim::Cause),
+        (Dimension::Cause, LabelState::Inferred, FacetDim::InferredCause),
+        (Dimension::FailureMode, LabelState::Confirmed, FacetDim::FailureMode),
+    ] {
+        for slug in case.slugs(dim, state) {
+            doc.add_facet(fields.facet(facet), facet_of(slug));
+        }
+    }
+    doc.add_facet(fields.facet(FacetDim::Source), facet_of(&case.source.facet()));
+    if let Some(y) = case.year {
+        doc.add_i64(fields.year, i64::from(y));
+    }
+    doc
+}
