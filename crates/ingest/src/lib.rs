@@ -82,7 +82,10 @@ pub fn ingest_paths(
                         &name,
                         Location::Whole,
                         None,
-                        format!("file is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()),
+                        format!(
+                            "file is not valid UTF-8 (first bad byte at offset {})",
+                            e.utf8_error().valid_up_to()
+                        ),
                     )),
                 }
             }

@@ -170,7 +170,8 @@ mod tests {
 
     #[test]
     fn reads_front_matter_and_sections_with_lines() {
-        let text = "+++\nid = \"a\"\ntitle = \"T\"\n+++\n\n## Use case\nU one.\n\n## Why it failed\nW.\n";
+        let text =
+            "+++\nid = \"a\"\ntitle = \"T\"\n+++\n\n## Use case\nU one.\n\n## Why it failed\nW.\n";
         let (r, d) = parse_str(text);
         assert!(d.is_empty(), "{d:?}");
         let r = r.unwrap();
@@ -186,8 +187,16 @@ mod tests {
         let table = [
             ("no front matter\n", 1, "start with a `+++`"),
             ("\n\n+++\nid = \"a\"\n", 3, "never closed"),
-            ("+++\nid = \"a\"\ntitle = \"unterminated\n+++\n", 3, "not valid TOML"),
-            ("+++\nid = \"a\"\n\n\nyear = = 3\n+++\n", 5, "not valid TOML"),
+            (
+                "+++\nid = \"a\"\ntitle = \"unterminated\n+++\n",
+                3,
+                "not valid TOML",
+            ),
+            (
+                "+++\nid = \"a\"\n\n\nyear = = 3\n+++\n",
+                5,
+                "not valid TOML",
+            ),
         ];
         for (text, line, message) in table {
             let (r, d) = parse_str(text);

@@ -232,7 +232,10 @@ impl<'t> Checker<'t> {
         for field in unknown {
             cx.warn(
                 field,
-                format!("unknown field `{field}` is ignored; known fields are {}", KNOWN_FIELDS.join(", ")),
+                format!(
+                    "unknown field `{field}` is ignored; known fields are {}",
+                    KNOWN_FIELDS.join(", ")
+                ),
             );
         }
 
@@ -262,7 +265,10 @@ impl<'t> Checker<'t> {
         }
         let year = cx.year("year", self.max_year);
         if year.is_none() && !record.fields.contains_key("year") {
-            cx.warn("year", "missing: expected the year the failure was reported");
+            cx.warn(
+                "year",
+                "missing: expected the year the failure was reported",
+            );
         }
 
         let mut labels = HashMap::new();
@@ -314,7 +320,13 @@ impl<'t> Checker<'t> {
         }
 
         let mut texts = HashMap::new();
-        for field in ["use_case", "solution", "outcome", "investigation", "lessons"] {
+        for field in [
+            "use_case",
+            "solution",
+            "outcome",
+            "investigation",
+            "lessons",
+        ] {
             texts.insert(field, cx.string(field).unwrap_or_default());
         }
         let missing: Vec<&str> = ELEMENTS
@@ -350,7 +362,10 @@ impl<'t> Checker<'t> {
             );
             let inferred = self.taxonomy.infer_causes(&text);
             if inferred.is_empty() {
-                cx.warn("causes", "missing, and none could be inferred from the text");
+                cx.warn(
+                    "causes",
+                    "missing, and none could be inferred from the text",
+                );
             } else {
                 cx.warn(
                     "causes",
@@ -444,7 +459,10 @@ impl<'t> Checker<'t> {
                 .collect(),
             Some(Value::Array(items)) => items.clone(),
             Some(other) => {
-                cx.error(field, format!("expected a list of references, found {}", kind(other)));
+                cx.error(
+                    field,
+                    format!("expected a list of references, found {}", kind(other)),
+                );
                 return refs;
             }
         };
@@ -452,9 +470,18 @@ impl<'t> Checker<'t> {
             let n = i + 1;
             let reference = match item {
                 Value::String(s) => match classify_reference(&s) {
-                    Some(RefKind::Doi(d)) => Reference { doi: Some(d), ..Default::default() },
-                    Some(RefKind::Arxiv(a)) => Reference { arxiv: Some(a), ..Default::default() },
-                    Some(RefKind::Url(u)) => Reference { url: Some(u), ..Default::default() },
+                    Some(RefKind::Doi(d)) => Reference {
+                        doi: Some(d),
+                        ..Default::default()
+                    },
+                    Some(RefKind::Arxiv(a)) => Reference {
+                        arxiv: Some(a),
+                        ..Default::default()
+                    },
+                    Some(RefKind::Url(u)) => Reference {
+                        url: Some(u),
+                        ..Default::default()
+                    },
                     None => {
                         cx.error(
                             field,
@@ -471,7 +498,13 @@ impl<'t> Checker<'t> {
                     }
                 },
                 other => {
-                    cx.error(field, format!("reference {n}: expected a table or a string, found {}", kind(&other)));
+                    cx.error(
+                        field,
+                        format!(
+                            "reference {n}: expected a table or a string, found {}",
+                            kind(&other)
+                        ),
+                    );
                     continue;
                 }
             };
@@ -484,23 +517,38 @@ impl<'t> Checker<'t> {
             }
             if let Some(a) = &reference.arxiv {
                 if !is_valid_arxiv(a) {
-                    cx.error(field, format!("reference {n}: arxiv `{a}` is not an arXiv id like 2104.01234"));
+                    cx.error(
+                        field,
+                        format!("reference {n}: arxiv `{a}` is not an arXiv id like 2104.01234"),
+                    );
                     ok = false;
                 }
             }
             if let Some(u) = &reference.url {
                 if !is_valid_url(u) {
-                    cx.error(field, format!("reference {n}: url `{u}` is not an http(s) URL"));
+                    cx.error(
+                        field,
+                        format!("reference {n}: url `{u}` is not an http(s) URL"),
+                    );
                     ok = false;
                 }
             }
             if reference.doi.is_none() && reference.arxiv.is_none() && reference.url.is_none() {
-                cx.error(field, format!("reference {n}: needs a doi, an arxiv id or a url"));
+                cx.error(
+                    field,
+                    format!("reference {n}: needs a doi, an arxiv id or a url"),
+                );
                 ok = false;
             }
             if let Some(y) = reference.year {
                 if !(MIN_YEAR..=self.max_year).contains(&y) {
-                    cx.error(field, format!("reference {n}: year {y} is not plausible: expected {MIN_YEAR} to {}", self.max_year));
+                    cx.error(
+                        field,
+                        format!(
+                            "reference {n}: year {y} is not plausible: expected {MIN_YEAR} to {}",
+                            self.max_year
+                        ),
+                    );
                     ok = false;
                 }
             }
@@ -513,7 +561,10 @@ impl<'t> Checker<'t> {
                     .filter(|other| other.as_str() != id)
                     .cloned();
                 if let Some(other) = other {
-                    cx.warn(field, format!("reference {n}: DOI {doi} is already cited by case `{other}`"));
+                    cx.warn(
+                        field,
+                        format!("reference {n}: DOI {doi} is already cited by case `{other}`"),
+                    );
                 }
                 self.seen_dois.entry(key).or_insert_with(|| id.to_string());
             }
@@ -522,7 +573,10 @@ impl<'t> Checker<'t> {
             }
         }
         if refs.is_empty() && cx.errors == 0 {
-            cx.warn(field, "missing: expected at least one reference with a DOI, an arXiv id or a URL");
+            cx.warn(
+                field,
+                "missing: expected at least one reference with a DOI, an arXiv id or a URL",
+            );
         }
         refs
     }

@@ -73,7 +73,9 @@ pub fn collect_files(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Ve
             let mut found: Vec<PathBuf> = walkdir::WalkDir::new(path)
                 .follow_links(true)
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                })
                 .filter_map(|e| match e {
                     Ok(e) => Some(e),
                     Err(err) => {
@@ -132,7 +134,9 @@ pub fn parse_text(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<RawRecord> {
     match format {
-        Format::Markdown => markdown::parse(name, text, diagnostics).into_iter().collect(),
+        Format::Markdown => markdown::parse(name, text, diagnostics)
+            .into_iter()
+            .collect(),
         Format::Json => tabular::parse_json(name, text, diagnostics),
         Format::JsonLines => tabular::parse_jsonl(name, text, diagnostics),
         Format::Csv => tabular::parse_csv(name, text, diagnostics),

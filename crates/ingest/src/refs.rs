@@ -29,7 +29,11 @@ pub fn is_valid_arxiv(s: &str) -> bool {
 /// An absolute http(s) URL with a host.
 pub fn is_valid_url(s: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    re(&RE, r"^https?://[A-Za-z0-9\-._~%]+(\.[A-Za-z]{2,}|:\d+)[^\s]*$").is_match(s)
+    re(
+        &RE,
+        r"^https?://[A-Za-z0-9\-._~%]+(\.[A-Za-z]{2,}|:\d+)[^\s]*$",
+    )
+    .is_match(s)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +48,12 @@ pub enum RefKind {
 pub fn classify_reference(raw: &str) -> Option<RefKind> {
     let s = raw.trim();
     let lower = s.to_ascii_lowercase();
-    for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"] {
+    for prefix in [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "doi:",
+    ] {
         if lower.starts_with(prefix) {
             let doi = s[prefix.len()..].trim();
             return is_valid_doi(doi).then(|| RefKind::Doi(doi.to_string()));
@@ -95,10 +104,19 @@ mod tests {
         let table = [
             ("10.1038/abc", Some(Doi("10.1038/abc".into()))),
             ("doi:10.1038/abc", Some(Doi("10.1038/abc".into()))),
-            ("https://doi.org/10.1038/abc", Some(Doi("10.1038/abc".into()))),
+            (
+                "https://doi.org/10.1038/abc",
+                Some(Doi("10.1038/abc".into())),
+            ),
             ("arXiv:1902.01007", Some(Arxiv("1902.01007".into()))),
-            ("https://arxiv.org/abs/1902.01007", Some(Arxiv("1902.01007".into()))),
-            ("https://example.org/x", Some(Url("https://example.org/x".into()))),
+            (
+                "https://arxiv.org/abs/1902.01007",
+                Some(Arxiv("1902.01007".into())),
+            ),
+            (
+                "https://example.org/x",
+                Some(Url("https://example.org/x".into())),
+            ),
             ("doi:nonsense", None),
             ("see the paper", None),
         ];

@@ -70,7 +70,9 @@ pub fn parse_jsonl(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) ->
             continue;
         }
         match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(map)) => out.push(record(name, Location::JsonLine(line_no), map, false)),
+            Ok(Value::Object(map)) => {
+                out.push(record(name, Location::JsonLine(line_no), map, false))
+            }
             Ok(_) => diagnostics.push(Diagnostic::error(
                 name,
                 Location::JsonLine(line_no),
@@ -172,7 +174,10 @@ mod tests {
     #[test]
     fn json_arrays_and_objects() {
         let mut d = Vec::new();
-        assert_eq!(parse_json("x.json", "[{\"id\":\"a\"},{\"id\":\"b\"},3]", &mut d).len(), 2);
+        assert_eq!(
+            parse_json("x.json", "[{\"id\":\"a\"},{\"id\":\"b\"},3]", &mut d).len(),
+            2
+        );
         assert_eq!(d[0].location, Location::Record(3));
         assert_eq!(parse_json("x.json", "{\"id\":\"a\"}", &mut d).len(), 1);
         let mut d = Vec::new();

@@ -9,7 +9,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::schema::{Facet, Schema};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
-use crate::schema::{build_schema, facet_of, to_document, FacetDim, Fields};
+use crate::schema::{build_schema, facet_of, to_document, FacetDim, Fields, Names};
 use crate::Result;
 
 /// Memory for the writer's indexing buffer. Enough to index the bundled cases in one segment,
@@ -26,6 +26,7 @@ pub struct SearchIndex {
     /// grouped by depth, since one tantivy facet collector cannot count a facet and its
     /// descendant.
     pub(crate) count_roots: Vec<(FacetDim, Vec<Vec<Facet>>)>,
+    names: Names,
 }
 
 impl SearchIndex {
@@ -93,7 +94,13 @@ impl SearchIndex {
             roots.retain(|group| !group.is_empty());
             count_roots.push((facet, roots));
         }
+        let names: Names = taxonomy
+            .entries()
+            .iter()
+            .map(|e| (format!("{}:{}", e.dimension, e.slug), e.name.clone()))
+            .collect();
         Ok(SearchIndex {
+            names,
             index,
             reader,
             writer: Mutex::new(writer),
@@ -119,7 +126,7 @@ impl SearchIndex {
         let mut n = 0;
         for case in cases {
             writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
-            writer.add_document(to_document(&self.fields, &self.schema, case))?;
+            writer.add_document(to_document(&self.fields, &self.schema, &self.names, case))?;
             n += 1;
         }
         Ok(n)
@@ -159,7 +166,11 @@ impl SearchIndex {
     }
 
     /// Replaces the whole index with `cases` and commits it at `generation`.
-    pub fn rebuild<'a>(&self, cases: impl IntoIterator<Item = &'a Case>, generation: u64) -> Result<usize> {
+    pub fn rebuild<'a>(
+        &self,
+        cases: impl IntoIterator<Item = &'a Case>,
+        generation: u64,
+    ) -> Result<usize> {
         self.clear()?;
         let n = self.upsert(cases)?;
         self.commit(generation)?;

@@ -9,7 +9,9 @@ mod query;
 mod schema;
 
 pub use index::SearchIndex;
-pub use query::{FacetCounts, Hit, SearchRequest, SearchResults, Similar, Sort, MAX_LIMIT, MAX_OFFSET};
+pub use query::{
+    FacetCounts, Hit, SearchRequest, SearchResults, Similar, Sort, MAX_LIMIT, MAX_OFFSET,
+};
 pub use schema::FacetDim;
 
 #[derive(Debug, thiserror::Error)]

@@ -174,7 +174,12 @@ impl SearchIndex {
     }
 
     /// The text query AND every filter except `skip`'s.
-    fn combined(&self, text: &dyn Query, req: &SearchRequest, skip: Option<FacetDim>) -> Box<dyn Query> {
+    fn combined(
+        &self,
+        text: &dyn Query,
+        req: &SearchRequest,
+        skip: Option<FacetDim>,
+    ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
         for (dim, slugs) in &req.filters {
             if Some(*dim) != skip && !slugs.is_empty() {
@@ -204,7 +209,9 @@ impl SearchIndex {
     /// Runs a search: ranked hits with snippets, the total, and facet counts.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         if req.limit == 0 || req.limit > MAX_LIMIT {
-            return Err(SearchError::Request(format!("limit must be 1 to {MAX_LIMIT}")));
+            return Err(SearchError::Request(format!(
+                "limit must be 1 to {MAX_LIMIT}"
+            )));
         }
         if req.offset > MAX_OFFSET {
             return Err(SearchError::Request(format!(
@@ -230,8 +237,15 @@ impl SearchIndex {
         let (scored, by_year) = match req.sort {
             Sort::Relevance => (Some(multi.add_collector(top.order_by_score())), None),
             Sort::Year | Sort::YearAsc => {
-                let order = if req.sort == Sort::Year { Order::Desc } else { Order::Asc };
-                (None, Some(multi.add_collector(top.order_by_fast_field::<i64>(YEAR, order))))
+                let order = if req.sort == Sort::Year {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                (
+                    None,
+                    Some(multi.add_collector(top.order_by_fast_field::<i64>(YEAR, order))),
+                )
             }
         };
         let filtered: HashSet<FacetDim> = req
@@ -263,27 +277,47 @@ impl SearchIndex {
         };
         let mut facets = FacetCounts::new();
         for (dim, handles) in facet_handles {
-            let counts: Vec<_> = handles.into_iter().map(|h| h.extract(&mut fruits)).collect();
+            let counts: Vec<_> = handles
+                .into_iter()
+                .map(|h| h.extract(&mut fruits))
+                .collect();
             facets.insert(dim, read_counts(&counts));
         }
         for dim in &filtered {
             let q = self.combined(text.as_ref(), req, Some(*dim));
-            let groups = &self.count_roots.iter().find(|(d, _)| d == dim).expect("dim").1;
+            let groups = &self
+                .count_roots
+                .iter()
+                .find(|(d, _)| d == dim)
+                .expect("dim")
+                .1;
             let mut multi = MultiCollector::new();
             let handles: Vec<_> = groups
                 .iter()
                 .map(|g| multi.add_collector(facet_collector(dim, g)))
                 .collect();
             let mut fruits = searcher.search(q.as_ref(), &multi)?;
-            let counts: Vec<_> = handles.into_iter().map(|h| h.extract(&mut fruits)).collect();
+            let counts: Vec<_> = handles
+                .into_iter()
+                .map(|h| h.extract(&mut fruits))
+                .collect();
             facets.insert(*dim, read_counts(&counts));
         }
 
         let hits = self.hits(&searcher, full.as_ref(), &addresses)?;
-        Ok(SearchResults { total, hits, facets })
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
     }
 
-    fn hits(&self, searcher: &Searcher, query: &dyn Query, addresses: &[(f32, DocAddress)]) -> Result<Vec<Hit>> {
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        addresses: &[(f32, DocAddress)],
+    ) -> Result<Vec<Hit>> {
         let generators: Vec<SnippetGenerator> = self
             .fields
             .snippet
@@ -321,7 +355,10 @@ impl SearchIndex {
                 causes: self.facets_of(&doc, FacetDim::Cause),
                 inferred_causes: self.facets_of(&doc, FacetDim::InferredCause),
                 failure_modes: self.facets_of(&doc, FacetDim::FailureMode),
-                source: self.facets_of(&doc, FacetDim::Source).pop().unwrap_or_default(),
+                source: self
+                    .facets_of(&doc, FacetDim::Source)
+                    .pop()
+                    .unwrap_or_default(),
                 snippet,
                 score,
             });
@@ -340,7 +377,9 @@ impl SearchIndex {
     fn facets_of(&self, doc: &TantivyDocument, dim: FacetDim) -> Vec<String> {
         doc.get_all(self.fields.facet(dim))
             .filter_map(|v| match OwnedValue::from(v) {
-                OwnedValue::Facet(f) => Some(f.to_path_string().trim_start_matches('/').to_string()),
+                OwnedValue::Facet(f) => {
+                    Some(f.to_path_string().trim_start_matches('/').to_string())
+                }
                 _ => None,
             })
             .collect()
@@ -389,7 +428,8 @@ impl SearchIndex {
             .with_min_word_length(4)
             .with_max_query_terms(40)
             .with_document(addr);
-        let candidates = searcher.search(&mlt, &TopDocs::with_limit(limit * 4 + 1).order_by_score())?;
+        let candidates =
+            searcher.search(&mlt, &TopDocs::with_limit(limit * 4 + 1).order_by_score())?;
         let mut out = Vec::new();
         for (score, a) in candidates {
             if a == addr {
@@ -418,7 +458,10 @@ fn read_counts(counts: &[tantivy::collector::FacetCounts]) -> BTreeMap<String, u
     for c in counts {
         for (facet, n) in c.get(tantivy::schema::Facet::root()) {
             if n > 0 {
-                out.insert(facet.to_path_string().trim_start_matches('/').to_string(), n);
+                out.insert(
+                    facet.to_path_string().trim_start_matches('/').to_string(),
+                    n,
+                );
             }
         }
     }
@@ -444,7 +487,7 @@ fn describe_query_error(e: &tantivy::query::QueryParserError) -> String {
             "syntax error ({s}); check for unbalanced quotes or parentheses, or put the text in quotes"
         ),
         E::FieldDoesNotExist(f) => format!(
-            "unknown field `{f}`; searchable fields are title, tags, use_case, solution, outcome, investigation, lessons, refs"
+            "unknown field `{f}`; searchable fields are title, tags, labels, use_case, solution, outcome, investigation, lessons, refs"
         ),
         other => other.to_string(),
     }

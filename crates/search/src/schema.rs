@@ -17,12 +17,16 @@ pub const OUTCOME: &str = "outcome";
 pub const INVESTIGATION: &str = "investigation";
 pub const LESSONS: &str = "lessons";
 pub const REFS: &str = "refs";
+/// The display names of the case's taxonomy labels, so that "shortcut" finds every case
+/// classified as shortcut learning even when its text says "spurious cue".
+pub const LABELS: &str = "labels";
 pub const YEAR: &str = "year";
 
 /// Text fields searched by default, with their boosts. The title and tags say most about what a
 /// case is; why it failed is what researchers search for.
-pub const TEXT_FIELDS: [(&str, f32); 8] = [
+pub const TEXT_FIELDS: [(&str, f32); 9] = [
     (TITLE, 3.0),
+    (LABELS, 1.5),
     (TAGS, 2.0),
     (INVESTIGATION, 1.5),
     (LESSONS, 1.2),
@@ -130,8 +134,8 @@ pub fn build_schema() -> Schema {
         )
         .set_stored();
     for (name, _) in TEXT_FIELDS {
-        if name == REFS {
-            // Reference titles and authors are searched but never shown from the index.
+        if name == REFS || name == LABELS {
+            // Searched but never shown from the index.
             let unstored = TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer("en_stem")
@@ -154,8 +158,16 @@ pub fn facet_of(slug: &str) -> Facet {
     Facet::from_path(slug.split('/'))
 }
 
+/// Display names of taxonomy slugs, for the `labels` field.
+pub type Names = std::collections::HashMap<String, String>;
+
 /// Turns a case into its tantivy document.
-pub fn to_document(fields: &Fields, schema: &Schema, case: &Case) -> TantivyDocument {
+pub fn to_document(
+    fields: &Fields,
+    schema: &Schema,
+    names: &Names,
+    case: &Case,
+) -> TantivyDocument {
     let f = |n| Fields::by_name(schema, n);
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &case.id);
@@ -183,14 +195,34 @@ pub fn to_document(fields: &Fields, schema: &Schema, case: &Case) -> TantivyDocu
     for (dim, state, facet) in [
         (Dimension::Domain, LabelState::Confirmed, FacetDim::Domain),
         (Dimension::Cause, LabelState::Confirmed, FacetDim::Cause),
-        (Dimension::Cause, LabelState::Inferred, FacetDim::InferredCause),
-        (Dimension::FailureMode, LabelState::Confirmed, FacetDim::FailureMode),
+        (
+            Dimension::Cause,
+            LabelState::Inferred,
+            FacetDim::InferredCause,
+        ),
+        (
+            Dimension::FailureMode,
+            LabelState::Confirmed,
+            FacetDim::FailureMode,
+        ),
     ] {
         for slug in case.slugs(dim, state) {
             doc.add_facet(fields.facet(facet), facet_of(slug));
         }
     }
-    doc.add_facet(fields.facet(FacetDim::Source), facet_of(&case.source.facet()));
+    doc.add_facet(
+        fields.facet(FacetDim::Source),
+        facet_of(&case.source.facet()),
+    );
+    let mut label_names = Vec::new();
+    for dim in Dimension::ALL {
+        for slug in case.slugs(dim, LabelState::Confirmed) {
+            if let Some(name) = names.get(&format!("{dim}:{slug}")) {
+                label_names.push(name.as_str());
+            }
+        }
+    }
+    doc.add_text(f(LABELS), label_names.join(". "));
     if let Some(y) = case.year {
         doc.add_i64(fields.year, i64::from(y));
     }

@@ -252,7 +252,11 @@ impl Store {
 
     /// How many cases carry each slug of `dim` in `state`, counting a case under a slug's
     /// ancestors too (a medical-imaging case counts for healthcare), once per case.
-    pub fn label_counts(&self, dim: Dimension, state: LabelState) -> Result<BTreeMap<String, usize>> {
+    pub fn label_counts(
+        &self,
+        dim: Dimension,
+        state: LabelState,
+    ) -> Result<BTreeMap<String, usize>> {
         let mut stmt = self.conn.prepare(
             "SELECT case_id, slug FROM case_labels WHERE dimension = ?1 AND state = ?2 AND slug IS NOT NULL",
         )?;

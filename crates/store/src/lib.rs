@@ -77,6 +77,41 @@ impl Store {
         Ok(g as u64)
     }
 
+    /// What [`Store::apply`] would do, without writing anything: the same transaction,
+    /// rolled back.
+    pub fn dry_run<'a>(
+        &mut self,
+        cases: impl IntoIterator<Item = (&'a notbetter_taxonomy::Case, &'a str)>,
+    ) -> Result<ApplyReport> {
+        let tx = self.conn.transaction()?;
+        let report = cases::apply_in(&tx, cases)?;
+        tx.rollback()?;
+        Ok(report)
+    }
+
+    /// Reads a value from the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Writes a value to the `meta` table. `generation` is reserved.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        assert_ne!(
+            key, "generation",
+            "the generation is only changed by writes to cases"
+        );
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
     /// `PRAGMA integrity_check`: `ok`, or SQLite's description of what is wrong.
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self

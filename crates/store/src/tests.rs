@@ -74,12 +74,20 @@ fn migrations_run_once_on_a_real_file() {
 #[test]
 fn reapplying_is_a_no_op_and_changes_keep_revisions() {
     let mut s = store();
-    let r = s.apply([(&case("a", "O"), "f.md"), (&case("b", "O"), "f.md")]).unwrap();
+    let r = s
+        .apply([(&case("a", "O"), "f.md"), (&case("b", "O"), "f.md")])
+        .unwrap();
     assert_eq!((r.added, r.updated, r.unchanged), (2, 0, 0));
     let g = s.generation().unwrap();
-    let r = s.apply([(&case("a", "O"), "f.md"), (&case("b", "O"), "f.md")]).unwrap();
+    let r = s
+        .apply([(&case("a", "O"), "f.md"), (&case("b", "O"), "f.md")])
+        .unwrap();
     assert_eq!((r.added, r.updated, r.unchanged), (0, 0, 2));
-    assert_eq!(s.generation().unwrap(), g, "a no-op does not bump the generation");
+    assert_eq!(
+        s.generation().unwrap(),
+        g,
+        "a no-op does not bump the generation"
+    );
     let r = s.apply([(&case("a", "O2"), "g.md")]).unwrap();
     assert_eq!((r.added, r.updated, r.unchanged), (0, 1, 0));
     assert_eq!(r.changed, ["a"]);
@@ -124,10 +132,17 @@ fn labels_are_linked_with_state_and_primary_flag() {
         .unwrap();
     assert_eq!(
         rows[0],
-        ("cause".into(), Some("model/shortcut-learning".into()), "confirmed".into(), true)
+        (
+            "cause".into(),
+            Some("model/shortcut-learning".into()),
+            "confirmed".into(),
+            true
+        )
     );
     assert_eq!(rows[1], ("cause".into(), None, "unmapped".into(), false));
-    let counts = s.label_counts(Dimension::Domain, LabelState::Confirmed).unwrap();
+    let counts = s
+        .label_counts(Dimension::Domain, LabelState::Confirmed)
+        .unwrap();
     assert_eq!(counts["healthcare"], 1);
     assert_eq!(counts["healthcare/medical-imaging"], 1);
     assert_eq!(s.known_dois().unwrap()["10.1000/a"], "a");

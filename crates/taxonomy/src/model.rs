@@ -261,7 +261,10 @@ mod tests {
 slug = "Data/Leak"
 name = "x"
 description = "y""#;
-        assert!(Taxonomy::parse(bad).unwrap_err().to_string().contains("lowercase"));
+        assert!(Taxonomy::parse(bad)
+            .unwrap_err()
+            .to_string()
+            .contains("lowercase"));
         let orphan = r#"[[cause]]
 slug = "data/leakage"
 name = "x"

@@ -200,8 +200,16 @@ mod tests {
             (Cause, "Domain-Shift", Some("data/distribution-shift")),
             (Cause, "temporal drift", Some("data/distribution-shift")),
             (Cause, "concept drift", Some("data/distribution-shift")),
-            (Cause, "spurious correlation", Some("model/shortcut-learning")),
-            (Cause, "Spurious Correlations", Some("model/shortcut-learning")),
+            (
+                Cause,
+                "spurious correlation",
+                Some("model/shortcut-learning"),
+            ),
+            (
+                Cause,
+                "Spurious Correlations",
+                Some("model/shortcut-learning"),
+            ),
             (Cause, "Clever Hans", Some("model/shortcut-learning")),
             (Cause, "clever-hans", Some("model/shortcut-learning")),
             (Cause, "label noise", Some("data/label-quality")),
@@ -210,19 +218,35 @@ mod tests {
             (Cause, "Data Leaks", Some("data/leakage")),
             (Cause, "train/test contamination", Some("data/leakage")),
             (Cause, "train-test contamination", Some("data/leakage")),
-            (Cause, "sim-to-real gap", Some("data/simulated-data-quality")),
-            (Cause, "sim to real gap", Some("data/simulated-data-quality")),
+            (
+                Cause,
+                "sim-to-real gap",
+                Some("data/simulated-data-quality"),
+            ),
+            (
+                Cause,
+                "sim to real gap",
+                Some("data/simulated-data-quality"),
+            ),
             (Cause, "GPU memory", Some("deployment/hardware-constraints")),
             (Cause, "data/leakage", Some("data/leakage")),
             (Cause, "leakage", Some("data/leakage")),
             (Cause, "Shortcut learning", Some("model/shortcut-learning")),
             (Cause, "weak baselines", Some("evaluation/weak-baselines")),
             (Cause, "data:weak_baselines", None),
-            (Cause, "evaluation:weak_baselines", Some("evaluation/weak-baselines")),
+            (
+                Cause,
+                "evaluation:weak_baselines",
+                Some("evaluation/weak-baselines"),
+            ),
             (Cause, "", None),
             (Cause, "!!!", None),
             (Domain, "radiology", Some("healthcare/medical-imaging")),
-            (Domain, "Medical Imaging", Some("healthcare/medical-imaging")),
+            (
+                Domain,
+                "Medical Imaging",
+                Some("healthcare/medical-imaging"),
+            ),
             (Domain, "EHR", Some("healthcare/clinical-prediction")),
             (Domain, "drug discovery", Some("chemistry/drug-discovery")),
             (Domain, "self-driving", Some("transport")),
@@ -232,7 +256,11 @@ mod tests {
             (Domain, "earth & climate science", Some("earth-climate")),
             (Domain, "NLP", Some("language-technology")),
             (Domain, "basket weaving", None),
-            (FailureMode, "Suboptimal performance", Some("suboptimal-performance")),
+            (
+                FailureMode,
+                "Suboptimal performance",
+                Some("suboptimal-performance"),
+            ),
             (FailureMode, "safety", Some("safety-reliability")),
         ];
         let mut wrong = Vec::new();
@@ -251,12 +279,18 @@ mod tests {
         let Mapping::Unmapped { suggestions } = t.map(Dimension::Cause, "covariate shfit") else {
             panic!("should not map")
         };
-        assert_eq!(suggestions.first().map(String::as_str), Some("data/distribution-shift"));
+        assert_eq!(
+            suggestions.first().map(String::as_str),
+            Some("data/distribution-shift")
+        );
         let Mapping::Unmapped { suggestions } = t.map(Dimension::Cause, "label leakage problems")
         else {
             panic!("should not map")
         };
-        assert!(suggestions.contains(&"data/leakage".to_string()), "{suggestions:?}");
+        assert!(
+            suggestions.contains(&"data/leakage".to_string()),
+            "{suggestions:?}"
+        );
         let Mapping::Unmapped { suggestions } = t.map(Dimension::Domain, "zzzz qqqq") else {
             panic!("should not map")
         };

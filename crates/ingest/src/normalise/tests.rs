@@ -62,7 +62,10 @@ fn markdown_case_is_normalised() {
     assert_eq!(case.domains[0].value, "healthcare/medical-imaging");
     assert_eq!(case.domains[0].raw.as_deref(), Some("radiology"));
     let causes: Vec<_> = case.causes.iter().map(|l| l.value.as_str()).collect();
-    assert_eq!(causes, ["model/shortcut-learning", "data/distribution-shift"]);
+    assert_eq!(
+        causes,
+        ["model/shortcut-learning", "data/distribution-shift"]
+    );
     assert!(!case.incomplete);
     assert_eq!(case.evidence.code_available, Some(true));
     assert_eq!(case.lessons, "Validate externally. Always.");
@@ -76,17 +79,38 @@ fn jsonl_json_and_csv_forms() {
                c1,C one,2018,drug discovery;EHR,data leak;weak baselines,a;b,U.,S.,O.,I.,10.1000/xyz;https://example.org/p\n";
     let batch = run(&[("a.jsonl", jsonl), ("b.json", json), ("c.csv", csv)]);
     assert!(batch.diagnostics.is_empty(), "{:?}", messages(&batch));
-    let by_id: HashMap<_, _> = batch.cases.iter().map(|p| (p.case.id.as_str(), &p.case)).collect();
+    let by_id: HashMap<_, _> = batch
+        .cases
+        .iter()
+        .map(|p| (p.case.id.as_str(), &p.case))
+        .collect();
     assert_eq!(by_id["j1"].causes[1].value, "model/shortcut-learning");
     assert_eq!(by_id["j2"].year, Some(2019));
-    assert_eq!(by_id["j2"].domains[0].value, "healthcare/clinical-prediction");
-    assert_eq!(by_id["j2"].references[0].arxiv.as_deref(), Some("1902.01007"));
+    assert_eq!(
+        by_id["j2"].domains[0].value,
+        "healthcare/clinical-prediction"
+    );
+    assert_eq!(
+        by_id["j2"].references[0].arxiv.as_deref(),
+        Some("1902.01007")
+    );
     let c1 = by_id["c1"];
     assert_eq!(c1.domains.len(), 2);
     assert_eq!(c1.tags, ["a", "b"]);
     assert_eq!(c1.references.len(), 2);
-    assert_eq!(c1.references[1].url.as_deref(), Some("https://example.org/p"));
-    assert_eq!(batch.cases.iter().find(|p| p.case.id == "c1").unwrap().origin, "c.csv:2 (row on line 2)");
+    assert_eq!(
+        c1.references[1].url.as_deref(),
+        Some("https://example.org/p")
+    );
+    assert_eq!(
+        batch
+            .cases
+            .iter()
+            .find(|p| p.case.id == "c1")
+            .unwrap()
+            .origin,
+        "c.csv:2 (row on line 2)"
+    );
 }
 
 #[test]
@@ -97,8 +121,17 @@ fn unmapped_labels_are_kept_with_suggestions() {
     assert_eq!(case.causes[0].state, LabelState::Unmapped);
     assert_eq!(case.causes[0].value, "covariate shfit");
     let m = messages(&batch);
-    assert!(m.iter().any(|m| m.contains("field `causes`") && m.contains("did you mean data/distribution-shift")), "{m:?}");
-    assert!(m.iter().any(|m| m.contains("field `domains`") && m.contains("healthcare/medical-imaging")), "{m:?}");
+    assert!(
+        m.iter()
+            .any(|m| m.contains("field `causes`")
+                && m.contains("did you mean data/distribution-shift")),
+        "{m:?}"
+    );
+    assert!(
+        m.iter()
+            .any(|m| m.contains("field `domains`") && m.contains("healthcare/medical-imaging")),
+        "{m:?}"
+    );
     assert!(batch.is_clean(false));
     assert!(!batch.is_clean(true));
 }
@@ -111,7 +144,9 @@ fn missing_causes_are_inferred_and_marked() {
     assert_eq!(case.causes[0].value, "data/leakage");
     assert_eq!(case.causes[0].state, LabelState::Inferred);
     assert!(!case.causes[0].evidence.is_empty());
-    assert!(messages(&batch).iter().any(|m| m.contains("inferred data/leakage")));
+    assert!(messages(&batch)
+        .iter()
+        .any(|m| m.contains("inferred data/leakage")));
 }
 
 #[test]
@@ -132,12 +167,21 @@ Only this one.
 "#;
     let batch = run(&[("bad.md", bad)]);
     assert!(batch.cases.is_empty());
-    let errors: Vec<_> = batch.errors().map(|d| (d.field.clone().unwrap_or_default(), d.line)).collect();
+    let errors: Vec<_> = batch
+        .errors()
+        .map(|d| (d.field.clone().unwrap_or_default(), d.line))
+        .collect();
     assert!(errors.contains(&("id".into(), Some(2))), "{errors:?}");
     assert!(errors.contains(&("title".into(), Some(1))), "{errors:?}");
     assert!(errors.contains(&("year".into(), Some(3))), "{errors:?}");
-    assert!(errors.contains(&("references".into(), Some(8))), "{errors:?}");
-    let warnings: Vec<_> = batch.warnings().map(|d| d.field.clone().unwrap_or_default()).collect();
+    assert!(
+        errors.contains(&("references".into(), Some(8))),
+        "{errors:?}"
+    );
+    let warnings: Vec<_> = batch
+        .warnings()
+        .map(|d| d.field.clone().unwrap_or_default())
+        .collect();
     assert!(warnings.contains(&"colour".to_string()), "{warnings:?}");
     assert!(warnings.contains(&"solution".to_string()), "{warnings:?}");
 }
@@ -148,7 +192,11 @@ fn incomplete_cases_are_marked() {
     let batch = run(&[("x.jsonl", jsonl)]);
     assert!(batch.cases[0].case.incomplete);
     let m = messages(&batch);
-    assert!(m.iter().any(|m| m.contains("missing Proposed solution, Outcome, Why it failed")), "{m:?}");
+    assert!(
+        m.iter()
+            .any(|m| m.contains("missing Proposed solution, Outcome, Why it failed")),
+        "{m:?}"
+    );
 }
 
 #[test]
@@ -159,8 +207,12 @@ fn duplicate_ids_and_dois_in_one_run() {
     let errors: Vec<_> = batch.errors().collect();
     assert_eq!(errors.len(), 1, "{:?}", messages(&batch));
     assert_eq!(errors[0].location, Location::JsonLine(2));
-    assert!(errors[0].message.contains("appears twice in this run; first in a.jsonl:1"));
-    let doi_warning = batch.warnings().find(|d| d.message.contains("already cited by case `dup`"));
+    assert!(errors[0]
+        .message
+        .contains("appears twice in this run; first in a.jsonl:1"));
+    let doi_warning = batch
+        .warnings()
+        .find(|d| d.message.contains("already cited by case `dup`"));
     assert_eq!(doi_warning.map(|d| d.severity), Some(Severity::Warning));
 }
 
@@ -170,6 +222,10 @@ fn bad_json_types_are_reported_per_field() {
     let batch = run(&[("t.jsonl", jsonl)]);
     let fields: Vec<_> = batch.errors().map(|d| d.field.clone().unwrap()).collect();
     for f in ["title", "year", "causes", "evidence", "references"] {
-        assert!(fields.contains(&f.to_string()), "{f}: {:?}", messages(&batch));
+        assert!(
+            fields.contains(&f.to_string()),
+            "{f}: {:?}",
+            messages(&batch)
+        );
     }
 }

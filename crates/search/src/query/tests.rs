@@ -35,11 +35,41 @@ fn case(id: &str, year: i32, domains: &[&str], causes: &[&str], text: &str) -> C
 
 fn corpus() -> Vec<Case> {
     vec![
-        case("xray", 2021, &["healthcare/medical-imaging"], &["model/shortcut-learning", "data/distribution-shift"], "The network used hospital shortcuts such as laterality markers."),
-        case("nli", 2019, &["language-technology/nlu"], &["model/shortcut-learning"], "Models learned a lexical overlap shortcut instead of inference."),
-        case("sepsis", 2021, &["healthcare/clinical-prediction"], &["data/distribution-shift"], "Performance dropped at new hospitals after deployment."),
-        case("recsys", 2019, &["recommender-systems"], &["evaluation/weak-baselines"], "Tuned nearest-neighbour baselines beat the neural models."),
-        case("pde", 2024, &["physics/fluid-dynamics"], &["evaluation/weak-baselines", "evaluation/flawed-metrics"], "Comparisons used weak numerical baselines."),
+        case(
+            "xray",
+            2021,
+            &["healthcare/medical-imaging"],
+            &["model/shortcut-learning", "data/distribution-shift"],
+            "The network used hospital shortcuts such as laterality markers.",
+        ),
+        case(
+            "nli",
+            2019,
+            &["language-technology/nlu"],
+            &["model/shortcut-learning"],
+            "Models learned a lexical overlap shortcut instead of inference.",
+        ),
+        case(
+            "sepsis",
+            2021,
+            &["healthcare/clinical-prediction"],
+            &["data/distribution-shift"],
+            "Performance dropped at new hospitals after deployment.",
+        ),
+        case(
+            "recsys",
+            2019,
+            &["recommender-systems"],
+            &["evaluation/weak-baselines"],
+            "Tuned nearest-neighbour baselines beat the neural models.",
+        ),
+        case(
+            "pde",
+            2024,
+            &["physics/fluid-dynamics"],
+            &["evaluation/weak-baselines", "evaluation/flawed-metrics"],
+            "Comparisons used weak numerical baselines.",
+        ),
     ]
 }
 
@@ -75,7 +105,10 @@ fn empty_query_matches_everything_and_counts_facets() {
     let r = idx.search(&SearchRequest::new("*")).unwrap();
     assert_eq!(r.total, 5);
     let all: Vec<String> = corpus().iter().map(|c| c.id.clone()).collect();
-    for (fd, dim) in [(FacetDim::Domain, Dimension::Domain), (FacetDim::Cause, Dimension::Cause)] {
+    for (fd, dim) in [
+        (FacetDim::Domain, Dimension::Domain),
+        (FacetDim::Cause, Dimension::Cause),
+    ] {
         assert_eq!(r.facets[&fd], brute_force(&corpus(), &all, dim), "{fd:?}");
     }
     assert_eq!(r.facets[&FacetDim::Domain]["healthcare"], 2);
@@ -92,7 +125,10 @@ fn text_query_with_snippets_and_counts() {
     for h in &r.hits {
         assert!(h.snippet.contains("<b>shortcut"), "{}", h.snippet);
     }
-    assert_eq!(r.facets[&FacetDim::Cause], brute_force(&corpus(), &ids, Dimension::Cause));
+    assert_eq!(
+        r.facets[&FacetDim::Cause],
+        brute_force(&corpus(), &ids, Dimension::Cause)
+    );
 }
 
 #[test]
@@ -112,7 +148,9 @@ fn filters_or_within_and_across_dimensions() {
     // The cause counts ignore the cause filter but keep the domain one.
     assert_eq!(r.facets[&FacetDim::Cause]["evaluation/weak-baselines"], 1);
     // A top-level cause family selects all its causes.
-    let r = idx.search(&SearchRequest::new("").filter(FacetDim::Cause, "evaluation")).unwrap();
+    let r = idx
+        .search(&SearchRequest::new("").filter(FacetDim::Cause, "evaluation"))
+        .unwrap();
     assert_eq!(r.total, 2);
 }
 
@@ -149,9 +187,13 @@ fn syntax_errors_and_bad_requests_are_user_errors() {
     req.offset = 1_000_000;
     assert!(idx.search(&req).unwrap_err().is_user_error());
     // Field and phrase syntax work.
-    let r = idx.search(&SearchRequest::new("investigation:\"lexical overlap\"")).unwrap();
+    let r = idx
+        .search(&SearchRequest::new("investigation:\"lexical overlap\""))
+        .unwrap();
     assert_eq!(r.total, 1);
-    let r = idx.search(&SearchRequest::new("shortcut -hospital")).unwrap();
+    let r = idx
+        .search(&SearchRequest::new("shortcut -hospital"))
+        .unwrap();
     assert_eq!(r.total, 1);
 }
 
@@ -161,9 +203,15 @@ fn upsert_replaces_by_id_and_commit_makes_it_visible() {
     let mut c = corpus().remove(3);
     c.investigation = "Now about zebrafish.".into();
     idx.upsert([&c]).unwrap();
-    assert_eq!(idx.search(&SearchRequest::new("zebrafish")).unwrap().total, 0);
+    assert_eq!(
+        idx.search(&SearchRequest::new("zebrafish")).unwrap().total,
+        0
+    );
     idx.commit(8).unwrap();
-    assert_eq!(idx.search(&SearchRequest::new("zebrafish")).unwrap().total, 1);
+    assert_eq!(
+        idx.search(&SearchRequest::new("zebrafish")).unwrap().total,
+        1
+    );
     assert_eq!(idx.num_docs(), 5);
     idx.delete("recsys");
     idx.commit(9).unwrap();

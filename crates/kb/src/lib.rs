@@ -1,0 +1,277 @@
+//! The knowledge base: one data directory holding the SQLite store (the source of truth) and the
+//! tantivy index derived from it, kept in step.
+//!
+//! Every write goes to the store first, in one transaction; the changed cases are then indexed
+//! and committed with the store's new generation. If the process dies in between, the index's
+//! generation is behind the store's, and the next [`KnowledgeBase::open`] rebuilds it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use notbetter_ingest::{Batch, Checker};
+use notbetter_search::{SearchIndex, SearchRequest, SearchResults, Similar};
+use notbetter_store::{ApplyReport, Revision, Store, StoredCase};
+use notbetter_taxonomy::{Case, Dimension, LabelState, Mapping, Source, Taxonomy};
+use sha2::{Digest, Sha256};
+
+pub use notbetter_search::{FacetDim, Sort};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KbError {
+    #[error(transparent)]
+    Store(#[from] notbetter_store::StoreError),
+    #[error(transparent)]
+    Search(#[from] notbetter_search::SearchError),
+    #[error("cannot use data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{value}` is not a known {dimension}{hint}")]
+    UnknownLabel {
+        dimension: String,
+        value: String,
+        hint: String,
+    },
+}
+
+impl KbError {
+    /// Whether the error was caused by the request rather than by the system.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            KbError::Search(e) => e.is_user_error(),
+            KbError::UnknownLabel { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = KbError> = std::result::Result<T, E>;
+
+/// The files of a data directory.
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+    pub fn database(&self) -> PathBuf {
+        self.root.join("notbetter.sqlite")
+    }
+    pub fn index(&self) -> PathBuf {
+        self.root.join("index")
+    }
+}
+
+/// What opening found and did about the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexState {
+    UpToDate,
+    /// The index was behind or ahead of the store and was rebuilt from it.
+    Rebuilt {
+        cases: usize,
+    },
+}
+
+pub struct KnowledgeBase {
+    taxonomy: Taxonomy,
+    store: Mutex<Store>,
+    index: SearchIndex,
+    dir: PathBuf,
+    pub opened: IndexState,
+}
+
+impl KnowledgeBase {
+    /// Opens (creating if needed) the knowledge base in `dir`: migrates the store, syncs the
+    /// taxonomy into it, and rebuilds the index if its generation differs from the store's.
+    pub fn open(dir: &Path, taxonomy: Taxonomy) -> Result<KnowledgeBase> {
+        let data = DataDir::new(dir);
+        std::fs::create_dir_all(dir).map_err(|source| KbError::DataDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut store = Store::open(&data.database())?;
+        store.sync_taxonomy(&taxonomy)?;
+        let index = SearchIndex::open(&data.index(), &taxonomy)?;
+        let mut kb = KnowledgeBase {
+            taxonomy,
+            store: Mutex::new(store),
+            index,
+            dir: dir.to_path_buf(),
+            opened: IndexState::UpToDate,
+        };
+        let (store_gen, count) = {
+            let store = kb.store();
+            (store.generation()?, store.count()?)
+        };
+        let index_gen = kb.index.generation()?;
+        if store_gen != index_gen || kb.index.num_docs() as usize != count {
+            tracing::warn!(
+                store_gen,
+                index_gen,
+                "search index is out of step with the store; rebuilding"
+            );
+            let cases = kb.reindex()?;
+            kb.opened = IndexState::Rebuilt { cases };
+        }
+        Ok(kb)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    /// The store, locked. Hold it briefly.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// A checker for new input, aware of the DOIs already in the store.
+    pub fn checker(&self, source: Source) -> Result<Checker<'_>> {
+        let known = self.store().known_dois()?;
+        Ok(Checker::new(&self.taxonomy, source, known))
+    }
+
+    /// Writes cases to the store (one transaction), then indexes what changed and commits the
+    /// index at the store's new generation.
+    pub fn write(&self, cases: &[(Case, String)]) -> Result<ApplyReport> {
+        let mut store = self.store();
+        let report = store.apply(cases.iter().map(|(c, o)| (c, o.as_str())))?;
+        if report.changed.is_empty() {
+            return Ok(report);
+        }
+        let generation = store.generation()?;
+        let changed: HashMap<&str, &Case> = cases.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
+        let result = self
+            .index
+            .upsert(
+                report
+                    .changed
+                    .iter()
+                    .filter_map(|id| changed.get(id.as_str()).copied()),
+            )
+            .and_then(|_| self.index.commit(generation));
+        if let Err(e) = result {
+            // The store is the truth and has the change; the index is rebuilt at next open.
+            tracing::error!(error = %e, "indexing failed after a committed write");
+            let _ = self.index.rollback();
+            return Err(e.into());
+        }
+        Ok(report)
+    }
+
+    /// Stores a checked batch. The caller has already decided the batch is clean.
+    pub fn ingest(&self, batch: &Batch, dry_run: bool) -> Result<ApplyReport> {
+        if dry_run {
+            let mut store = self.store();
+            return Ok(store.dry_run(batch.cases.iter().map(|p| (&p.case, p.origin.as_str())))?);
+        }
+        let cases: Vec<(Case, String)> = batch
+            .cases
+            .iter()
+            .map(|p| (p.case.clone(), p.origin.clone()))
+            .collect();
+        self.write(&cases)
+    }
+
+    /// Rebuilds the index from the store.
+    pub fn reindex(&self) -> Result<usize> {
+        let store = self.store();
+        let generation = store.generation()?;
+        let mut cases = Vec::new();
+        store.for_each(|c| cases.push(c))?;
+        drop(store);
+        Ok(self.index.rebuild(&cases, generation)?)
+    }
+
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        Ok(self.index.search(req)?)
+    }
+
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
+        Ok(self.index.similar(id, limit)?)
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<StoredCase>> {
+        Ok(self.store().get(id)?)
+    }
+
+    pub fn revisions(&self, id: &str) -> Result<Vec<Revision>> {
+        Ok(self.store().revisions(id)?)
+    }
+
+    /// Turns a filter value a person typed (a slug, a name or an alias) into a slug.
+    pub fn resolve(&self, dim: Dimension, value: &str) -> Result<String> {
+        if self.taxonomy.get(dim, value).is_some() {
+            return Ok(value.to_string());
+        }
+        match self.taxonomy.map(dim, value) {
+            Mapping::Mapped { slug } => Ok(slug),
+            Mapping::Unmapped { suggestions } => Err(KbError::UnknownLabel {
+                dimension: dim.as_str().replace('_', " "),
+                value: value.to_string(),
+                hint: if suggestions.is_empty() {
+                    String::new()
+                } else {
+                    format!("; did you mean {}?", suggestions.join(", "))
+                },
+            }),
+        }
+    }
+
+    /// Case counts per slug (confirmed labels, parents counting their children).
+    pub fn label_counts(
+        &self,
+        dim: Dimension,
+    ) -> Result<std::collections::BTreeMap<String, usize>> {
+        Ok(self.store().label_counts(dim, LabelState::Confirmed)?)
+    }
+
+    /// Ingests the bundled case files when they differ from what was last seeded (always on an
+    /// empty data directory). Returns `None` when nothing needed doing. Cases edited after
+    /// seeding keep their edits until the bundled files themselves change.
+    pub fn seed(&self, files: &[(String, String)]) -> Result<Option<(ApplyReport, Batch)>> {
+        let mut hasher = Sha256::new();
+        for (name, text) in files {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        let digest = hex::encode(hasher.finalize());
+        let empty = self.store().count()? == 0;
+        if !empty && self.store().meta("bundled_hash")?.as_deref() == Some(digest.as_str()) {
+            return Ok(None);
+        }
+        let mut batch = Batch::default();
+        {
+            let mut checker = self.checker(Source::Curated)?;
+            for (name, text) in files {
+                checker.add_text(name, text, &mut batch);
+            }
+        }
+        if !batch.is_clean(false) {
+            for d in batch.errors() {
+                tracing::error!("bundled case rejected: {d}");
+            }
+            return Ok(Some((ApplyReport::default(), batch)));
+        }
+        let report = self.ingest(&batch, false)?;
+        self.store().set_meta("bundled_hash", &digest)?;
+        Ok(Some((report, batch)))
+    }
+}
+
+#[cfg(test)]
+mod tests;

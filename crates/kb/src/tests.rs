@@ -1,0 +1,85 @@
+//! Knowledge-base tests on a real data directory: writes reach the index, and an index that
+//! lags the store is rebuilt on open.
+
+use notbetter_search::SearchRequest;
+use notbetter_taxonomy::bundled;
+
+use crate::{IndexState, KnowledgeBase};
+
+const CASE: &str = r#"+++
+id = "kb-case"
+title = "Zebrafish counting model fails at a new lab"
+year = 2022
+domains = ["biology"]
+causes = ["covariate shift"]
+[[references]]
+url = "https://example.org/zebrafish"
++++
+## Use case
+Counting fish. In tanks.
+## Proposed solution
+A CNN. Off the shelf.
+## Outcome
+It miscounted. Often.
+## Why it failed
+New lighting. New tanks.
+"#;
+
+fn files(text: &str) -> Vec<(String, String)> {
+    vec![("bundled/kb-case.md".to_string(), text.to_string())]
+}
+
+#[test]
+fn seeding_is_idempotent_and_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = KnowledgeBase::open(dir.path(), bundled()).unwrap();
+    let (report, _) = kb.seed(&files(CASE)).unwrap().unwrap();
+    assert_eq!(report.added, 1);
+    assert!(kb.seed(&files(CASE)).unwrap().is_none());
+    let r = kb.search(&SearchRequest::new("zebrafish")).unwrap();
+    assert_eq!(r.total, 1);
+    // A changed bundled file updates the case and keeps a revision.
+    let changed = CASE.replace("It miscounted. Often.", "It miscounted. Always.");
+    let (report, _) = kb.seed(&files(&changed)).unwrap().unwrap();
+    assert_eq!(report.updated, 1);
+    assert_eq!(kb.revisions("kb-case").unwrap().len(), 1);
+}
+
+#[test]
+fn an_index_behind_the_store_is_rebuilt_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let kb = KnowledgeBase::open(dir.path(), bundled()).unwrap();
+        kb.seed(&files(CASE)).unwrap();
+    }
+    // Simulate a crash after the store committed but before the index did.
+    std::fs::remove_dir_all(dir.path().join("index")).unwrap();
+    let kb = KnowledgeBase::open(dir.path(), bundled()).unwrap();
+    assert_eq!(kb.opened, IndexState::Rebuilt { cases: 1 });
+    assert_eq!(
+        kb.search(&SearchRequest::new("zebrafish")).unwrap().total,
+        1
+    );
+    drop(kb);
+    let kb = KnowledgeBase::open(dir.path(), bundled()).unwrap();
+    assert_eq!(kb.opened, IndexState::UpToDate);
+}
+
+#[test]
+fn filter_values_resolve_through_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = KnowledgeBase::open(dir.path(), bundled()).unwrap();
+    use notbetter_taxonomy::Dimension::*;
+    assert_eq!(kb.resolve(Domain, "healthcare").unwrap(), "healthcare");
+    assert_eq!(
+        kb.resolve(Domain, "radiology").unwrap(),
+        "healthcare/medical-imaging"
+    );
+    let e = kb.resolve(Cause, "covariate shfit").unwrap_err();
+    assert!(e.is_user_error());
+    assert!(
+        e.to_string()
+            .contains("did you mean data/distribution-shift"),
+        "{e}"
+    );
+}

@@ -1,0 +1,120 @@
+//! The command line, declared with clap.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Not Better: a searchable, cross-domain knowledge base of real-world deep-learning failures.
+#[derive(Debug, Parser)]
+#[command(name = "notbetter", version, about, long_about = None)]
+pub struct Cli {
+    /// Where the database and search index live. Defaults to $NOTBETTER_DATA_DIR, else the
+    /// platform data directory (~/.local/share/notbetter on Linux).
+    #[arg(long, global = true, env = "NOTBETTER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Log more (repeat for even more). Logs go to stderr; NOTBETTER_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn log_default(&self) -> &'static str {
+        match self.verbose {
+            0 => "warn,notbetter=info,notbetter_server=info",
+            1 => "info",
+            _ => "debug",
+        }
+    }
+
+    /// The data directory in force.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| {
+            dirs::data_dir()
+                .map(|d| d.join("notbetter"))
+                .unwrap_or_else(|| PathBuf::from("notbetter-data"))
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read failure reports (Markdown, JSON, JSON Lines, CSV; files or directories) into the
+    /// knowledge base. Nothing is stored if any input has an error.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Check and report what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print a JSON summary instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate failure reports without touching the knowledge base.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Print a JSON summary instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search cases (tantivy query syntax; empty or '*' matches all).
+    Search {
+        #[arg(default_value = "")]
+        query: String,
+        /// Keep cases in this domain (slug, name or alias); repeat for OR.
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        /// Keep cases with this confirmed cause; repeat for OR.
+        #[arg(long = "cause")]
+        causes: Vec<String>,
+        /// Keep cases with this failure mode; repeat for OR.
+        #[arg(long = "mode")]
+        modes: Vec<String>,
+        /// Keep cases from this source: curated, contributed, imported, imported/avid, ...
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        #[arg(long)]
+        year_from: Option<i32>,
+        #[arg(long)]
+        year_to: Option<i32>,
+        /// relevance, year (newest first) or year_asc.
+        #[arg(long, default_value = "relevance")]
+        sort: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one case.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Print the taxonomy tree with case counts.
+    Taxonomy {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the web site. On an empty data directory, the bundled cases are ingested first.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", env = "NOTBETTER_ADDR")]
+        addr: SocketAddr,
+    },
+}

@@ -1,0 +1,145 @@
+//! `notbetter ingest` and `notbetter check`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use notbetter_ingest::{collect_files, Batch, Checker, Diagnostic, Location};
+use notbetter_taxonomy::Source;
+use serde::Serialize;
+
+use crate::cli::Cli;
+use crate::output::{print_json, progress, JsonDiagnostic};
+use crate::{EXIT_INPUT, EXIT_OK};
+
+/// Reads and checks every file under `paths`, with a progress bar on a terminal.
+fn read_all(paths: &[PathBuf], checker: &mut Checker<'_>) -> Batch {
+    let mut batch = Batch::default();
+    let files = collect_files(paths, &mut batch.diagnostics);
+    let pb = progress(files.len() as u64, "reading");
+    for file in &files {
+        let name = file.display().to_string();
+        match std::fs::read(file) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => checker.add_text(&name, &text, &mut batch),
+                Err(e) => batch.diagnostics.push(Diagnostic::error(
+                    name,
+                    Location::Whole,
+                    None,
+                    format!(
+                        "not valid UTF-8 (first bad byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                )),
+            },
+            Err(e) => batch.diagnostics.push(Diagnostic::error(
+                name,
+                Location::Whole,
+                None,
+                format!("cannot read: {e}"),
+            )),
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    batch
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    added: usize,
+    updated: usize,
+    unchanged: usize,
+    cases: usize,
+    dry_run: bool,
+    warnings: Vec<JsonDiagnostic<'a>>,
+    errors: Vec<JsonDiagnostic<'a>>,
+}
+
+fn summary(batch: &Batch, counts: (usize, usize, usize), dry_run: bool) -> Summary<'_> {
+    Summary {
+        added: counts.0,
+        updated: counts.1,
+        unchanged: counts.2,
+        cases: batch.cases.len(),
+        dry_run,
+        warnings: batch.warnings().map(JsonDiagnostic::from).collect(),
+        errors: batch.errors().map(JsonDiagnostic::from).collect(),
+    }
+}
+
+fn print_diagnostics(batch: &Batch) {
+    for d in &batch.diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+pub fn ingest(
+    cli: &Cli,
+    paths: &[PathBuf],
+    strict: bool,
+    dry_run: bool,
+    json: bool,
+) -> anyhow::Result<u8> {
+    let kb = super::open(cli)?;
+    let mut batch = {
+        let mut checker = kb.checker(Source::Curated)?;
+        read_all(paths, &mut checker)
+    };
+    if strict {
+        batch.make_strict();
+    }
+    if !batch.is_clean(strict) {
+        if json {
+            print_json(&summary(&batch, (0, 0, 0), dry_run))?;
+        } else {
+            print_diagnostics(&batch);
+            eprintln!(
+                "ingest failed: {} error(s) in the input; nothing was stored",
+                batch.errors().count()
+            );
+        }
+        return Ok(EXIT_INPUT);
+    }
+    let report = kb.ingest(&batch, dry_run)?;
+    if json {
+        print_json(&summary(
+            &batch,
+            (report.added, report.updated, report.unchanged),
+            dry_run,
+        ))?;
+    } else {
+        print_diagnostics(&batch);
+        let verb = if dry_run { "would add" } else { "added" };
+        println!(
+            "{verb} {}, {} {}, unchanged {} ({} warning(s))",
+            report.added,
+            if dry_run { "would update" } else { "updated" },
+            report.updated,
+            report.unchanged,
+            batch.warnings().count()
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn check(paths: &[PathBuf], strict: bool, json: bool) -> anyhow::Result<u8> {
+    let taxonomy = notbetter_taxonomy::bundled();
+    let mut checker = Checker::new(&taxonomy, Source::Curated, HashMap::new());
+    let mut batch = read_all(paths, &mut checker);
+    if strict {
+        batch.make_strict();
+    }
+    let clean = batch.is_clean(strict);
+    if json {
+        print_json(&summary(&batch, (0, 0, 0), true))?;
+    } else {
+        print_diagnostics(&batch);
+        println!(
+            "checked {} case(s): {} error(s), {} warning(s)",
+            batch.cases.len(),
+            batch.errors().count(),
+            batch.warnings().count()
+        );
+    }
+    Ok(if clean { EXIT_OK } else { EXIT_INPUT })
+}

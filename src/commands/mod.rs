@@ -1,0 +1,47 @@
+//! One module per group of subcommands; `run` dispatches.
+
+mod ingest;
+mod search;
+mod serve;
+mod taxonomy;
+
+use anyhow::Context;
+use notbetter_kb::KnowledgeBase;
+
+use crate::cli::{Cli, Command};
+
+pub fn open(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
+    let dir = cli.data_dir();
+    let kb = KnowledgeBase::open(&dir, notbetter_taxonomy::bundled())
+        .with_context(|| format!("cannot open the knowledge base in {}", dir.display()))?;
+    if let notbetter_kb::IndexState::Rebuilt { cases } = kb.opened {
+        tracing::info!(cases, "rebuilt the search index from the database");
+    }
+    Ok(kb)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match &cli.command {
+        Command::Ingest {
+            paths,
+            strict,
+            dry_run,
+            json,
+        } => ingest::ingest(&cli, paths, *strict, *dry_run, *json),
+        Command::Check {
+            paths,
+            strict,
+            json,
+        } => ingest::check(paths, *strict, *json),
+        Command::Search { .. } => search::search(&cli),
+        Command::Show { id, json } => search::show(&cli, id, *json),
+        Command::Reindex => {
+            let kb = open(&cli)?;
+            let n = kb.reindex()?;
+            println!("reindexed {n} cases");
+            Ok(crate::EXIT_OK)
+        }
+        Command::Taxonomy { json } => taxonomy::taxonomy(&cli, *json),
+        Command::Serve { addr } => serve::serve(&cli, *addr),
+    }
+}

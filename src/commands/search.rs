@@ -1,0 +1,154 @@
+//! `notbetter search` and `notbetter show`.
+
+use anyhow::bail;
+use notbetter_kb::{FacetDim, KbError, Sort};
+use notbetter_search::SearchRequest;
+use notbetter_taxonomy::Dimension;
+
+use crate::cli::{Cli, Command};
+use crate::output::print_json;
+use crate::{EXIT_INPUT, EXIT_OK};
+
+pub fn search(cli: &Cli) -> anyhow::Result<u8> {
+    let Command::Search {
+        query,
+        domains,
+        causes,
+        modes,
+        sources,
+        year_from,
+        year_to,
+        sort,
+        limit,
+        offset,
+        json,
+    } = &cli.command
+    else {
+        unreachable!("dispatched on Command::Search")
+    };
+    let kb = super::open(cli)?;
+    let Some(sort) = Sort::parse(sort) else {
+        bail!("unknown sort `{sort}`: expected relevance, year or year_asc");
+    };
+    let mut req = SearchRequest::new(query.clone());
+    req.sort = sort;
+    req.limit = *limit;
+    req.offset = *offset;
+    req.year_from = *year_from;
+    req.year_to = *year_to;
+    let resolved = (|| -> Result<(), KbError> {
+        for (dim, values) in [
+            (Dimension::Domain, domains),
+            (Dimension::Cause, causes),
+            (Dimension::FailureMode, modes),
+        ] {
+            for v in values {
+                let slug = kb.resolve(dim, v)?;
+                req.filters
+                    .entry(FacetDim::from_dimension(dim))
+                    .or_default()
+                    .push(slug);
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = resolved {
+        eprintln!("error: {e}");
+        return Ok(EXIT_INPUT);
+    }
+    for s in sources {
+        req.filters
+            .entry(FacetDim::Source)
+            .or_default()
+            .push(s.clone());
+    }
+    let results = match kb.search(&req) {
+        Ok(r) => r,
+        Err(e) if e.is_user_error() => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_INPUT);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if *json {
+        print_json(&results)?;
+        return Ok(EXIT_OK);
+    }
+    println!("{} case(s)", results.total);
+    for h in &results.hits {
+        let year = h
+            .year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "----".into());
+        println!("\n{} ({year})  [{}]", h.title, h.id);
+        println!(
+            "  domains: {}  causes: {}",
+            h.domains.join(", "),
+            h.causes.join(", ")
+        );
+        println!("  {}", strip_tags(&h.snippet));
+    }
+    Ok(EXIT_OK)
+}
+
+/// Snippets are HTML with `<b>` highlights; a terminal gets plain text.
+fn strip_tags(html: &str) -> String {
+    html.replace("<b>", "")
+        .replace("</b>", "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+pub fn show(cli: &Cli, id: &str, json: bool) -> anyhow::Result<u8> {
+    let kb = super::open(cli)?;
+    let Some(stored) = kb.get(id)? else {
+        eprintln!("error: no case with id `{id}`");
+        return Ok(EXIT_INPUT);
+    };
+    if json {
+        print_json(&stored)?;
+        return Ok(EXIT_OK);
+    }
+    let c = &stored.case;
+    println!("{}", c.title);
+    println!(
+        "id: {}  year: {}",
+        c.id,
+        c.year.map(|y| y.to_string()).unwrap_or_default()
+    );
+    for (name, labels) in [
+        ("domains", &c.domains),
+        ("causes", &c.causes),
+        ("failure modes", &c.failure_modes),
+    ] {
+        let shown: Vec<String> = labels
+            .iter()
+            .map(|l| match l.state {
+                notbetter_taxonomy::LabelState::Confirmed => l.value.clone(),
+                s => format!("{} ({})", l.value, s.as_str()),
+            })
+            .collect();
+        println!("{name}: {}", shown.join(", "));
+    }
+    for (field, heading) in notbetter_taxonomy::ELEMENTS
+        .iter()
+        .chain([("lessons", "Lessons")].iter())
+    {
+        let text = c.element(field);
+        if !text.is_empty() {
+            println!("\n## {heading}\n{text}");
+        }
+    }
+    println!("\nReferences:");
+    for r in &c.references {
+        println!(
+            "- {} {}",
+            r.title.as_deref().unwrap_or(""),
+            r.link().unwrap_or_default()
+        );
+    }
+    Ok(EXIT_OK)
+}

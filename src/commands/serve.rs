@@ -1,0 +1,24 @@
+//! `notbetter serve`: seed the bundled cases if needed, then serve the site.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::cli::Cli;
+use crate::EXIT_OK;
+
+pub fn serve(cli: &Cli, addr: SocketAddr) -> anyhow::Result<u8> {
+    let kb = super::open(cli)?;
+    if let Some((report, batch)) = kb.seed(&crate::bundled::case_files())? {
+        tracing::info!(
+            added = report.added,
+            updated = report.updated,
+            errors = batch.errors().count(),
+            "synced the bundled cases"
+        );
+    }
+    tracing::info!(data_dir = %kb.dir().display(), cases = kb.index().num_docs(), "knowledge base ready");
+    let state = notbetter_server::AppState { kb: Arc::new(kb) };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(notbetter_server::serve(addr, state))?;
+    Ok(EXIT_OK)
+}
