@@ -419,7 +419,6 @@ impl<'t> Checker<'t> {
         let domains = take(Dimension::Domain);
         let causes = take(Dimension::Cause);
         let failure_modes = take(Dimension::FailureMode);
-        let mut texts = texts;
         let mut text = |f: &str| texts.remove(f).unwrap_or_default();
         Some(Case {
             id: id?,

@@ -1,0 +1,270 @@
+//! The CLI end to end on fixture directories: every input form, idempotent re-ingest, broken
+//! input that changes nothing, label normalisation, search with facets, and exit codes.
+
+use std::collections::BTreeMap;
+
+use crate::util::{fixture, repo, Env};
+
+#[test]
+fn ingest_twice_is_a_no_op() {
+    let env = Env::new();
+    let good = fixture("good");
+    let first = env.run(&["ingest", good.to_str().unwrap(), "--json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let j = first.json();
+    assert_eq!(j["added"], 5, "{j}");
+    assert_eq!(j["errors"].as_array().unwrap().len(), 0);
+    // The unmapped label is a warning that names the file, record line and field.
+    let warnings = j["warnings"].as_array().unwrap();
+    let w = warnings
+        .iter()
+        .find(|w| w["field"] == "causes")
+        .unwrap_or_else(|| panic!("{warnings:?}"));
+    assert_eq!(w["line"], 2);
+    assert!(w["file"].as_str().unwrap().ends_with("aliases.jsonl"));
+    assert!(w["message"]
+        .as_str()
+        .unwrap()
+        .contains("gremlins in the pipeline"));
+
+    let second = env.run(&["ingest", good.to_str().unwrap(), "--json"]);
+    assert_eq!(second.code, 0);
+    let j = second.json();
+    assert_eq!(
+        (
+            j["added"].as_u64(),
+            j["updated"].as_u64(),
+            j["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(5))
+    );
+}
+
+#[test]
+fn every_input_form_is_read_and_normalised() {
+    let env = Env::new();
+    assert_eq!(
+        env.run(&["ingest", fixture("good").to_str().unwrap()]).code,
+        0
+    );
+    let show = |id: &str| env.run(&["show", id, "--json"]).json();
+    let c = show("fixture-aliases");
+    assert_eq!(c["domains"][0]["value"], "healthcare/medical-imaging");
+    assert_eq!(c["domains"][0]["state"], "confirmed");
+    assert_eq!(c["domains"][0]["raw"], "radiology");
+    assert_eq!(c["causes"][0]["value"], "data/distribution-shift");
+    assert_eq!(c["causes"][1]["value"], "model/shortcut-learning");
+    assert_eq!(c["failure_modes"][0]["value"], "suboptimal-performance");
+    let u = show("fixture-unmapped");
+    assert_eq!(u["causes"][0]["state"], "unmapped");
+    assert_eq!(u["causes"][0]["value"], "gremlins in the pipeline");
+    assert_eq!(
+        show("fixture-markdown")["domains"][0]["value"],
+        "engineering/time-series"
+    );
+    let csv = show("fixture-csv");
+    assert_eq!(
+        csv["causes"].as_array().unwrap().len(),
+        1,
+        "two aliases of one cause collapse"
+    );
+    assert_eq!(csv["references"][0]["doi"], "10.5555/fixture-csv");
+    assert_eq!(
+        show("fixture-json")["causes"][0]["value"],
+        "data/simulated-data-quality"
+    );
+    assert_eq!(csv["version"], 1);
+    assert!(csv["provenance"].as_str().unwrap().contains("table.csv"));
+}
+
+#[test]
+fn a_broken_file_fails_the_run_and_changes_nothing() {
+    let env = Env::new();
+    assert_eq!(
+        env.run(&["ingest", fixture("good").to_str().unwrap()]).code,
+        0
+    );
+    let before = env.database_state();
+    let run = env.run(&["ingest", fixture("broken").to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("broken-front-matter.md:4") && run.stderr.contains("not valid TOML"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was stored"));
+    assert_eq!(env.database_state(), before);
+    // check reports the same problem without a data directory.
+    let check = env.run(&["check", fixture("broken").to_str().unwrap()]);
+    assert_eq!(check.code, 1);
+    assert!(check.stderr.contains("broken-front-matter.md:4"));
+}
+
+#[test]
+fn strict_turns_warnings_into_errors() {
+    let env = Env::new();
+    let run = env.run(&[
+        "ingest",
+        fixture("good").to_str().unwrap(),
+        "--strict",
+        "--json",
+    ]);
+    assert_eq!(run.code, 1);
+    let j = run.json();
+    assert!(!j["errors"].as_array().unwrap().is_empty());
+    assert_eq!(env.database_state(), vec![]);
+}
+
+#[test]
+fn dry_run_reports_without_writing() {
+    let env = Env::new();
+    let run = env.run(&[
+        "ingest",
+        fixture("good").to_str().unwrap(),
+        "--dry-run",
+        "--json",
+    ]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.json()["added"], 5);
+    assert_eq!(env.database_state(), vec![]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = Env::new();
+    assert_eq!(env.run(&["ingest"]).code, 2);
+    assert_eq!(env.run(&["frobnicate"]).code, 2);
+    assert_eq!(env.run(&["search", "--limit", "many"]).code, 2);
+}
+
+#[test]
+fn search_bundled_cases_with_facets_matching_a_brute_force_count() {
+    let env = Env::new();
+    let cases = repo().join("data/cases");
+    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    let run = env.run(&[
+        "search",
+        "shortcut",
+        "--domain",
+        "healthcare",
+        "--json",
+        "--limit",
+        "100",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let j = run.json();
+    let total = j["total"].as_u64().unwrap();
+    assert!(total >= 3, "{j}");
+    let hits = j["hits"].as_array().unwrap();
+    assert_eq!(hits.len() as u64, total);
+    for h in hits {
+        assert!(h["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d.as_str().unwrap().starts_with("healthcare")));
+        assert!(h["snippet"].as_str().unwrap().len() > 20);
+        assert!(h["score"].as_f64().unwrap() > 0.0);
+    }
+    assert!(hits
+        .iter()
+        .any(|h| h["snippet"].as_str().unwrap().contains("<b>")));
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "ranked by score");
+
+    // Brute force over the store: cause counts over the hits (all filters applied), and domain
+    // counts over the query without the domain filter (disjunctive faceting).
+    let store = notbetter_store::Store::open(&env.data_dir().join("notbetter.sqlite")).unwrap();
+    let all: BTreeMap<String, notbetter_taxonomy::Case> = store
+        .all()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.case.id.clone(), s.case))
+        .collect();
+    let ids = |j: &serde_json::Value| -> Vec<String> {
+        j["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let count = |ids: &[String], dim: notbetter_taxonomy::Dimension| {
+        let mut out: BTreeMap<String, u64> = BTreeMap::new();
+        for id in ids {
+            let mut seen = std::collections::BTreeSet::new();
+            for slug in all[id].slugs(dim, notbetter_taxonomy::LabelState::Confirmed) {
+                let parts: Vec<&str> = slug.split('/').collect();
+                for i in 1..=parts.len() {
+                    seen.insert(parts[..i].join("/"));
+                }
+            }
+            for s in seen {
+                *out.entry(s).or_default() += 1;
+            }
+        }
+        out
+    };
+    let as_map = |v: &serde_json::Value| -> BTreeMap<String, u64> {
+        v.as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+            .collect()
+    };
+    let hit_ids = ids(&j);
+    assert_eq!(
+        as_map(&j["facets"]["cause"]),
+        count(&hit_ids, notbetter_taxonomy::Dimension::Cause)
+    );
+    assert_eq!(
+        as_map(&j["facets"]["failure_mode"]),
+        count(&hit_ids, notbetter_taxonomy::Dimension::FailureMode)
+    );
+    let unfiltered = env
+        .run(&["search", "shortcut", "--json", "--limit", "100"])
+        .json();
+    assert_eq!(
+        as_map(&j["facets"]["domain"]),
+        count(&ids(&unfiltered), notbetter_taxonomy::Dimension::Domain)
+    );
+}
+
+#[test]
+fn search_errors_are_clear_and_exit_1() {
+    let env = Env::new();
+    let run = env.run(&["search", "\"unbalanced"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("invalid query"), "{}", run.stderr);
+    let run = env.run(&["search", "x", "--domain", "radiolgy"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("did you mean healthcare/medical-imaging"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&["show", "no-such-case"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn taxonomy_tree_counts_and_reindex() {
+    let env = Env::new();
+    assert_eq!(
+        env.run(&["ingest", fixture("good").to_str().unwrap()]).code,
+        0
+    );
+    let t = env.run(&["taxonomy", "--json"]).json();
+    let healthcare = t["domain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["slug"] == "healthcare")
+        .unwrap();
+    assert_eq!(healthcare["cases"], 2);
+    let run = env.run(&["reindex"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("reindexed 5 cases"));
+    assert_eq!(env.run(&["search", "*", "--json"]).json()["total"], 5);
+}

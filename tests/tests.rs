@@ -1,0 +1,6 @@
+//! Integration tests: the real `notbetter` binary on real files, a real SQLite database, a real
+//! tantivy index and, for the web, a real HTTP server.
+
+mod cli;
+mod content;
+mod util;
