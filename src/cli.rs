@@ -116,5 +116,71 @@ pub enum Command {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080", env = "NOTBETTER_ADDR")]
         addr: SocketAddr,
+        /// Mark cookies Secure: set this when the site is reached over HTTPS (e.g. behind a
+        /// TLS-terminating proxy).
+        #[arg(long, env = "NOTBETTER_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
+    /// Import records from a peer database (files or directories): AVID reports and
+    /// vulnerabilities, MITRE ATLAS case studies, or AI Incident Database incidents with their GMF
+    /// annotations. A malformed record is reported and skipped, and the others are stored (exit 1
+    /// when any was skipped); re-importing unchanged records is a no-op.
+    Import {
+        #[arg(value_enum)]
+        source: ImportSource,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Check and report what would change, without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print a JSON summary (the shape of `ingest --json`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export cases: jsonl (the JSON input form) and md (the bundled file format) ingest back
+    /// to the same cases; csv is for spreadsheets; bibtex cites each case's references.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormatArg,
+        /// The file to write (standard output when absent); for md, the directory (required).
+        #[arg(long, required_if_eq("format", "md"))]
+        out: Option<PathBuf>,
+        /// Only cases from this source: curated, contributed, imported, imported/avid, ...;
+        /// repeat for OR.
+        #[arg(long = "source")]
+        sources: Vec<String>,
+    },
+    /// Manage reviewer and admin accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create an account, or reset its role and password. The password is read from the first
+    /// line of standard input (or prompted for on a terminal).
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["reviewer", "admin"])]
+        role: String,
+    },
+}
+
+/// The peer databases `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportSource {
+    Avid,
+    Atlas,
+    Aiid,
+}
+
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Jsonl,
+    Csv,
+    Md,
+    Bibtex,
 }

@@ -1,9 +1,11 @@
 //! One module per group of subcommands; `run` dispatches.
 
 mod ingest;
+mod interop;
 mod search;
 mod serve;
 mod taxonomy;
+mod user;
 
 use anyhow::Context;
 use notbetter_kb::KnowledgeBase;
@@ -42,6 +44,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(crate::EXIT_OK)
         }
         Command::Taxonomy { json } => taxonomy::taxonomy(&cli, *json),
-        Command::Serve { addr } => serve::serve(&cli, *addr),
+        Command::Serve {
+            addr,
+            secure_cookies,
+        } => serve::serve(&cli, *addr, *secure_cookies),
+        Command::User { action } => user::user(&cli, action),
+        Command::Import { .. } => interop::import(&cli),
+        Command::Export { .. } => interop::export(&cli),
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::cli::Cli;
 use crate::EXIT_OK;
 
-pub fn serve(cli: &Cli, addr: SocketAddr) -> anyhow::Result<u8> {
+pub fn serve(cli: &Cli, addr: SocketAddr, secure_cookies: bool) -> anyhow::Result<u8> {
     let kb = super::open(cli)?;
     if let Some((report, batch)) = kb.seed(&crate::bundled::case_files())? {
         tracing::info!(
@@ -17,7 +17,11 @@ pub fn serve(cli: &Cli, addr: SocketAddr) -> anyhow::Result<u8> {
         );
     }
     tracing::info!(data_dir = %kb.dir().display(), cases = kb.index().num_docs(), "knowledge base ready");
-    let state = notbetter_server::AppState { kb: Arc::new(kb) };
+    let config = notbetter_server::Config {
+        secure_cookies,
+        ..Default::default()
+    };
+    let state = notbetter_server::AppState::new(Arc::new(kb), config);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(notbetter_server::serve(addr, state))?;
     Ok(EXIT_OK)

@@ -185,6 +185,30 @@ impl KnowledgeBase {
         self.write(&cases)
     }
 
+    /// Approves a pending submission: the case is written with the submission's closing in one
+    /// store transaction, then indexed, so it is searchable as soon as this returns.
+    pub fn approve(&self, public_id: &str, reviewer: &str, case: &Case) -> Result<()> {
+        let mut store = self.store();
+        store.decide_submission(
+            public_id,
+            notbetter_store::SubmissionStatus::Approved,
+            reviewer,
+            None,
+            Some(case),
+        )?;
+        let generation = store.generation()?;
+        let result = self
+            .index
+            .upsert([case])
+            .and_then(|_| self.index.commit(generation));
+        if let Err(e) = result {
+            tracing::error!(error = %e, "indexing failed after an approval");
+            let _ = self.index.rollback();
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
     /// Rebuilds the index from the store.
     pub fn reindex(&self) -> Result<usize> {
         let store = self.store();

@@ -1,30 +1,128 @@
-//! The web front end: the route table, and serving it.
+//! The web front end: the route table, shared state, middleware, and serving it.
 //!
 //! This is the only crate that imports axum and maud. Handlers read and write through the
-//! [`KnowledgeBase`]; they never touch SQLite or tantivy directly.
+//! [`KnowledgeBase`]; they never touch SQLite or tantivy directly. Pages work without
+//! JavaScript; `web/app.js` only adds conveniences.
+
+mod assets;
+mod auth;
+mod charts;
+mod error;
+mod layout;
+mod markdown;
+mod pages;
+mod security;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use axum::Router;
 use notbetter_kb::KnowledgeBase;
+
+pub use auth::hash_password;
+pub use error::AppError;
+pub use security::Limits;
+
+/// Tunable limits; tests shrink them.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Contributions allowed per client IP per hour.
+    pub contributions_per_hour: u32,
+    /// Login attempts allowed per client IP per minute.
+    pub logins_per_minute: u32,
+    /// Consecutive failed logins before an account is locked.
+    pub lockout_after: i64,
+    pub lockout: Duration,
+    /// Mark cookies Secure. Set when the site is served over TLS (directly or behind a proxy).
+    pub secure_cookies: bool,
+    pub session_ttl: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            contributions_per_hour: 10,
+            logins_per_minute: 10,
+            lockout_after: 5,
+            lockout: Duration::from_secs(15 * 60),
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(8 * 3600),
+        }
+    }
+}
 
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
     pub kb: Arc<KnowledgeBase>,
+    pub config: Arc<Config>,
+    pub limits: Arc<Limits>,
 }
+
+impl AppState {
+    pub fn new(kb: Arc<KnowledgeBase>, config: Config) -> AppState {
+        let limits = Arc::new(Limits::new(&config));
+        AppState {
+            kb,
+            config: Arc::new(config),
+            limits,
+        }
+    }
+
+    /// Runs blocking knowledge-base work off the async runtime.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&KnowledgeBase) -> Result<T, AppError> + Send + 'static,
+    {
+        let kb = self.kb.clone();
+        tokio::task::spawn_blocking(move || f(&kb))
+            .await
+            .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+    }
+}
+
+/// The largest request body accepted: a contribution with long sections fits easily.
+pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// The whole application as a router, so tests can drive it without a port.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/", get(pages::home::home))
+        .route("/search", get(pages::search::search))
+        .route("/domains", get(pages::browse::domains))
+        .route("/domains/{*slug}", get(pages::browse::domain))
+        .route("/causes", get(pages::browse::causes))
+        .route("/causes/{*slug}", get(pages::browse::cause))
+        .route("/cases/{id}", get(pages::case::case))
+        .route("/clusters", get(pages::clusters::clusters))
+        .route(
+            "/contribute",
+            get(pages::contribute::form).post(pages::contribute::submit),
+        )
+        .route("/contribute/{id}", get(pages::contribute::status))
+        .route(
+            "/review",
+            get(pages::review::queue).post(pages::review::bulk),
+        )
+        .route(
+            "/review/login",
+            get(pages::review::login_form).post(pages::review::login),
+        )
+        .route("/review/logout", post(pages::review::logout))
+        .route(
+            "/review/{id}",
+            get(pages::review::item).post(pages::review::decide),
+        )
+        .route("/static/{*path}", get(assets::serve))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { AppError::NotFound })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
-}
-
-async fn healthz() -> &'static str {
-    "ok"
 }
 
 /// Serves the application on `addr` until the process is stopped.
@@ -40,3 +138,6 @@ pub async fn serve(addr: SocketAddr, state: AppState) -> std::io::Result<()> {
     })
     .await
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,7 @@
 //! derived data (the search index) can tell whether it is behind.
 
 mod cases;
+mod moderation;
 mod schema;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::path::Path;
 use rusqlite::Connection;
 
 pub use cases::{ApplyReport, Revision, StoredCase};
+pub use moderation::{Submission, SubmissionStatus, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -120,10 +122,23 @@ impl Store {
     }
 }
 
+/// A UTC time as stored: RFC 3339 at whole seconds (`2026-11-29T04:50:00Z`), so that stored
+/// times sort as text.
+pub fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 pub(crate) fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    timestamp(time::OffsetDateTime::now_utc())
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 use rusqlite_migration::{Migrations, M};
 
 pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -78,7 +79,43 @@ CREATE TABLE revisions (
     UNIQUE (case_id, version)
 );
 "#,
-    )])
+        ),
+        M::up(
+            r#"
+CREATE TABLE submissions (
+    id          INTEGER PRIMARY KEY,
+    public_id   TEXT NOT NULL UNIQUE,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    title       TEXT NOT NULL,
+    doc         TEXT NOT NULL,
+    contributor TEXT,
+    client      TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    reviewer    TEXT,
+    reason      TEXT,
+    case_id     TEXT
+);
+CREATE INDEX submissions_status ON submissions (status, created_at);
+
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('reviewer', 'admin')),
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until  TEXT
+);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_name  TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+"#,
+        ),
+    ])
 }
 
 #[cfg(test)]

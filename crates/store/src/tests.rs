@@ -62,7 +62,7 @@ fn migrations_run_once_on_a_real_file() {
         .connection()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     let mode: String = s
         .connection()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))

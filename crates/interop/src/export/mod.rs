@@ -1,0 +1,187 @@
+//! Exports: cases in the JSON input form (JSON Lines), as CSV, as bundled Markdown files and as
+//! BibTeX.
+//!
+//! JSON Lines and Markdown are lossless for what ingest reads back: ingesting an export gives
+//! the same cases. Labels are written as the report would write them: a confirmed label as its
+//! slug, an unmapped label as its verbatim text (it maps to nothing, so it comes back unmapped),
+//! and an inferred label not at all, because ingest infers it again from the same text.
+//! What does not survive: the `raw` wording behind a confirmed label (the slug is what matters),
+//! the source (everything re-ingested is curated), and inferred causes that an importer drew
+//! from text the case does not keep (AIID report titles, GMF "potential" labels). CSV also
+//! drops reference details other than the DOI, arXiv id or URL, and the evidence facts.
+
+pub mod bibtex;
+pub mod markdown;
+
+use std::io::Write;
+
+use notbetter_taxonomy::{Case, Evidence, Label, LabelState, Reference};
+use serde::{Deserialize, Serialize};
+
+use crate::InteropError;
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
+    Markdown,
+    Bibtex,
+}
+
+impl ExportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Markdown => "md",
+            ExportFormat::Bibtex => "bibtex",
+        }
+    }
+}
+
+/// A case in the JSON input form of `case-format.md`: what ingest reads from JSON and JSON
+/// Lines. Every key is always present, so each line has the same columns for pandas or R.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputForm {
+    pub id: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub domains: Vec<String>,
+    pub causes: Vec<String>,
+    pub failure_modes: Vec<String>,
+    pub tags: Vec<String>,
+    pub use_case: String,
+    pub solution: String,
+    pub outcome: String,
+    pub investigation: String,
+    pub lessons: String,
+    pub references: Vec<Reference>,
+    pub evidence: Evidence,
+    pub checked_against: Option<String>,
+    pub contributor: Option<String>,
+    pub source_id: Option<String>,
+    pub source_url: Option<String>,
+    pub licence: Option<String>,
+}
+
+/// The labels of one dimension as a report would give them (see the module docs).
+pub fn export_labels(labels: &[Label]) -> Vec<String> {
+    labels
+        .iter()
+        .filter(|l| l.state != LabelState::Inferred)
+        .map(|l| l.value.clone())
+        .collect()
+}
+
+/// A case in the JSON input form.
+pub fn input_form(case: &Case) -> InputForm {
+    InputForm {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        year: case.year,
+        domains: export_labels(&case.domains),
+        causes: export_labels(&case.causes),
+        failure_modes: export_labels(&case.failure_modes),
+        tags: case.tags.clone(),
+        use_case: case.use_case.clone(),
+        solution: case.solution.clone(),
+        outcome: case.outcome.clone(),
+        investigation: case.investigation.clone(),
+        lessons: case.lessons.clone(),
+        references: case.references.clone(),
+        evidence: case.evidence,
+        checked_against: case.checked_against.clone(),
+        contributor: case.contributor.clone(),
+        source_id: case.source_id.clone(),
+        source_url: case.source_url.clone(),
+        licence: case.licence.clone(),
+    }
+}
+
+/// One case per line, in the JSON input form.
+pub fn write_jsonl(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError> {
+    for case in cases {
+        serde_json::to_writer(&mut *out, &input_form(case))?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The CSV columns: the input form's names, less `evidence` (a table, which a cell cannot hold).
+pub const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "title",
+    "year",
+    "domains",
+    "causes",
+    "failure_modes",
+    "tags",
+    "use_case",
+    "solution",
+    "outcome",
+    "investigation",
+    "lessons",
+    "references",
+    "checked_against",
+    "contributor",
+    "source_id",
+    "source_url",
+    "licence",
+];
+
+/// A reference as a CSV cell item: the DOI, else `arXiv:<id>`, else the URL.
+pub fn reference_id(r: &Reference) -> Option<String> {
+    r.doi
+        .clone()
+        .or_else(|| r.arxiv.as_ref().map(|a| format!("arXiv:{a}")))
+        .or_else(|| r.url.clone())
+}
+
+/// A header row, then one row per case; list cells are joined with `;`.
+pub fn write_csv(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_COLUMNS)?;
+    for case in cases {
+        let f = input_form(case);
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let refs: Vec<String> = f.references.iter().filter_map(reference_id).collect();
+        w.write_record([
+            f.id.clone(),
+            f.title.clone(),
+            f.year.map(|y| y.to_string()).unwrap_or_default(),
+            f.domains.join("; "),
+            f.causes.join("; "),
+            f.failure_modes.join("; "),
+            f.tags.join("; "),
+            f.use_case.clone(),
+            f.solution.clone(),
+            f.outcome.clone(),
+            f.investigation.clone(),
+            f.lessons.clone(),
+            refs.join("; "),
+            opt(&f.checked_against),
+            opt(&f.contributor),
+            opt(&f.source_id),
+            opt(&f.source_url),
+            opt(&f.licence),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes `cases` in a streaming format. Markdown writes a directory instead (see
+/// [`markdown::write_dir`]).
+pub fn write(format: ExportFormat, cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError> {
+    match format {
+        ExportFormat::Jsonl => write_jsonl(cases, out),
+        ExportFormat::Csv => write_csv(cases, out),
+        ExportFormat::Bibtex => bibtex::write_bibtex(cases, out),
+        ExportFormat::Markdown => Err(InteropError::NeedsDirectory("md")),
+    }
+}
+
+#[cfg(test)]
+mod tests;

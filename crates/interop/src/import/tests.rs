@@ -1,0 +1,1 @@
+//! Tests of the importers on small synthetic records.

@@ -1,0 +1,185 @@
+//! `/cases/{id}` (and `/cases/{id}.json`, `/cases/{id}.bib`): one case with its four elements,
+//! references, labels, evidence, provenance, revisions, similar cases and citation.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use notbetter_search::Similar;
+use notbetter_store::{Revision, StoredCase};
+use notbetter_taxonomy::{Case, Dimension, ELEMENTS};
+
+use super::{chip, slug_chips};
+use crate::error::AppError;
+use crate::layout::{page_with, trusted};
+use crate::markdown::render;
+use crate::AppState;
+
+pub async fn case(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Response, AppError> {
+    let (id, format) = match raw.rsplit_once('.') {
+        Some((id, "json")) => (id.to_string(), "json"),
+        Some((id, "bib")) => (id.to_string(), "bib"),
+        Some(_) => return Err(AppError::NotFound),
+        None => (raw, "html"),
+    };
+    if id.is_empty()
+        || id.len() > 100
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(AppError::NotFound);
+    }
+    let lookup = id.clone();
+    let (stored, revisions, similar) = state
+        .run(move |kb| {
+            let Some(stored) = kb.get(&lookup)? else {
+                return Ok((None, vec![], vec![]));
+            };
+            let revisions = kb.revisions(&lookup)?;
+            let similar = kb.similar(&lookup, 5)?;
+            Ok((Some(stored), revisions, similar))
+        })
+        .await?;
+    let stored = stored.ok_or(AppError::NotFound)?;
+    Ok(match format {
+        "json" => axum::Json(&stored).into_response(),
+        "bib" => (
+            [(header::CONTENT_TYPE, "application/x-bibtex; charset=utf-8")],
+            bibtex(&stored.case),
+        )
+            .into_response(),
+        _ => render_case(&state, &stored, &revisions, &similar).into_response(),
+    })
+}
+
+/// A BibTeX entry citing the case itself, as a web page of this knowledge base.
+pub fn bibtex(c: &Case) -> String {
+    let year = c
+        .year
+        .map(|y| format!("  year = {{{y}}},\n"))
+        .unwrap_or_default();
+    format!(
+        "@misc{{notbetter-{id},\n  title = {{{title}}},\n  howpublished = {{Not Better: a knowledge base of real-world deep-learning failures}},\n  note = {{Case {id}. Licensed CC BY 4.0}},\n{year}}}\n",
+        id = c.id,
+        title = c.title.replace(['{', '}'], ""),
+    )
+}
+
+fn plain_citation(c: &Case) -> String {
+    format!(
+        "\"{}\". Not Better: a knowledge base of real-world deep-learning failures, case {}{}. CC BY 4.0.",
+        c.title,
+        c.id,
+        c.year.map(|y| format!(" ({y})")).unwrap_or_default()
+    )
+}
+
+fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "not stated",
+    }
+}
+
+fn render_case(
+    state: &AppState,
+    stored: &StoredCase,
+    revisions: &[Revision],
+    similar: &[Similar],
+) -> Markup {
+    let t = state.kb.taxonomy();
+    let c = &stored.case;
+    let json = format!("/cases/{}.json", c.id);
+    let description = format!("{} — a real-world deep-learning failure: use case, proposed solution, outcome and why it failed.", c.title);
+    let body = html! {
+        article.case {
+            header {
+                h1 { (c.title) }
+                p.meta {
+                    @if let Some(y) = c.year { span.year { (y) } " · " }
+                    span.source { "Source: " (c.source.facet()) }
+                    @if c.incomplete { " · " span.badge.warn { "incomplete" } }
+                }
+                div.labels {
+                    p { span.label-kind { "Domains " } @for l in &c.domains { (chip(t, Dimension::Domain, l)) } }
+                    p { span.label-kind { "Causes " } @for l in &c.causes { (chip(t, Dimension::Cause, l)) } }
+                    @if !c.failure_modes.is_empty() {
+                        p { span.label-kind { "Failure modes " } @for l in &c.failure_modes { (chip(t, Dimension::FailureMode, l)) } }
+                    }
+                    @if !c.tags.is_empty() { p.tags { span.label-kind { "Tags " } @for tag in &c.tags { span.tag { (tag) } } } }
+                }
+            }
+            @for (field, heading) in ELEMENTS {
+                section.element {
+                    h2 { (heading) }
+                    @let text = c.element(field);
+                    @if text.trim().is_empty() { p.missing { "Not given in the source record." } } @else { (trusted(render(text))) }
+                }
+            }
+            @if !c.lessons.trim().is_empty() {
+                section.element { h2 { "Lessons" } (trusted(render(&c.lessons))) }
+            }
+            section {
+                h2 { "References" }
+                ol.references {
+                    @for r in &c.references {
+                        li {
+                            @if let Some(title) = &r.title { cite { (title) } ". " }
+                            @if !r.authors.is_empty() { (r.authors.join(", ")) ". " }
+                            @if let Some(v) = &r.venue { em { (v) } " " }
+                            @if let Some(y) = r.year { "(" (y) "). " }
+                            @if let Some(doi) = &r.doi { a href=(format!("https://doi.org/{doi}")) { "doi:" (doi) } " " }
+                            @if let Some(a) = &r.arxiv { a href=(format!("https://arxiv.org/abs/{a}")) { "arXiv:" (a) } " " }
+                            @if let Some(u) = &r.url { a href=(u) rel="nofollow noopener" { (u) } }
+                        }
+                    }
+                }
+            }
+            section.facts {
+                h2 { "Evidence and provenance" }
+                dl {
+                    dt { "Code released" } dd { (yes_no(c.evidence.code_available)) }
+                    dt { "Data released" } dd { (yes_no(c.evidence.data_available)) }
+                    dt { "Validated externally" } dd { (yes_no(c.evidence.external_validation)) }
+                    @if let Some(ch) = &c.checked_against { dt { "Checked against" } dd { (ch) } }
+                    @if let Some(who) = &c.contributor { dt { "Contributed by" } dd { (who) } }
+                    @if let Some(u) = &c.source_url { dt { "Source record" } dd { a href=(u) rel="nofollow noopener" { (u) } } }
+                    @if let Some(l) = &c.licence { dt { "Licence of the source record" } dd { (l) } }
+                    dt { "Provenance" } dd { (stored.provenance) }
+                    dt { "First stored" } dd { (stored.created_at) }
+                    dt { "Last changed" } dd { (stored.updated_at) " (version " (stored.version) ")" }
+                }
+                @if !revisions.is_empty() {
+                    h3 { "Revision history" }
+                    ul.revisions {
+                        @for r in revisions {
+                            li { "Version " (r.version) ", from " (r.valid_from) " until " (r.replaced_at) " (" (r.provenance) ")" }
+                        }
+                    }
+                }
+            }
+            @if !similar.is_empty() {
+                section {
+                    h2 { "Similar cases in other domains" }
+                    ul.similar {
+                        @for s in similar {
+                            li { a href=(format!("/cases/{}", s.id)) { (s.title) } " " (slug_chips(t, Dimension::Domain, &s.domains)) }
+                        }
+                    }
+                }
+            }
+            section.cite {
+                h2 { "Cite this case" }
+                p { (plain_citation(c)) }
+                pre { code { (bibtex(c)) } }
+                p { a href=(format!("/cases/{}.bib", c.id)) { "BibTeX" } " · " a href=(json) { "JSON" } }
+            }
+        }
+    };
+    page_with(&c.title, &description, Some(&json), body)
+}

@@ -1,0 +1,251 @@
+//! One module per page family, and the pieces they share: search parameters and their URLs,
+//! taxonomy chips, and case lists.
+
+pub mod browse;
+pub mod case;
+pub mod clusters;
+pub mod contribute;
+pub mod form;
+pub mod home;
+pub mod review;
+pub mod search;
+
+use maud::{html, Markup};
+use notbetter_kb::{FacetDim, Sort};
+use notbetter_search::{SearchRequest, MAX_OFFSET};
+use notbetter_taxonomy::{Dimension, Label, LabelState, Taxonomy};
+
+use crate::layout::trusted;
+
+pub const PAGE_SIZE: usize = 20;
+
+/// The parameters of `/search`, parsed from the query string (repeated keys allowed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchParams {
+    pub q: String,
+    pub filters: Vec<(FacetDim, String)>,
+    pub year_from: Option<i32>,
+    pub year_to: Option<i32>,
+    pub sort: Sort,
+    pub page: usize,
+}
+
+fn facet_param(dim: FacetDim) -> &'static str {
+    match dim {
+        FacetDim::Domain => "domain",
+        FacetDim::Cause => "cause",
+        FacetDim::InferredCause => "inferred_cause",
+        FacetDim::FailureMode => "mode",
+        FacetDim::Source => "source",
+    }
+}
+
+fn slug_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 120
+        && s.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
+impl SearchParams {
+    /// Parses query pairs; a malformed value is a clear error naming the parameter.
+    pub fn parse(pairs: &[(String, String)]) -> Result<SearchParams, String> {
+        let mut p = SearchParams {
+            page: 1,
+            ..Default::default()
+        };
+        for (k, v) in pairs {
+            let v = v.trim();
+            let year = |v: &str| -> Result<Option<i32>, String> {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                v.parse::<i32>()
+                    .ok()
+                    .filter(|y| (1900..=2100).contains(y))
+                    .map(Some)
+                    .ok_or_else(|| format!("`{k}` must be a year such as 2021, not `{v}`"))
+            };
+            match k.as_str() {
+                "q" => p.q = v.to_string(),
+                "year_from" => p.year_from = year(v)?,
+                "year_to" => p.year_to = year(v)?,
+                "sort" => {
+                    p.sort = Sort::parse(v).ok_or_else(|| {
+                        format!("`sort` must be relevance, year or year_asc, not `{v}`")
+                    })?
+                }
+                "page" => {
+                    let max = MAX_OFFSET / PAGE_SIZE + 1;
+                    p.page = v
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .ok_or_else(|| format!("`page` must be a number from 1 to {max}"))?
+                }
+                other => {
+                    let dim = [
+                        FacetDim::Domain,
+                        FacetDim::Cause,
+                        FacetDim::InferredCause,
+                        FacetDim::FailureMode,
+                        FacetDim::Source,
+                    ]
+                    .into_iter()
+                    .find(|d| facet_param(*d) == other);
+                    match dim {
+                        Some(_) if v.is_empty() => {}
+                        Some(d) if slug_ok(v) => {
+                            if !p.filters.contains(&(d, v.to_string())) {
+                                p.filters.push((d, v.to_string()))
+                            }
+                        }
+                        Some(_) => {
+                            return Err(format!(
+                                "`{other}` must be a taxonomy slug such as data/leakage, not `{v}`"
+                            ))
+                        }
+                        None => {} // Unknown parameters are ignored, as browsers and crawlers add their own.
+                    }
+                }
+            }
+        }
+        if let (Some(a), Some(b)) = (p.year_from, p.year_to) {
+            if a > b {
+                return Err(format!("`year_from` ({a}) is after `year_to` ({b})"));
+            }
+        }
+        Ok(p)
+    }
+
+    pub fn request(&self) -> SearchRequest {
+        let mut req = SearchRequest::new(self.q.clone());
+        for (d, v) in &self.filters {
+            req.filters.entry(*d).or_default().push(v.clone());
+        }
+        req.year_from = self.year_from;
+        req.year_to = self.year_to;
+        req.sort = self.sort;
+        req.limit = PAGE_SIZE;
+        req.offset = (self.page.max(1) - 1) * PAGE_SIZE;
+        req
+    }
+
+    pub fn has(&self, dim: FacetDim, v: &str) -> bool {
+        self.filters.iter().any(|(d, x)| *d == dim && x == v)
+    }
+
+    pub fn toggled(&self, dim: FacetDim, v: &str) -> SearchParams {
+        let mut p = self.clone();
+        if p.has(dim, v) {
+            p.filters.retain(|(d, x)| !(*d == dim && x == v));
+        } else {
+            p.filters.push((dim, v.to_string()));
+        }
+        p.page = 1;
+        p
+    }
+
+    pub fn url(&self) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        for (d, v) in &self.filters {
+            s.append_pair(facet_param(*d), v);
+        }
+        if let Some(y) = self.year_from {
+            s.append_pair("year_from", &y.to_string());
+        }
+        if let Some(y) = self.year_to {
+            s.append_pair("year_to", &y.to_string());
+        }
+        match self.sort {
+            Sort::Relevance => {}
+            Sort::Year => {
+                s.append_pair("sort", "year");
+            }
+            Sort::YearAsc => {
+                s.append_pair("sort", "year_asc");
+            }
+        }
+        if self.page > 1 {
+            s.append_pair("page", &self.page.to_string());
+        }
+        let q = s.finish();
+        if q.is_empty() {
+            "/search".into()
+        } else {
+            format!("/search?{q}")
+        }
+    }
+}
+
+/// `/search?domain=…` for one facet value.
+pub fn search_url(dim: FacetDim, slug: &str) -> String {
+    SearchParams {
+        page: 1,
+        ..Default::default()
+    }
+    .toggled(dim, slug)
+    .url()
+}
+
+pub fn browse_url(dim: Dimension, slug: &str) -> String {
+    match dim {
+        Dimension::Domain => format!("/domains/{slug}"),
+        Dimension::Cause => format!("/causes/{slug}"),
+        Dimension::FailureMode => search_url(FacetDim::FailureMode, slug),
+    }
+}
+
+/// A taxonomy chip. Inferred and unmapped labels are marked in text, not only by colour.
+pub fn chip(t: &Taxonomy, dim: Dimension, label: &Label) -> Markup {
+    match label.state {
+        LabelState::Confirmed => html! {
+            a.chip.(dim.as_str()) href=(browse_url(dim, &label.value)) title=(label.value) { (t.name(dim, &label.value)) }
+        },
+        LabelState::Inferred => html! {
+            a.chip.inferred href=(search_url(FacetDim::InferredCause, &label.value))
+                title=(format!("Inferred from the text: {}", label.evidence.join(", "))) {
+                (t.name(dim, &label.value)) " " span.state { "(inferred)" }
+            }
+        },
+        LabelState::Unmapped => html! {
+            span.chip.unmapped title="Not yet mapped to the taxonomy" { (label.value) " " span.state { "(unmapped)" } }
+        },
+    }
+}
+
+/// Chips for slugs (as search hits carry them).
+pub fn slug_chips(t: &Taxonomy, dim: Dimension, slugs: &[String]) -> Markup {
+    html! {
+        @for s in slugs { (chip(t, dim, &Label::confirmed(s.clone()))) }
+    }
+}
+
+/// A list of search hits.
+pub fn hit_list(t: &Taxonomy, hits: &[notbetter_search::Hit]) -> Markup {
+    html! {
+        ol.hits {
+            @for h in hits {
+                li.hit {
+                    h3 { a href=(format!("/cases/{}", h.id)) { (h.title) } }
+                    p.meta {
+                        @if let Some(y) = h.year { span.year { (y) } " · " }
+                        (slug_chips(t, Dimension::Domain, &h.domains))
+                        (slug_chips(t, Dimension::Cause, &h.causes))
+                        @for c in &h.inferred_causes {
+                            (chip(t, Dimension::Cause, &Label { value: c.clone(), state: LabelState::Inferred, raw: None, evidence: vec![] }))
+                        }
+                    }
+                    p.snippet { (trusted(h.snippet.clone())) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! `/search`: ranked hits with snippets, a facet sidebar with disjunctive counts, removable
+//! filter chips, paging, help for empty results, and a friendly 400 for query errors.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use notbetter_kb::{FacetDim, Sort};
+use notbetter_search::SearchResults;
+use notbetter_taxonomy::{Dimension, Taxonomy};
+
+use super::{hit_list, SearchParams, PAGE_SIZE};
+use crate::error::AppError;
+use crate::layout::page;
+use crate::AppState;
+
+pub async fn search(
+    State(state): State<AppState>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let params = match SearchParams::parse(&pairs) {
+        Ok(p) => p,
+        Err(msg) => return Ok(render(&state, &SearchParams::default(), Err(msg)).into_response()),
+    };
+    let req = params.request();
+    let result = state
+        .run(move |kb| match kb.search(&req) {
+            Ok(r) => Ok(Ok(r)),
+            Err(e) if e.is_user_error() => Ok(Err(e.to_string())),
+            Err(e) => Err(e.into()),
+        })
+        .await?;
+    Ok(render(&state, &params, result).into_response())
+}
+
+fn render(
+    state: &AppState,
+    params: &SearchParams,
+    result: Result<SearchResults, String>,
+) -> (StatusCode, Markup) {
+    let t = state.kb.taxonomy();
+    let title = if params.q.is_empty() {
+        "Search".to_string()
+    } else {
+        format!("Search: {}", params.q)
+    };
+    let status = if result.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let body = html! {
+        h1 { "Search" }
+        form #search-form method="get" action="/search" {
+            div.search-layout {
+                div.search-main {
+                    div.row {
+                        label.visually-hidden for="q" { "Query" }
+                        input #q type="search" name="q" value=(params.q) placeholder="Words, \"phrases\", -exclusions, field:term";
+                        label.visually-hidden for="sort" { "Sort" }
+                        select #sort name="sort" {
+                            option value="relevance" selected[params.sort == Sort::Relevance] { "Most relevant" }
+                            option value="year" selected[params.sort == Sort::Year] { "Newest first" }
+                            option value="year_asc" selected[params.sort == Sort::YearAsc] { "Oldest first" }
+                        }
+                        button type="submit" { "Search" }
+                    }
+                    @if !params.filters.is_empty() {
+                        div.active-filters aria-label="Active filters" {
+                            @for (d, v) in &params.filters {
+                                a.chip.removable href=(params.toggled(*d, v).url()) aria-label=(format!("Remove filter {}", label_name(t, *d, v))) {
+                                    (label_name(t, *d, v)) " ×"
+                                }
+                            }
+                            a.clear href=(SearchParams { q: params.q.clone(), page: 1, ..Default::default() }.url()) { "Clear filters" }
+                        }
+                    }
+                    @match &result {
+                        Err(msg) => {
+                            div.error-box role="alert" {
+                                h2 { "That search could not be run" }
+                                p { (msg) }
+                                p { "Tips: close every quote and parenthesis, or put unusual characters in quotes. Fields you can search: title, tags, labels, use_case, solution, outcome, investigation, lessons, refs." }
+                            }
+                        }
+                        Ok(r) => {
+                            p.count role="status" { (r.total) " case" @if r.total != 1 { "s" } }
+                            @if r.total == 0 {
+                                div.empty {
+                                    h2 { "No cases match" }
+                                    ul {
+                                        @if !params.filters.is_empty() {
+                                            li { "Drop some filters: " a href=(SearchParams { q: params.q.clone(), page: 1, ..Default::default() }.url()) { "search all cases for this query" } "." }
+                                        }
+                                        li { "Check the spelling, or try a broader or different word (words are combined with AND)." }
+                                        li { "Browse " a href="/domains" { "by domain" } " or " a href="/causes" { "by cause" } " instead." }
+                                    }
+                                }
+                            } @else {
+                                (hit_list(t, &r.hits))
+                                (pager(params, r.total))
+                            }
+                        }
+                    }
+                }
+                @if let Ok(r) = &result {
+                    aside.facets aria-label="Filters" {
+                        h2 { "Filter" }
+                        (facet_group(t, params, r, FacetDim::Domain, Dimension::Domain, "Domain"))
+                        (facet_group(t, params, r, FacetDim::Cause, Dimension::Cause, "Cause"))
+                        (facet_group(t, params, r, FacetDim::FailureMode, Dimension::FailureMode, "Failure mode"))
+                        (facet_group(t, params, r, FacetDim::InferredCause, Dimension::Cause, "Inferred cause"))
+                        (source_group(params, r))
+                        fieldset.years {
+                            legend { "Year" }
+                            label for="year_from" { "From" }
+                            input #year_from type="number" name="year_from" min="1950" max="2100" value=[params.year_from];
+                            label for="year_to" { "to" }
+                            input #year_to type="number" name="year_to" min="1950" max="2100" value=[params.year_to];
+                        }
+                        button.apply type="submit" { "Apply filters" }
+                    }
+                }
+            }
+        }
+    };
+    (
+        status,
+        page(
+            &title,
+            "Search real-world deep-learning failures by words, domain, cause and failure mode.",
+            body,
+        ),
+    )
+}
+
+fn label_name(t: &Taxonomy, dim: FacetDim, slug: &str) -> String {
+    let (d, prefix) = match dim {
+        FacetDim::Domain => (Some(Dimension::Domain), ""),
+        FacetDim::Cause => (Some(Dimension::Cause), ""),
+        FacetDim::InferredCause => (Some(Dimension::Cause), "inferred: "),
+        FacetDim::FailureMode => (Some(Dimension::FailureMode), ""),
+        FacetDim::Source => (None, "source: "),
+    };
+    match d {
+        Some(d) => format!("{prefix}{}", t.name(d, slug)),
+        None => format!("{prefix}{slug}"),
+    }
+}
+
+fn param_name(dim: FacetDim) -> &'static str {
+    match dim {
+        FacetDim::Domain => "domain",
+        FacetDim::Cause => "cause",
+        FacetDim::InferredCause => "inferred_cause",
+        FacetDim::FailureMode => "mode",
+        FacetDim::Source => "source",
+    }
+}
+
+fn facet_group(
+    t: &Taxonomy,
+    params: &SearchParams,
+    r: &SearchResults,
+    fd: FacetDim,
+    dim: Dimension,
+    title: &str,
+) -> Markup {
+    let counts = r.facets.get(&fd).cloned().unwrap_or_default();
+    let selected: Vec<&String> = params
+        .filters
+        .iter()
+        .filter(|(d, _)| *d == fd)
+        .map(|(_, v)| v)
+        .collect();
+    if counts.is_empty() && selected.is_empty() {
+        return html! {};
+    }
+    let tops: Vec<_> = t
+        .children(dim, None)
+        .filter(|e| counts.contains_key(&e.slug) || selected.contains(&&e.slug))
+        .collect();
+    let name = param_name(fd);
+    html! {
+        fieldset.facet {
+            legend { (title) }
+            ul {
+                @for e in tops {
+                    li {
+                        (facet_box(name, &e.slug, &e.name, counts.get(&e.slug).copied().unwrap_or(0), params.has(fd, &e.slug)))
+                        @let kids: Vec<_> = t.children(dim, Some(&e.slug))
+                            .filter(|k| counts.contains_key(&k.slug) || params.has(fd, &k.slug)).collect();
+                        @if !kids.is_empty() {
+                            ul {
+                                @for k in kids {
+                                    li { (facet_box(name, &k.slug, &k.name, counts.get(&k.slug).copied().unwrap_or(0), params.has(fd, &k.slug))) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn source_group(params: &SearchParams, r: &SearchResults) -> Markup {
+    let counts = r.facets.get(&FacetDim::Source).cloned().unwrap_or_default();
+    if counts.len() <= 1 && !params.filters.iter().any(|(d, _)| *d == FacetDim::Source) {
+        return html! {};
+    }
+    html! {
+        fieldset.facet {
+            legend { "Source" }
+            ul {
+                @for (slug, n) in &counts {
+                    li { (facet_box("source", slug, slug, *n, params.has(FacetDim::Source, slug))) }
+                }
+            }
+        }
+    }
+}
+
+fn facet_box(name: &str, value: &str, label: &str, count: u64, checked: bool) -> Markup {
+    let id = format!("f-{name}-{}", value.replace('/', "--"));
+    html! {
+        input type="checkbox" id=(id) name=(name) value=(value) checked[checked];
+        label for=(id) { (label) " " span.count { "(" (count) ")" } }
+    }
+}
+
+fn pager(params: &SearchParams, total: usize) -> Markup {
+    let pages = total
+        .div_ceil(PAGE_SIZE)
+        .min(notbetter_search::MAX_OFFSET / PAGE_SIZE + 1);
+    if pages <= 1 {
+        return html! {};
+    }
+    let at = |n: usize| {
+        SearchParams {
+            page: n,
+            ..params.clone()
+        }
+        .url()
+    };
+    html! {
+        nav.pager aria-label="Pages" {
+            @if params.page > 1 { a rel="prev" href=(at(params.page - 1)) { "← Previous" } }
+            span { "Page " (params.page) " of " (pages) }
+            @if params.page < pages { a rel="next" href=(at(params.page + 1)) { "Next →" } }
+        }
+    }
+}

@@ -1,0 +1,717 @@
+//! In-process router tests (`app(state)` with `oneshot`, no port): every route and its status
+//! codes, security headers, the contribution form's defences, moderation, and snapshots of key
+//! pages.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use notbetter_kb::KnowledgeBase;
+use tower::ServiceExt;
+
+use crate::{app, AppState, Config};
+
+const CASES: &[(&str, &str)] = &[
+    (
+        "xray-shortcut.md",
+        r#"+++
+id = "xray-shortcut"
+title = "Chest x-ray model learns the hospital"
+year = 2021
+domains = ["healthcare/medical-imaging"]
+causes = ["model/shortcut-learning", "data/distribution-shift"]
+failure_modes = ["suboptimal-performance"]
+tags = ["x-ray"]
+[[references]]
+title = "A test reference"
+doi = "10.5555/xray"
+[evidence]
+code_available = true
++++
+## Use case
+Reading chest radiographs. Across hospitals.
+## Proposed solution
+A convolutional network. Trained on one site.
+## Outcome
+Accuracy fell at a new hospital. It fell a lot.
+## Why it failed
+The model used a hospital marker as a shortcut. The marker differed by site.
+## Lessons
+Test on another hospital. Look at saliency.
+"#,
+    ),
+    (
+        "nli-overlap.md",
+        r#"+++
+id = "nli-overlap"
+title = "Inference models learn word overlap"
+year = 2019
+domains = ["language-technology/nlu"]
+causes = ["model/shortcut-learning"]
+[[references]]
+arxiv = "1902.01007"
++++
+## Use case
+Natural language inference. On benchmarks.
+## Proposed solution
+A pretrained transformer. Fine-tuned.
+## Outcome
+It failed on a diagnostic set. Badly.
+## Why it failed
+It used lexical overlap as a shortcut. The benchmark rewarded it.
+"#,
+    ),
+    (
+        "recsys-baselines.md",
+        r#"+++
+id = "recsys-baselines"
+title = "Neural recommenders lose to tuned baselines"
+year = 2019
+domains = ["recommender-systems"]
+causes = ["evaluation/weak-baselines"]
+[[references]]
+url = "https://example.org/recsys"
++++
+## Use case
+Top-n recommendation. For shops.
+## Proposed solution
+Neural collaborative filtering. Several variants.
+## Outcome
+Simple baselines won. Most results did not reproduce.
+## Why it failed
+Baselines were untuned. Evaluation was inconsistent.
+"#,
+    ),
+];
+
+struct Fixture {
+    app: Router,
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+fn fixture_with(config: Config) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = KnowledgeBase::open(dir.path(), notbetter_taxonomy::bundled()).unwrap();
+    let files: Vec<(String, String)> = CASES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    let (report, batch) = kb.seed(&files).unwrap().unwrap();
+    assert_eq!(report.added, 3, "{:?}", batch.diagnostics);
+    let state = AppState::new(Arc::new(kb), config);
+    Fixture {
+        app: app(state.clone()),
+        state,
+        _dir: dir,
+    }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(Config::default())
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap()
+                    .split_once('=')
+                    .unwrap()
+                    .1
+                    .to_string()
+            })
+    }
+}
+
+async fn send(app: &Router, req: Request<Body>) -> Resp {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn get(app: &Router, uri: &str) -> Resp {
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn get_with_cookie(app: &Router, uri: &str, cookie: &str) -> Resp {
+    send(
+        app,
+        Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+async fn post(
+    app: &Router,
+    uri: &str,
+    cookie: &str,
+    pairs: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Resp {
+    let mut req = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .header(header::HOST, "localhost");
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    send(app, req.body(Body::from(encode(pairs))).unwrap()).await
+}
+
+/// A CSRF cookie and token from a form page.
+async fn csrf(app: &Router, uri: &str) -> (String, String) {
+    let r = get(app, uri).await;
+    let token = r.cookie("nb_csrf").expect("form pages set a CSRF cookie");
+    (format!("nb_csrf={token}"), token)
+}
+
+fn good_form<'a>(csrf: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("title", title),
+        ("year", "2022"),
+        ("domains", "biology"),
+        ("cause_other", "covariate shift, gremlins"),
+        (
+            "use_case",
+            "Counting cells in microscope images. In two labs.",
+        ),
+        ("solution", "A U-Net. Trained in one lab."),
+        (
+            "outcome",
+            "Counts were wrong in the second lab. Often by a lot.",
+        ),
+        (
+            "investigation",
+            "Staining differed between labs. The model keyed on stain colour.",
+        ),
+        ("ref1", "https://example.org/cells"),
+        ("ref1_title", "Cell counting paper"),
+        ("contributor", "A. Tester"),
+        ("licence", "agree"),
+        ("action", "submit"),
+    ]
+}
+
+#[tokio::test]
+async fn every_route_answers_with_the_right_status() {
+    let f = fixture();
+    let table: &[(&str, u16)] = &[
+        ("/", 200),
+        ("/search", 200),
+        ("/search?q=shortcut&domain=healthcare&sort=year", 200),
+        ("/search?q=%22unbalanced", 400),
+        ("/search?year_from=abc", 400),
+        ("/search?domain=NOT%20A%20SLUG", 400),
+        ("/search?page=0", 400),
+        ("/search?q=nothingmatchesthis", 200),
+        ("/domains", 200),
+        ("/domains/healthcare", 200),
+        ("/domains/healthcare/medical-imaging", 200),
+        ("/domains/atlantis", 404),
+        ("/causes", 200),
+        ("/causes/model/shortcut-learning", 200),
+        ("/causes/model", 200),
+        ("/causes/nope/nope", 404),
+        ("/cases/xray-shortcut", 200),
+        ("/cases/xray-shortcut.json", 200),
+        ("/cases/xray-shortcut.bib", 200),
+        ("/cases/xray-shortcut.exe", 404),
+        ("/cases/no-such-case", 404),
+        ("/cases/..%2F..%2Fetc%2Fpasswd", 404),
+        ("/clusters", 200),
+        ("/contribute", 200),
+        ("/contribute/0123456789abcdef", 404),
+        ("/contribute/not-an-id", 404),
+        ("/review", 303),
+        ("/review/login", 200),
+        ("/review/0123456789abcdef", 303),
+        ("/static/style.css", 200),
+        ("/static/app.js", 200),
+        ("/static/missing.css", 404),
+        ("/healthz", 200),
+        ("/no/such/page", 404),
+    ];
+    for (uri, want) in table {
+        let r = get(&f.app, uri).await;
+        assert_eq!(r.status.as_u16(), *want, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn pages_have_titles_descriptions_and_security_headers() {
+    let f = fixture();
+    for uri in [
+        "/",
+        "/search?q=shortcut",
+        "/domains/healthcare",
+        "/causes/model/shortcut-learning",
+        "/cases/xray-shortcut",
+        "/clusters",
+        "/contribute",
+        "/no/such/page",
+    ] {
+        let r = get(&f.app, uri).await;
+        assert!(r.body.contains("<title>"), "{uri}");
+        assert!(r.body.contains("<meta name=\"description\""), "{uri}");
+        let csp = r
+            .headers
+            .get("content-security-policy")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{uri}"
+        );
+        assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert!(r.headers.get("referrer-policy").is_some());
+        assert!(!r.body.contains("<script>"), "no inline script on {uri}");
+    }
+}
+
+#[tokio::test]
+async fn search_page_shows_hits_facets_and_chips() {
+    let f = fixture();
+    let r = get(&f.app, "/search?q=shortcut&cause=model/shortcut-learning").await;
+    assert!(r.body.contains("2 cases"), "{}", r.body);
+    assert!(r.body.contains("<b>shortcut</b>"));
+    // Disjunctive counts: the cause facet still offers weak baselines for the query.
+    assert!(r.body.contains("id=\"f-cause-model--shortcut-learning\""));
+    assert!(r.body.contains("Remove filter Shortcut learning"));
+    let r = get(&f.app, "/search?q=nothingmatchesthis&domain=healthcare").await;
+    assert!(r.body.contains("No cases match"));
+    assert!(r.body.contains("Drop some filters"));
+    let r = get(&f.app, "/search?q=%22unbalanced").await;
+    assert!(r.body.contains("That search could not be run"));
+}
+
+#[tokio::test]
+async fn a_validation_error_keeps_the_input() {
+    let f = fixture();
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    let mut form = good_form(&token, "My distinctive title <b>x</b>");
+    form.retain(|(k, _)| *k != "investigation" && *k != "licence");
+    let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("My distinctive title &lt;b&gt;x&lt;/b&gt;"),
+        "typed text is kept, escaped"
+    );
+    assert!(r.body.contains("Counting cells in microscope images"));
+    assert!(r.body.contains("id=\"investigation-error\""));
+    assert!(r.body.contains("id=\"licence-error\""));
+    assert!(r.body.contains("value=\"covariate shift, gremlins\""));
+    assert_eq!(
+        f.state
+            .kb
+            .store()
+            .count_submissions(notbetter_store::SubmissionStatus::Pending)
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn csrf_is_required_and_cross_site_posts_are_refused() {
+    let f = fixture();
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    let form = good_form(&token, "A title");
+    let no_token: Vec<_> = form.iter().filter(|(k, _)| *k != "csrf").cloned().collect();
+    assert_eq!(
+        post(&f.app, "/contribute", &cookie, &no_token, &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(&f.app, "/contribute", "", &form, &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = post(
+        &f.app,
+        "/contribute",
+        &cookie,
+        &form,
+        &[("origin", "https://evil.example")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(
+        &f.app,
+        "/contribute",
+        &cookie,
+        &form,
+        &[("sec-fetch-site", "cross-site")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        f.state
+            .kb
+            .store()
+            .count_submissions(notbetter_store::SubmissionStatus::Pending)
+            .unwrap(),
+        0
+    );
+    let r = post(
+        &f.app,
+        "/contribute",
+        &cookie,
+        &form,
+        &[("origin", "http://localhost")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_honeypot_stores_nothing() {
+    let f = fixture();
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    let mut form = good_form(&token, "Spam");
+    form.push(("website", "http://spam.example"));
+    let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Thank you"));
+    assert_eq!(
+        f.state
+            .kb
+            .store()
+            .count_submissions(notbetter_store::SubmissionStatus::Pending)
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn contributions_are_rate_limited() {
+    let f = fixture_with(Config {
+        contributions_per_hour: 2,
+        ..Config::default()
+    });
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    let form = good_form(&token, "Rate limited");
+    assert_eq!(
+        post(&f.app, "/contribute", &cookie, &form, &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post(&f.app, "/contribute", &cookie, &form, &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        f.state
+            .kb
+            .store()
+            .count_submissions(notbetter_store::SubmissionStatus::Pending)
+            .unwrap(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn preview_shows_the_case_without_storing_it() {
+    let f = fixture();
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    let mut form = good_form(&token, "Previewed case");
+    form.retain(|(k, _)| *k != "action");
+    form.push(("action", "preview"));
+    let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Preview"));
+    assert!(
+        r.body.contains("Distribution shift"),
+        "aliases are normalised in the preview"
+    );
+    assert!(r.body.contains("gremlins"), "unmapped labels are shown");
+    assert_eq!(
+        f.state
+            .kb
+            .store()
+            .count_submissions(notbetter_store::SubmissionStatus::Pending)
+            .unwrap(),
+        0
+    );
+}
+
+async fn login(f: &Fixture, name: &str, password: &str) -> Resp {
+    let (cookie, token) = csrf(&f.app, "/review/login").await;
+    post(
+        &f.app,
+        "/review/login",
+        &cookie,
+        &[("csrf", &token), ("name", name), ("password", password)],
+        &[],
+    )
+    .await
+}
+
+fn add_reviewer(f: &Fixture) {
+    let hash = crate::hash_password("a long enough password").unwrap();
+    f.state
+        .kb
+        .store()
+        .add_user("rita", "reviewer", &hash)
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_pending_case_is_hidden_until_approved_then_searchable() {
+    let f = fixture();
+    add_reviewer(&f);
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    let r = post(
+        &f.app,
+        "/contribute",
+        &cookie,
+        &good_form(&token, "Zebra stripes confuse the cell counter"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let status_url = r
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let public_id = status_url.rsplit('/').next().unwrap().to_string();
+    assert!(get(&f.app, &status_url).await.body.contains("pending"));
+    assert!(get(&f.app, "/search?q=zebra")
+        .await
+        .body
+        .contains("0 cases"));
+
+    let r = login(&f, "rita", "a long enough password").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let set_cookie = r
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let session = format!("nb_session={}", r.cookie("nb_session").unwrap());
+    let queue = get_with_cookie(&f.app, "/review", &session).await;
+    assert!(queue.body.contains("Zebra stripes"));
+    let item = get_with_cookie(&f.app, &format!("/review/{public_id}"), &session).await;
+    assert_eq!(item.status, StatusCode::OK);
+    assert!(
+        item.body.contains("gremlins"),
+        "unmapped labels are shown to the reviewer"
+    );
+    let token = item.cookie("nb_csrf").unwrap();
+    let cookies = format!("{session}; nb_csrf={token}");
+    let mut form = good_form(&token, "Zebra stripes confuse the cell counter");
+    form.retain(|(k, _)| *k != "action" && *k != "cause_other");
+    form.push(("causes", "data/distribution-shift"));
+    form.push(("action", "approve"));
+    let r = post(
+        &f.app,
+        &format!("/review/{public_id}"),
+        &cookies,
+        &form,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.headers.get(header::LOCATION).unwrap(),
+        "/cases/zebra-stripes-confuse-the-cell-counter"
+    );
+
+    let hits = get(&f.app, "/search?q=zebra").await;
+    assert!(
+        hits.body.contains("1 case"),
+        "approved cases are searchable at once"
+    );
+    let case = get(&f.app, "/cases/zebra-stripes-confuse-the-cell-counter.json").await;
+    let json: serde_json::Value = serde_json::from_str(&case.body).unwrap();
+    assert_eq!(json["source"], "contributed");
+    assert_eq!(json["contributor"], "A. Tester");
+    assert!(json["provenance"]
+        .as_str()
+        .unwrap()
+        .contains("approved by rita"));
+    assert!(get(&f.app, &status_url).await.body.contains("approved"));
+}
+
+#[tokio::test]
+async fn reviewers_reject_one_or_in_bulk() {
+    let f = fixture();
+    add_reviewer(&f);
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    for title in ["Spam one", "Spam two"] {
+        assert_eq!(
+            post(
+                &f.app,
+                "/contribute",
+                &cookie,
+                &good_form(&token, title),
+                &[]
+            )
+            .await
+            .status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let pending = f
+        .state
+        .kb
+        .store()
+        .submissions(notbetter_store::SubmissionStatus::Pending, 10)
+        .unwrap();
+    let r = login(&f, "rita", "a long enough password").await;
+    let session = format!("nb_session={}", r.cookie("nb_session").unwrap());
+    let page = get_with_cookie(&f.app, "/review", &session).await;
+    let token = page.cookie("nb_csrf").unwrap();
+    let cookies = format!("{session}; nb_csrf={token}");
+    let r = post(
+        &f.app,
+        "/review",
+        &cookies,
+        &[
+            ("csrf", &token),
+            ("ids", &pending[0].public_id),
+            ("ids", &pending[1].public_id),
+            ("reason", "spam"),
+            ("action", "bulk_reject"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let store = f.state.kb.store();
+    assert_eq!(
+        store
+            .count_submissions(notbetter_store::SubmissionStatus::Rejected)
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .submission(&pending[0].public_id)
+            .unwrap()
+            .unwrap()
+            .reason
+            .as_deref(),
+        Some("spam")
+    );
+}
+
+#[tokio::test]
+async fn logins_lock_out_after_repeated_failures() {
+    let f = fixture_with(Config {
+        lockout_after: 3,
+        ..Config::default()
+    });
+    add_reviewer(&f);
+    for _ in 0..3 {
+        assert_eq!(
+            login(&f, "rita", "wrong password!").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = login(&f, "rita", "a long enough password").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("locked"));
+    assert_eq!(
+        login(&f, "nobody", "whatever at all").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited() {
+    let f = fixture_with(Config {
+        logins_per_minute: 2,
+        ..Config::default()
+    });
+    login(&f, "x", "y").await;
+    login(&f, "x", "y").await;
+    assert_eq!(
+        login(&f, "x", "y").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let f = fixture();
+    let big = "a".repeat(crate::BODY_LIMIT + 10);
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    let r = post(
+        &f.app,
+        "/contribute",
+        &cookie,
+        &[("csrf", &token), ("title", &big)],
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// Snapshots of key pages, with stored times redacted.
+#[tokio::test]
+async fn snapshots_of_key_pages() {
+    let f = fixture();
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "[time]");
+    settings.add_filter(r"[0-9a-f]{64}", "[token]");
+    let _guard = settings.bind_to_scope();
+    insta::assert_snapshot!("case_page", get(&f.app, "/cases/xray-shortcut").await.body);
+    insta::assert_snapshot!(
+        "search_page",
+        get(&f.app, "/search?q=shortcut&domain=healthcare")
+            .await
+            .body
+    );
+    insta::assert_snapshot!(
+        "cause_page",
+        get(&f.app, "/causes/model/shortcut-learning").await.body
+    );
+}

@@ -1,0 +1,253 @@
+//! The moderation queue (submissions from the contribution form) and reviewer accounts with
+//! their sessions. Password hashing and token generation happen in the server; this module only
+//! stores what it is given.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::{now, Result, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubmissionStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl SubmissionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionStatus::Pending => "pending",
+            SubmissionStatus::Approved => "approved",
+            SubmissionStatus::Rejected => "rejected",
+        }
+    }
+
+    fn parse(s: &str) -> SubmissionStatus {
+        match s {
+            "approved" => SubmissionStatus::Approved,
+            "rejected" => SubmissionStatus::Rejected,
+            _ => SubmissionStatus::Pending,
+        }
+    }
+}
+
+/// One contribution waiting for (or after) review. `doc` is the submitted form as JSON, in the
+/// input form ingest reads, so a reviewer's edit goes through the same checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submission {
+    pub public_id: String,
+    pub status: SubmissionStatus,
+    pub title: String,
+    pub doc: serde_json::Value,
+    pub contributor: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub reviewer: Option<String>,
+    pub reason: Option<String>,
+    pub case_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<String>,
+}
+
+fn submission(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
+    let doc: String = r.get(3)?;
+    Ok(Submission {
+        public_id: r.get(0)?,
+        status: SubmissionStatus::parse(&r.get::<_, String>(1)?),
+        title: r.get(2)?,
+        doc: serde_json::from_str(&doc).unwrap_or(serde_json::Value::Null),
+        contributor: r.get(4)?,
+        created_at: r.get(5)?,
+        updated_at: r.get(6)?,
+        reviewer: r.get(7)?,
+        reason: r.get(8)?,
+        case_id: r.get(9)?,
+    })
+}
+
+const SUBMISSION_COLUMNS: &str =
+    "public_id, status, title, doc, contributor, created_at, updated_at, reviewer, reason, case_id";
+
+impl Store {
+    pub fn add_submission(
+        &mut self,
+        public_id: &str,
+        title: &str,
+        doc: &serde_json::Value,
+        contributor: Option<&str>,
+        client: &str,
+    ) -> Result<()> {
+        let at = now();
+        self.conn.execute(
+            "INSERT INTO submissions (public_id, status, title, doc, contributor, client, created_at, updated_at)
+             VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![public_id, title, doc.to_string(), contributor, client, at],
+        )?;
+        Ok(())
+    }
+
+    pub fn submission(&self, public_id: &str) -> Result<Option<Submission>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE public_id = ?1"),
+                [public_id],
+                submission,
+            )
+            .optional()?)
+    }
+
+    /// Submissions with `status`, oldest first.
+    pub fn submissions(&self, status: SubmissionStatus, limit: usize) -> Result<Vec<Submission>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status = ?1 ORDER BY created_at, id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![status.as_str(), limit as i64], submission)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn count_submissions(&self, status: SubmissionStatus) -> Result<usize> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM submissions WHERE status = ?1",
+            [status.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
+    /// Replaces a pending submission's content (a reviewer's edit).
+    pub fn update_submission(
+        &mut self,
+        public_id: &str,
+        title: &str,
+        doc: &serde_json::Value,
+    ) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE submissions SET title = ?2, doc = ?3, updated_at = ?4 WHERE public_id = ?1 AND status = 'pending'",
+            params![public_id, title, doc.to_string(), now()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(public_id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Closes a pending submission. Approval and writing the case happen in one transaction, so
+    /// an approved submission always has its case.
+    pub fn decide_submission(
+        &mut self,
+        public_id: &str,
+        status: SubmissionStatus,
+        reviewer: &str,
+        reason: Option<&str>,
+        case: Option<&notbetter_taxonomy::Case>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE submissions SET status = ?2, reviewer = ?3, reason = ?4, case_id = ?5, updated_at = ?6
+             WHERE public_id = ?1 AND status = 'pending'",
+            params![public_id, status.as_str(), reviewer, reason, case.map(|c| c.id.as_str()), now()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(public_id.to_string()));
+        }
+        if let Some(case) = case {
+            let provenance =
+                format!("contributed (submission {public_id}, approved by {reviewer})");
+            let report = crate::cases::apply_in(&tx, [(case, provenance.as_str())])?;
+            if !report.changed.is_empty() {
+                tx.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'",
+                    [],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn add_user(&mut self, name: &str, role: &str, password_hash: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,
+               failed_logins = 0, locked_until = NULL",
+            params![name, role, password_hash, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn user(&self, name: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name, role, password_hash, failed_logins, locked_until FROM users WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(User {
+                        name: r.get(0)?,
+                        role: r.get(1)?,
+                        password_hash: r.get(2)?,
+                        failed_logins: r.get(3)?,
+                        locked_until: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records a failed login; returns the new count of consecutive failures.
+    pub fn login_failed(&mut self, name: &str, lock_until: Option<&str>) -> Result<i64> {
+        self.conn.execute(
+            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?2, locked_until) WHERE name = ?1",
+            params![name, lock_until],
+        )?;
+        Ok(self.user(name)?.map_or(0, |u| u.failed_logins))
+    }
+
+    pub fn login_succeeded(&mut self, name: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?1",
+            [name],
+        )?;
+        Ok(())
+    }
+
+    pub fn add_session(&mut self, token_hash: &str, user: &str, expires_at: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO sessions (token_hash, user_name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, user, now(), expires_at],
+        )?;
+        Ok(())
+    }
+
+    /// The user of a live session (expiry is compared as RFC 3339 text, which sorts by time).
+    pub fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let name: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT user_name FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                params![token_hash, now()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match name {
+            Some(n) => self.user(&n),
+            None => Ok(None),
+        }
+    }
+
+    pub fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+}
