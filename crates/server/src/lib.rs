@@ -4,6 +4,7 @@
 //! [`KnowledgeBase`]; they never touch SQLite or tantivy directly. Pages work without
 //! JavaScript; `web/app.js` only adds conveniences.
 
+mod api;
 mod assets;
 mod auth;
 mod charts;
@@ -22,6 +23,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use notbetter_kb::KnowledgeBase;
 
+pub use api::openapi_json;
 pub use auth::hash_password;
 pub use error::AppError;
 pub use security::Limits;
@@ -119,6 +121,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/static/{*path}", get(assets::serve))
         .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api::router())
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(security::headers))

@@ -86,9 +86,9 @@ Baselines were untuned. Evaluation was inconsistent.
     ),
 ];
 
-struct Fixture {
-    app: Router,
-    state: AppState,
+pub(crate) struct Fixture {
+    pub(crate) app: Router,
+    pub(crate) state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -109,14 +109,14 @@ fn fixture_with(config: Config) -> Fixture {
     }
 }
 
-fn fixture() -> Fixture {
+pub(crate) fn fixture() -> Fixture {
     fixture_with(Config::default())
 }
 
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
+pub(crate) struct Resp {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: axum::http::HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Resp {
@@ -150,7 +150,7 @@ async fn send(app: &Router, req: Request<Body>) -> Resp {
     }
 }
 
-async fn get(app: &Router, uri: &str) -> Resp {
+pub(crate) async fn get(app: &Router, uri: &str) -> Resp {
     send(app, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 

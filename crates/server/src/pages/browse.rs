@@ -12,7 +12,7 @@ use notbetter_taxonomy::{Dimension, Entry};
 use super::{hit_list, search_url, SearchParams};
 use crate::charts::{bar_chart, Bar};
 use crate::error::AppError;
-use crate::layout::page;
+use crate::layout::page_with;
 use crate::AppState;
 
 fn counts_for(
@@ -72,7 +72,12 @@ fn tree_page(
             }
         }
     };
-    page(title, description, body)
+    let api = if dim == Dimension::Domain {
+        "/api/v1/domains"
+    } else {
+        "/api/v1/causes"
+    };
+    page_with(title, description, Some(api), body)
 }
 
 /// Every case matching one facet value (the taxonomy is small enough that one page of the
@@ -168,12 +173,13 @@ pub async fn domain(
         h2 { "Cases (" (r.total) ")" }
         (case_section(&state, &r.hits, r.total, FacetDim::Domain, &slug))
     };
-    Ok(page(
+    Ok(page_with(
         &entry.name,
         &format!(
             "Deep-learning failures in {}: {}",
             entry.name, entry.description
         ),
+        Some(&format!("/api/v1/domains/{slug}")),
         body,
     ))
 }
@@ -254,13 +260,14 @@ pub async fn cause(
         }
         @if r.total > r.hits.len() { p { a href=(search_url(FacetDim::Cause, &slug)) { "All " (r.total) " cases in the search" } } }
     };
-    Ok(page(
+    Ok(page_with(
         &entry.name,
         &format!(
             "Deep-learning failures caused by {}: {}",
             entry.name.to_lowercase(),
             entry.description
         ),
+        Some(&format!("/api/v1/causes/{slug}")),
         body,
     ))
 }

@@ -11,7 +11,7 @@ use notbetter_taxonomy::{Case, Dimension, LabelState};
 use super::SearchParams;
 use crate::charts::heat_class;
 use crate::error::AppError;
-use crate::layout::page;
+use crate::layout::page_with;
 use crate::AppState;
 
 /// Top-level domain → cause → number of cases.
@@ -134,9 +134,10 @@ pub async fn home(State(state): State<AppState>) -> Result<Markup, AppError> {
             }
         }
     };
-    Ok(page(
+    Ok(page_with(
         "Real-world deep-learning failures",
         "Not Better: a searchable, cross-domain knowledge base of real-world deep-learning failures, classified by domain and cause.",
+        Some("/api/v1/stats"),
         body,
     ))
 }

@@ -11,7 +11,7 @@ use notbetter_taxonomy::{Dimension, Taxonomy};
 
 use super::{hit_list, SearchParams, PAGE_SIZE};
 use crate::error::AppError;
-use crate::layout::page;
+use crate::layout::page_with;
 use crate::AppState;
 
 pub async fn search(
@@ -124,11 +124,13 @@ fn render(
             }
         }
     };
+    let api = params.url().replacen("/search", "/api/v1/search", 1);
     (
         status,
-        page(
+        page_with(
             &title,
             "Search real-world deep-learning failures by words, domain, cause and failure mode.",
+            Some(&api),
             body,
         ),
     )

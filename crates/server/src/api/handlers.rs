@@ -1,0 +1,269 @@
+//! The API's handlers. Query strings are parsed by hand from the raw query, so that no input
+//! can produce a framework rejection outside the problem-document format.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{RawQuery, State};
+use axum::Json;
+use notbetter_kb::FacetDim;
+use notbetter_search::{SearchRequest, MAX_LIMIT};
+use notbetter_taxonomy::{Dimension, LabelState};
+
+use super::types::*;
+use super::{ApiError, ApiPath};
+use crate::pages::SearchParams;
+use crate::AppState;
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+fn pairs(raw: Option<String>) -> Vec<(String, String)> {
+    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Search cases.
+#[utoipa::path(
+    get, path = "/api/v1/search",
+    params(
+        ("q" = Option<String>, Query, description = "Free text in tantivy query syntax; empty or `*` matches all"),
+        ("domain" = Option<Vec<String>>, Query, description = "Domain slug; repeat for OR", explode = true),
+        ("cause" = Option<Vec<String>>, Query, description = "Confirmed cause slug; repeat for OR", explode = true),
+        ("inferred_cause" = Option<Vec<String>>, Query, description = "Inferred cause slug; repeat for OR", explode = true),
+        ("mode" = Option<Vec<String>>, Query, description = "Failure mode slug; repeat for OR", explode = true),
+        ("source" = Option<Vec<String>>, Query, description = "curated, contributed, imported or imported/<name>", explode = true),
+        ("year_from" = Option<i32>, Query, description = "Earliest year, inclusive"),
+        ("year_to" = Option<i32>, Query, description = "Latest year, inclusive"),
+        ("sort" = Option<String>, Query, description = "relevance (default), year or year_asc"),
+        ("page" = Option<usize>, Query, description = "1-based page"),
+        ("limit" = Option<usize>, Query, description = "Hits per page, 1 to 100 (default 20)"),
+    ),
+    responses(
+        (status = 200, body = SearchResponse),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<SearchResponse> {
+    let mut pairs = pairs(raw);
+    let mut limit = 20;
+    if let Some(pos) = pairs.iter().position(|(k, _)| k == "limit") {
+        let (_, v) = pairs.remove(pos);
+        limit = v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("`limit` must be a number from 1 to {MAX_LIMIT}"))
+            })?;
+    }
+    let params = SearchParams::parse(&pairs).map_err(ApiError::bad_request)?;
+    let mut req: SearchRequest = params.request();
+    req.limit = limit;
+    req.offset = (params.page - 1) * limit;
+    if req.offset > notbetter_search::MAX_OFFSET {
+        return Err(ApiError::bad_request(format!(
+            "page too deep: at most {} results can be paged through",
+            notbetter_search::MAX_OFFSET
+        )));
+    }
+    let r = state.run(move |kb| Ok(kb.search(&req)?)).await?;
+    Ok(Json(SearchResponse {
+        total: r.total,
+        page: params.page,
+        limit,
+        hits: r.hits.iter().map(HitView::from).collect(),
+        facets: r
+            .facets
+            .iter()
+            .map(|(d, m)| (d.field_name().to_string(), m.clone()))
+            .collect(),
+    }))
+}
+
+/// One case.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}",
+    params(("id" = String, Path, description = "The case id (a slug)")),
+    responses(
+        (status = 200, body = StoredCaseView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn case(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath,
+) -> ApiResult<StoredCaseView> {
+    if !valid_id(&id) {
+        return Err(ApiError::not_found(format!("no case with id `{id}`")));
+    }
+    let lookup = id.clone();
+    let stored = state.run(move |kb| Ok(kb.get(&lookup)?)).await?;
+    stored
+        .map(|s| Json(StoredCaseView::from(&s)))
+        .ok_or_else(|| ApiError::not_found(format!("no case with id `{id}`")))
+}
+
+/// Previous versions of a case, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/revisions",
+    params(("id" = String, Path, description = "The case id")),
+    responses(
+        (status = 200, body = Vec<RevisionView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn revisions(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath,
+) -> ApiResult<Vec<RevisionView>> {
+    if !valid_id(&id) {
+        return Err(ApiError::not_found(format!("no case with id `{id}`")));
+    }
+    let lookup = id.clone();
+    let (exists, revs) = state
+        .run(move |kb| Ok((kb.get(&lookup)?.is_some(), kb.revisions(&lookup)?)))
+        .await?;
+    if !exists {
+        return Err(ApiError::not_found(format!("no case with id `{id}`")));
+    }
+    Ok(Json(revs.iter().map(RevisionView::from).collect()))
+}
+
+async fn entries(state: &AppState, dim: Dimension) -> Result<Vec<EntryView>, ApiError> {
+    let counts = state.run(move |kb| Ok(kb.label_counts(dim)?)).await?;
+    Ok(state
+        .kb
+        .taxonomy()
+        .entries_of(dim)
+        .map(|e| EntryView::new(e, &counts))
+        .collect())
+}
+
+/// The whole taxonomy with case counts.
+#[utoipa::path(get, path = "/api/v1/taxonomy", responses((status = 200, body = TaxonomyView)))]
+pub async fn taxonomy(State(state): State<AppState>) -> ApiResult<TaxonomyView> {
+    Ok(Json(TaxonomyView {
+        domains: entries(&state, Dimension::Domain).await?,
+        causes: entries(&state, Dimension::Cause).await?,
+        failure_modes: entries(&state, Dimension::FailureMode).await?,
+    }))
+}
+
+/// Every domain with case counts.
+#[utoipa::path(get, path = "/api/v1/domains", responses((status = 200, body = Vec<EntryView>)))]
+pub async fn domains(State(state): State<AppState>) -> ApiResult<Vec<EntryView>> {
+    Ok(Json(entries(&state, Dimension::Domain).await?))
+}
+
+/// Every cause (and cause family) with case counts.
+#[utoipa::path(get, path = "/api/v1/causes", responses((status = 200, body = Vec<EntryView>)))]
+pub async fn causes(State(state): State<AppState>) -> ApiResult<Vec<EntryView>> {
+    Ok(Json(entries(&state, Dimension::Cause).await?))
+}
+
+async fn browse(state: &AppState, dim: Dimension, slug: String) -> ApiResult<BrowseView> {
+    let t = state.kb.taxonomy();
+    let entry = t
+        .get(dim, &slug)
+        .ok_or_else(|| ApiError::not_found(format!("no {} `{slug}`", dim.as_str())))?
+        .clone();
+    let (facet, other) = match dim {
+        Dimension::Domain => (FacetDim::Domain, FacetDim::Cause),
+        _ => (FacetDim::Cause, FacetDim::Domain),
+    };
+    let req = SearchRequest {
+        limit: MAX_LIMIT,
+        ..SearchRequest::default()
+    }
+    .filter(facet, slug.clone());
+    let (r, counts) = state
+        .run(move |kb| Ok((kb.search(&req)?, kb.label_counts(dim)?)))
+        .await?;
+    Ok(Json(BrowseView {
+        entry: EntryView::new(&entry, &counts),
+        children: t
+            .children(dim, Some(&slug))
+            .map(|e| EntryView::new(e, &counts))
+            .collect(),
+        breakdown: r.facets.get(&other).cloned().unwrap_or_default(),
+        total: r.total,
+        cases: r.hits.iter().map(HitView::from).collect(),
+    }))
+}
+
+/// One domain: its sub-domains, its cause breakdown and its cases.
+#[utoipa::path(
+    get, path = "/api/v1/domains/{slug}",
+    params(("slug" = String, Path, description = "A domain slug such as healthcare/medical-imaging")),
+    responses((status = 200, body = BrowseView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+pub async fn domain(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath,
+) -> ApiResult<BrowseView> {
+    browse(&state, Dimension::Domain, slug).await
+}
+
+/// One cause: its causes (for a family), its domain breakdown and its cases.
+#[utoipa::path(
+    get, path = "/api/v1/causes/{slug}",
+    params(("slug" = String, Path, description = "A cause slug such as data/leakage")),
+    responses((status = 200, body = BrowseView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+pub async fn cause(State(state): State<AppState>, ApiPath(slug): ApiPath) -> ApiResult<BrowseView> {
+    browse(&state, Dimension::Cause, slug).await
+}
+
+/// Counts, sources and the domain × cause matrix.
+#[utoipa::path(get, path = "/api/v1/stats", responses((status = 200, body = StatsView)))]
+pub async fn stats(State(state): State<AppState>) -> ApiResult<StatsView> {
+    let (total, by_source, matrix, domains, causes) = state
+        .run(|kb| {
+            let r = kb.search(&SearchRequest {
+                limit: 1,
+                ..SearchRequest::default()
+            })?;
+            let mut cases = Vec::new();
+            kb.store().for_each(|c| cases.push(c))?;
+            let matrix = crate::pages::home::matrix(&cases);
+            let domains = kb
+                .label_counts(Dimension::Domain)?
+                .keys()
+                .filter(|k| !k.contains('/'))
+                .count();
+            let causes = kb
+                .store()
+                .label_counts(Dimension::Cause, LabelState::Confirmed)?
+                .keys()
+                .filter(|k| k.contains('/'))
+                .count();
+            Ok((
+                r.total,
+                r.facets.get(&FacetDim::Source).cloned().unwrap_or_default(),
+                matrix,
+                domains,
+                causes,
+            ))
+        })
+        .await?;
+    Ok(Json(StatsView {
+        cases: total,
+        domains_with_cases: domains,
+        causes_with_cases: causes,
+        by_source: by_source.into_iter().collect::<BTreeMap<_, _>>(),
+        matrix,
+    }))
+}

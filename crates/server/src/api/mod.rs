@@ -1,0 +1,169 @@
+//! The JSON API under `/api/v1`: the same data as the pages, as stable view types (apart from
+//! the internal models), errors as `application/problem+json`, open CORS for reads, and an
+//! OpenAPI 3.1 document generated from this code by utoipa.
+
+mod handlers;
+mod types;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::cors::{Any, CorsLayer};
+use utoipa::OpenApi;
+
+pub use types::*;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Not Better API",
+        description = "Real-world deep-learning failures, classified by domain and cause. Read-only; case texts are CC BY 4.0.",
+        license(name = "CC BY 4.0 (content)", identifier = "CC-BY-4.0")
+    ),
+    paths(
+        handlers::search,
+        handlers::case,
+        handlers::revisions,
+        handlers::taxonomy,
+        handlers::domains,
+        handlers::domain,
+        handlers::causes,
+        handlers::cause,
+        handlers::stats,
+    ),
+    components(schemas(
+        Problem,
+        SearchResponse,
+        HitView,
+        CaseView,
+        LabelView,
+        ReferenceView,
+        EvidenceView,
+        RevisionView,
+        EntryView,
+        TaxonomyView,
+        BrowseView,
+        StatsView,
+        StoredCaseView
+    ))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as JSON.
+pub fn openapi_json() -> serde_json::Value {
+    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+}
+
+pub fn router() -> Router<AppState> {
+    let cors = CorsLayer::new().allow_origin(Any).allow_methods([
+        Method::GET,
+        Method::HEAD,
+        Method::OPTIONS,
+    ]);
+    Router::new()
+        .route("/search", get(handlers::search))
+        .route("/cases/{id}", get(handlers::case))
+        .route("/cases/{id}/revisions", get(handlers::revisions))
+        .route("/taxonomy", get(handlers::taxonomy))
+        .route("/domains", get(handlers::domains))
+        .route("/domains/{*slug}", get(handlers::domain))
+        .route("/causes", get(handlers::causes))
+        .route("/causes/{*slug}", get(handlers::cause))
+        .route("/stats", get(handlers::stats))
+        .route("/openapi.json", get(|| async { Json(openapi_json()) }))
+        .fallback(|| async { ApiError::not_found("no such API endpoint") })
+        .layer(cors)
+}
+
+/// An API error, rendered as RFC 9457 problem details.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: String,
+}
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            detail: detail.into(),
+        }
+    }
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl From<crate::AppError> for ApiError {
+    fn from(e: crate::AppError) -> Self {
+        use crate::AppError::*;
+        match e {
+            NotFound => ApiError::not_found("not found"),
+            BadRequest(m) => ApiError::bad_request(m),
+            Forbidden(m) => ApiError {
+                status: StatusCode::FORBIDDEN,
+                detail: m,
+            },
+            TooManyRequests => ApiError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                detail: "too many requests".into(),
+            },
+            Internal(m) => {
+                tracing::error!(error = %m, "internal error in the API");
+                ApiError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    detail: "internal error; it has been logged".into(),
+                }
+            }
+        }
+    }
+}
+
+impl From<notbetter_kb::KbError> for ApiError {
+    fn from(e: notbetter_kb::KbError) -> Self {
+        crate::AppError::from(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            r#type: "about:blank".into(),
+            title: self.status.canonical_reason().unwrap_or("Error").into(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+        };
+        let mut res = (self.status, Json(body)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        res
+    }
+}
+
+/// A path parameter whose rejection (such as invalid percent-encoding) is a problem document.
+pub struct ApiPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(p)| ApiPath(p))
+            .map_err(|e: PathRejection| ApiError::bad_request(e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

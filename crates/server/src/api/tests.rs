@@ -1,0 +1,125 @@
+//! API tests: every endpoint's status codes, problem documents, CORS, and every real response
+//! validated against the schema in the generated OpenAPI document.
+
+use serde_json::{json, Value};
+
+use crate::tests::{fixture, get};
+
+/// Validates `instance` against the schema of a response in the OpenAPI document.
+fn validate(doc: &Value, path: &str, status: &str, instance: &Value) {
+    let content = &doc["paths"][path]["get"]["responses"][status]["content"];
+    let media = content
+        .as_object()
+        .and_then(|m| m.values().next())
+        .unwrap_or_else(|| panic!("no documented {status} response for {path}"));
+    let mut schema = media["schema"].clone();
+    // Let `#/components/schemas/...` references resolve inside this one document.
+    schema
+        .as_object_mut()
+        .unwrap()
+        .insert("components".into(), doc["components"].clone());
+    let validator =
+        jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("bad schema for {path}: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{path} {status} does not match its schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn responses_match_the_openapi_document() {
+    let f = fixture();
+    let doc: Value = serde_json::from_str(&get(&f.app, "/api/v1/openapi.json").await.body).unwrap();
+    assert_eq!(
+        doc["openapi"].as_str().map(|v| v.starts_with("3.1")),
+        Some(true)
+    );
+    let table: &[(&str, &str, &str)] = &[
+        (
+            "/api/v1/search?q=shortcut&domain=healthcare&limit=5",
+            "/api/v1/search",
+            "200",
+        ),
+        ("/api/v1/search", "/api/v1/search", "200"),
+        ("/api/v1/search?q=%22unbalanced", "/api/v1/search", "400"),
+        ("/api/v1/search?limit=1000", "/api/v1/search", "400"),
+        ("/api/v1/search?year_from=soon", "/api/v1/search", "400"),
+        ("/api/v1/cases/xray-shortcut", "/api/v1/cases/{id}", "200"),
+        ("/api/v1/cases/missing", "/api/v1/cases/{id}", "404"),
+        (
+            "/api/v1/cases/xray-shortcut/revisions",
+            "/api/v1/cases/{id}/revisions",
+            "200",
+        ),
+        (
+            "/api/v1/cases/missing/revisions",
+            "/api/v1/cases/{id}/revisions",
+            "404",
+        ),
+        ("/api/v1/taxonomy", "/api/v1/taxonomy", "200"),
+        ("/api/v1/domains", "/api/v1/domains", "200"),
+        (
+            "/api/v1/domains/healthcare/medical-imaging",
+            "/api/v1/domains/{slug}",
+            "200",
+        ),
+        ("/api/v1/domains/atlantis", "/api/v1/domains/{slug}", "404"),
+        ("/api/v1/causes", "/api/v1/causes", "200"),
+        (
+            "/api/v1/causes/model/shortcut-learning",
+            "/api/v1/causes/{slug}",
+            "200",
+        ),
+        ("/api/v1/stats", "/api/v1/stats", "200"),
+    ];
+    for (uri, path, status) in table {
+        let r = get(&f.app, uri).await;
+        assert_eq!(r.status.as_str(), *status, "{uri}: {}", r.body);
+        let body: Value =
+            serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{uri}: not JSON ({e})"));
+        validate(&doc, path, status, &body);
+        if *status != "200" {
+            assert_eq!(
+                r.headers["content-type"], "application/problem+json",
+                "{uri}"
+            );
+            assert_eq!(body["status"], json!(status.parse::<u16>().unwrap()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn search_api_has_the_cli_shape_and_cors() {
+    let f = fixture();
+    let r = get(
+        &f.app,
+        "/api/v1/search?q=shortcut&cause=model/shortcut-learning",
+    )
+    .await;
+    assert_eq!(r.headers["access-control-allow-origin"], "*");
+    let body: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(body["total"], 2);
+    assert_eq!(body["facets"]["domain"]["healthcare"], 1);
+    assert!(body["hits"][0]["snippet"].as_str().unwrap().contains("<b>"));
+    let stats: Value = serde_json::from_str(&get(&f.app, "/api/v1/stats").await.body).unwrap();
+    assert_eq!(stats["cases"], 3);
+    assert_eq!(stats["matrix"]["healthcare"]["model/shortcut-learning"], 1);
+    assert_eq!(
+        get(&f.app, "/api/v1/nothing-here").await.status.as_u16(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn pages_link_their_json_alternates() {
+    let f = fixture();
+    let r = get(&f.app, "/cases/xray-shortcut").await;
+    assert!(r.body.contains(
+        "rel=\"alternate\" type=\"application/json\" href=\"/cases/xray-shortcut.json\""
+    ));
+}
