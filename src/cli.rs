@@ -150,10 +150,49 @@ pub enum Command {
         #[arg(long = "source")]
         sources: Vec<String>,
     },
+    /// Copy the database to PATH with SQLite's online backup API (safe while the server runs).
+    Backup { path: PathBuf },
+    /// Replace the database with the backup at PATH and rebuild the index. Stop the server
+    /// first.
+    Restore { path: PathBuf },
     /// Manage reviewer and admin accounts.
     User {
         #[command(subcommand)]
         action: UserAction,
+    },
+    /// Write a deterministic synthetic corpus of realistic cases as JSON Lines (the same seed
+    /// gives the same bytes), for benchmarks and load tests.
+    Synth {
+        #[arg(long)]
+        cases: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Benchmark a synthetic corpus in a temporary directory: ingest, index size, search
+    /// latency against SQLite FTS5, cold start, freshness and clustering, with the targets as
+    /// checks.
+    Bench {
+        #[arg(long)]
+        cases: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Cases per store transaction and index commit while ingesting.
+        #[arg(long, default_value_t = 20_000)]
+        batch: usize,
+        /// Build the corpus and data directory here and keep them.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+        /// Cluster at most this many cases (0 skips clustering; default: all).
+        #[arg(long)]
+        cluster_cases: Option<usize>,
+        /// Seconds spent at most per query class, on each engine (each query runs at least once).
+        #[arg(long, default_value_t = 20.0)]
+        budget_s: f64,
     },
 }
 

@@ -41,7 +41,14 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     pb
 }
 
+/// Prints pretty JSON to stdout. A closed pipe (`notbetter search --json | head`) ends the
+/// output quietly instead of panicking.
 pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

@@ -3,4 +3,7 @@
 
 mod cli;
 mod content;
+mod hostile;
+mod interop;
+mod reliability;
 mod util;

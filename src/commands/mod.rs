@@ -2,6 +2,7 @@
 
 mod ingest;
 mod interop;
+mod perf;
 mod search;
 mod serve;
 mod taxonomy;
@@ -49,7 +50,36 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             secure_cookies,
         } => serve::serve(&cli, *addr, *secure_cookies),
         Command::User { action } => user::user(&cli, action),
+        Command::Backup { path } => {
+            let kb = open(&cli)?;
+            kb.store()
+                .backup_to(path)
+                .with_context(|| format!("cannot back up to {}", path.display()))?;
+            println!(
+                "backed up {} cases to {}",
+                kb.store().count()?,
+                path.display()
+            );
+            Ok(crate::EXIT_OK)
+        }
+        Command::Restore { path } => {
+            if !path.is_file() {
+                anyhow::bail!("no backup file at {}", path.display());
+            }
+            let kb = open(&cli)?;
+            kb.store()
+                .restore_from(path)
+                .with_context(|| format!("cannot restore from {}", path.display()))?;
+            let n = kb.reindex()?;
+            println!(
+                "restored {n} cases from {} and rebuilt the index",
+                path.display()
+            );
+            Ok(crate::EXIT_OK)
+        }
         Command::Import { .. } => interop::import(&cli),
         Command::Export { .. } => interop::export(&cli),
+        Command::Synth { cases, seed, out } => perf::synth(*cases, *seed, out),
+        Command::Bench { .. } => perf::bench(&cli),
     }
 }

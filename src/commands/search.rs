@@ -99,6 +99,8 @@ fn strip_tags(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
         .replace("&amp;", "&")
 }
 

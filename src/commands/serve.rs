@@ -23,6 +23,11 @@ pub fn serve(cli: &Cli, addr: SocketAddr, secure_cookies: bool) -> anyhow::Resul
     };
     let state = notbetter_server::AppState::new(Arc::new(kb), config);
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(notbetter_server::serve(addr, state))?;
+    runtime.block_on(async {
+        // Clusters are computed in the background; the first page that needs them before then
+        // waits for the same computation.
+        state.refresh_clusters_in_background();
+        notbetter_server::serve(addr, state).await
+    })?;
     Ok(EXIT_OK)
 }

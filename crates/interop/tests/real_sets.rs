@@ -65,9 +65,22 @@ fn import(peer: Peer, sub: &str) -> Option<Figures> {
     for case in batch.cases.iter().map(|p| &p.case) {
         assert_eq!(case.source, Source::Imported(peer.name().into()));
         assert_eq!(case.licence.as_deref(), Some(peer.licence()));
-        assert!(case.source_id.is_some() && case.source_url.is_some(), "{}", case.id);
-        assert!(case.id.starts_with(&format!("{}-", peer.name())), "{}", case.id);
-        assert_eq!(case.incomplete, !case.missing_elements().is_empty(), "{}", case.id);
+        assert!(
+            case.source_id.is_some() && case.source_url.is_some(),
+            "{}",
+            case.id
+        );
+        assert!(
+            case.id.starts_with(&format!("{}-", peer.name())),
+            "{}",
+            case.id
+        );
+        assert_eq!(
+            case.incomplete,
+            !case.missing_elements().is_empty(),
+            "{}",
+            case.id
+        );
     }
     Some(Figures {
         confirmed,
@@ -77,6 +90,11 @@ fn import(peer: Peer, sub: &str) -> Option<Figures> {
     })
 }
 
+// The floors below sit just under today's figures (AVID 1,524 of 1,757 with a mapped cause,
+// 1,509 confirmed from the SEP view; ATLAS 57 of 57; AIID 81 of 1,137, 23 confirmed from GMF
+// labels), so that a taxonomy edit that adds aliases does not break them but a broken mapping
+// does.
+
 #[test]
 fn avid_reports_and_vulnerabilities_import() {
     let Some(f) = import(Peer::Avid, "avid") else {
@@ -85,9 +103,10 @@ fn avid_reports_and_vulnerabilities_import() {
     // 1,717 reports and 40 vulnerabilities, as the shared README lists.
     assert_eq!(f.batch.cases.len(), 1757);
     assert_eq!(f.batch.errors().count(), 0);
-    assert_eq!(f.confirmed, 0);
-    assert_eq!(f.mapped, 0);
-    assert_eq!(f.incomplete, 0);
+    assert!(f.confirmed >= 1500, "{}", f.confirmed);
+    assert!(f.mapped >= 1500, "{}", f.mapped);
+    // AVID has no use case, solution or investigation: every record is incomplete.
+    assert_eq!(f.incomplete, 1757);
 }
 
 #[test]
@@ -95,9 +114,18 @@ fn atlas_case_studies_import() {
     let Some(f) = import(Peer::Atlas, "atlas") else {
         return;
     };
+    // The compiled ATLAS.yaml holds the 57 case studies; the raw files repeat them.
     assert_eq!(f.batch.cases.len(), 57);
     assert_eq!(f.batch.errors().count(), 0);
-    assert_eq!(f.mapped, 0);
+    assert_eq!(f.confirmed, 57, "every case study is an attack");
+    assert_eq!(f.incomplete, 57);
+    let cases = || f.batch.cases.iter().map(|p| &p.case);
+    assert!(cases().all(|c| !c.outcome.contains("{{") && !c.use_case.contains("{{")));
+    let robustness = cases()
+        .filter(|c| c.causes.iter().any(|l| l.value == "model/robustness"))
+        .count();
+    eprintln!("atlas: {robustness} of 57 also model/robustness");
+    assert!(robustness >= 30, "{robustness}");
 }
 
 #[test]
@@ -107,17 +135,7 @@ fn aiid_incidents_import() {
     };
     assert_eq!(f.batch.cases.len(), 1137);
     assert_eq!(f.batch.errors().count(), 0);
-    assert_eq!(f.confirmed, 0);
-    assert_eq!(f.mapped, 0);
-}
-
-#[test]
-fn zz_dump() {
-    for (peer, sub) in [(Peer::Avid, "avid"), (Peer::Atlas, "atlas"), (Peer::Aiid, "aiid")] {
-        let f = import(peer, sub).unwrap();
-        let cases: Vec<_> = f.batch.cases.iter().map(|p| &p.case).collect();
-        std::fs::write(format!("/tmp/dump-{sub}.json"), serde_json::to_string_pretty(&cases).unwrap()).unwrap();
-        let diags: Vec<String> = f.batch.diagnostics.iter().map(|d| d.to_string()).collect();
-        std::fs::write(format!("/tmp/diags-{sub}.txt"), diags.join("\n")).unwrap();
-    }
+    assert!(f.confirmed >= 20, "{}", f.confirmed);
+    assert!(f.mapped >= 75, "{}", f.mapped);
+    assert_eq!(f.incomplete, 1137, "the export has no text beyond titles");
 }

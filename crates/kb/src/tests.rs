@@ -6,7 +6,7 @@ use notbetter_taxonomy::bundled;
 
 use crate::{IndexState, KnowledgeBase};
 
-const CASE: &str = r#"+++
+pub(crate) const CASE: &str = r#"+++
 id = "kb-case"
 title = "Zebrafish counting model fails at a new lab"
 year = 2022

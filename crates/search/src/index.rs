@@ -1,4 +1,5 @@
-//! The index on disk: one long-lived writer, a reader reloaded after each commit, and the store
+//! The index on disk: one long-lived writer (created on the first write, so read-only
+//! processes do not take the index lock), a reader reloaded after each commit, and the store
 //! generation recorded in each commit.
 
 use std::path::Path;
@@ -10,7 +11,7 @@ use tantivy::schema::{Facet, Schema};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 use crate::schema::{build_schema, facet_of, to_document, FacetDim, Fields, Names};
-use crate::Result;
+use crate::{Result, SearchError};
 
 /// Memory for the writer's indexing buffer. Enough to index the bundled cases in one segment,
 /// small enough for a 2-core, modest machine.
@@ -19,7 +20,7 @@ const WRITER_HEAP: usize = 64 * 1024 * 1024;
 pub struct SearchIndex {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    writer: Mutex<Option<IndexWriter>>,
     pub(crate) schema: Schema,
     pub(crate) fields: Fields,
     /// Facets whose children are counted, per dimension: the root and every non-leaf slug,
@@ -61,7 +62,6 @@ impl SearchIndex {
     fn with_index(index: Index, taxonomy: &Taxonomy) -> Result<SearchIndex> {
         let schema = index.schema();
         let fields = Fields::new(&schema);
-        let writer = index.writer(WRITER_HEAP)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -103,7 +103,7 @@ impl SearchIndex {
             names,
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(None),
             schema,
             fields,
             count_roots,
@@ -120,48 +120,68 @@ impl SearchIndex {
             .unwrap_or(0))
     }
 
+    /// Runs `f` with the writer, creating it on first use. Another process holding the index
+    /// lock (a running server, say) is a clear error.
+    fn with_writer<R>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<R>) -> Result<R> {
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            match self.index.writer(WRITER_HEAP) {
+                Ok(w) => *guard = Some(w),
+                Err(tantivy::TantivyError::LockFailure(..)) => return Err(SearchError::Locked),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        f(guard.as_mut().expect("writer was just created"))
+    }
+
     /// Adds or replaces cases (by id). Nothing is visible until [`SearchIndex::commit`].
     pub fn upsert<'a>(&self, cases: impl IntoIterator<Item = &'a Case>) -> Result<usize> {
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut n = 0;
-        for case in cases {
-            writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
-            writer.add_document(to_document(&self.fields, &self.schema, &self.names, case))?;
-            n += 1;
-        }
-        Ok(n)
+        self.with_writer(|writer| {
+            let mut n = 0;
+            for case in cases {
+                writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
+                writer.add_document(to_document(&self.fields, &self.schema, &self.names, case))?;
+                n += 1;
+            }
+            Ok(n)
+        })
     }
 
     /// Removes a case by id. Nothing is visible until [`SearchIndex::commit`].
-    pub fn delete(&self, id: &str) {
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        writer.delete_term(Term::from_field_text(self.fields.id, id));
+    pub fn delete(&self, id: &str) -> Result<()> {
+        self.with_writer(|writer| {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+            Ok(())
+        })
     }
 
     /// Removes every document. Nothing is visible until [`SearchIndex::commit`].
     pub fn clear(&self) -> Result<()> {
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        writer.delete_all_documents()?;
-        Ok(())
+        self.with_writer(|writer| {
+            writer.delete_all_documents()?;
+            Ok(())
+        })
     }
 
     /// Commits pending changes, recording the store generation they reflect, and reloads the
     /// reader so the next search sees them.
     pub fn commit(&self, generation: u64) -> Result<()> {
-        {
-            let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        self.with_writer(|writer| {
             let mut prepared = writer.prepare_commit()?;
             prepared.set_payload(&generation.to_string());
             prepared.commit()?;
-        }
+            Ok(())
+        })?;
         self.reader.reload()?;
         Ok(())
     }
 
     /// Throws away uncommitted changes.
     pub fn rollback(&self) -> Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        writer.rollback()?;
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(writer) = guard.as_mut() {
+            writer.rollback()?;
+        }
         Ok(())
     }
 

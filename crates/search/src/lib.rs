@@ -22,6 +22,9 @@ pub enum SearchError {
     /// A request parameter is out of range.
     #[error("invalid request: {0}")]
     Request(String),
+    /// Another process holds the index's writer lock.
+    #[error("the search index is locked by another process (is `notbetter serve` running on this data directory?); stop it, or make this change through the web site")]
+    Locked,
     #[error("search index error: {0}")]
     Index(#[from] tantivy::TantivyError),
     #[error("search index directory error: {0}")]

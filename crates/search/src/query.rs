@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
+use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
 use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
@@ -218,13 +219,6 @@ impl SearchIndex {
                 "offset must be at most {MAX_OFFSET}; narrow the search instead of paging deeper"
             )));
         }
-        if let (Some(a), Some(b)) = (req.year_from, req.year_to) {
-            if a > b {
-                return Err(SearchError::Request(format!(
-                    "year_from ({a}) is after year_to ({b})"
-                )));
-            }
-        }
         let text = self.parse_text(&req.query)?;
         let searcher = self.reader.searcher();
         let full = self.combined(text.as_ref(), req, None);
@@ -242,10 +236,13 @@ impl SearchIndex {
                 } else {
                     Order::Asc
                 };
-                (
-                    None,
-                    Some(multi.add_collector(top.order_by_fast_field::<i64>(YEAR, order))),
-                )
+                // Ties on the year are broken by id, so the order does not depend on how the
+                // index's segments happen to be laid out.
+                let key = (
+                    (SortByStaticFastValue::<i64>::for_field(YEAR), order),
+                    (SortByString::for_field(crate::schema::ID), Order::Asc),
+                );
+                (None, Some(multi.add_collector(top.order_by(key))))
             }
         };
         let filtered: HashSet<FacetDim> = req

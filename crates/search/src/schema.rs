@@ -125,7 +125,8 @@ impl Fields {
 
 pub fn build_schema() -> Schema {
     let mut b = Schema::builder();
-    b.add_text_field(ID, STRING | STORED);
+    // FAST too: the id breaks ties when sorting by year, so paging is stable.
+    b.add_text_field(ID, STRING | STORED | FAST);
     let text = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()

@@ -19,7 +19,8 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> Markup {
     let width = label_w + bar_w + 50;
     html! {
         figure.chart {
-            svg role="img" aria-labelledby="chart-title" viewBox=(format!("0 0 {width} {height}"))
+            // Not role="img": the bars are links, and an image cannot hold interactive content.
+            svg aria-labelledby="chart-title" viewBox=(format!("0 0 {width} {height}"))
                 width="100%" preserveAspectRatio="xMinYMin meet" {
                 title #chart-title { (title) }
                 @for (i, b) in bars.iter().enumerate() {

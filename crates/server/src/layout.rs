@@ -19,6 +19,7 @@ pub fn page_with(title: &str, description: &str, alternate: Option<&str>, body: 
                 meta name="description" content=(description);
                 meta name="color-scheme" content="light dark";
                 link rel="stylesheet" href="/static/style.css";
+                link rel="alternate" type="application/atom+xml" title="Newest cases" href="/feed.atom";
                 @if let Some(href) = alternate {
                     link rel="alternate" type="application/json" href=(href);
                 }
@@ -48,6 +49,10 @@ pub fn page_with(title: &str, description: &str, alternate: Option<&str>, body: 
                     p {
                         "Not Better collects real-world failures of deep learning, in the spirit of the workshop "
                         em { "I Can't Believe It's Not Better" } ". Case texts are CC BY 4.0; each cites its source."
+                    }
+                    p {
+                        "Data: " a href="/export/cases.jsonl" { "JSON Lines" } " · " a href="/export/cases.csv" { "CSV" }
+                        " · " a href="/feed.atom" { "Atom feed" } " · " a href="/api/v1/openapi.json" { "API (OpenAPI)" }
                     }
                 }
             }

@@ -74,6 +74,17 @@ impl AppState {
         }
     }
 
+    /// Recomputes the clusters in the background if cases changed; readers keep the last result
+    /// meanwhile.
+    pub fn refresh_clusters_in_background(&self) {
+        let kb = self.kb.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = kb.refresh_clusters() {
+                tracing::error!(error = %e, "recomputing clusters failed");
+            }
+        });
+    }
+
     /// Runs blocking knowledge-base work off the async runtime.
     pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
@@ -101,6 +112,7 @@ pub fn app(state: AppState) -> Router {
         .route("/causes/{*slug}", get(pages::browse::cause))
         .route("/cases/{id}", get(pages::case::case))
         .route("/clusters", get(pages::clusters::clusters))
+        .route("/clusters/{id}", get(pages::clusters::cluster))
         .route(
             "/contribute",
             get(pages::contribute::form).post(pages::contribute::submit),
@@ -120,6 +132,9 @@ pub fn app(state: AppState) -> Router {
             get(pages::review::item).post(pages::review::decide),
         )
         .route("/static/{*path}", get(assets::serve))
+        .route("/export/cases.jsonl", get(pages::feeds::jsonl))
+        .route("/export/cases.csv", get(pages::feeds::csv))
+        .route("/feed.atom", get(pages::feeds::atom))
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router())
         .fallback(|| async { AppError::NotFound })

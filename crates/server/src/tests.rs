@@ -252,6 +252,7 @@ async fn every_route_answers_with_the_right_status() {
         ("/cases/no-such-case", 404),
         ("/cases/..%2F..%2Fetc%2Fpasswd", 404),
         ("/clusters", 200),
+        ("/clusters/no-such-cluster", 404),
         ("/contribute", 200),
         ("/contribute/0123456789abcdef", 404),
         ("/contribute/not-an-id", 404),
@@ -262,6 +263,9 @@ async fn every_route_answers_with_the_right_status() {
         ("/static/app.js", 200),
         ("/static/missing.css", 404),
         ("/healthz", 200),
+        ("/export/cases.jsonl", 200),
+        ("/export/cases.csv", 200),
+        ("/feed.atom", 200),
         ("/no/such/page", 404),
     ];
     for (uri, want) in table {
@@ -578,6 +582,19 @@ async fn a_pending_case_is_hidden_until_approved_then_searchable() {
         .unwrap()
         .contains("approved by rita"));
     assert!(get(&f.app, &status_url).await.body.contains("approved"));
+
+    // The approved case joins a cluster without a restart: clusters are recomputed in the
+    // background after the approval.
+    let mut joined = false;
+    for _ in 0..100 {
+        let page = get(&f.app, "/cases/zebra-stripes-confuse-the-cell-counter").await;
+        if page.body.contains("Part of the cluster") {
+            joined = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(joined, "the approved case joined a cluster");
 }
 
 #[tokio::test]
@@ -714,4 +731,34 @@ async fn snapshots_of_key_pages() {
         "cause_page",
         get(&f.app, "/causes/model/shortcut-learning").await.body
     );
+}
+
+#[tokio::test]
+async fn exports_and_feed_carry_every_case() {
+    let f = fixture();
+    let jsonl = get(&f.app, "/export/cases.jsonl").await;
+    let lines: Vec<serde_json::Value> = jsonl
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines
+        .iter()
+        .any(|c| c["id"] == "xray-shortcut" && c["causes"][0] == "model/shortcut-learning"));
+    let csv = get(&f.app, "/export/cases.csv").await;
+    assert_eq!(
+        csv.body.lines().next().map(|h| h.starts_with("id,")),
+        Some(true)
+    );
+    assert!(csv.body.contains("recsys-baselines"));
+    let atom = get(&f.app, "/feed.atom").await;
+    assert!(atom.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/atom+xml"));
+    assert_eq!(atom.body.matches("<entry>").count(), 3);
+    assert!(atom
+        .body
+        .contains("<title>Chest x-ray model learns the hospital</title>"));
 }

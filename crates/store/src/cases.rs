@@ -150,10 +150,16 @@ impl Store {
 
     /// Every case, in id order.
     pub fn all(&self) -> Result<Vec<StoredCase>> {
-        let mut stmt = self.conn.prepare(
+        self.query_stored(
             "SELECT id, doc, version, provenance, created_at, updated_at FROM cases ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
+            [],
+        )
+    }
+
+    /// Runs a query whose columns are id, doc, version, provenance, created_at, updated_at.
+    fn query_stored(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<StoredCase>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map(params, |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -210,6 +216,15 @@ impl Store {
             out.push(parse_doc(&id, &doc)?);
         }
         Ok(out)
+    }
+
+    /// The newest cases with their bookkeeping, by when they were first stored.
+    pub fn newest_stored(&self, limit: usize) -> Result<Vec<StoredCase>> {
+        self.query_stored(
+            "SELECT id, doc, version, provenance, created_at, updated_at FROM cases
+             ORDER BY created_at DESC, id LIMIT ?1",
+            [limit as i64],
+        )
     }
 
     /// Previous versions of a case, newest first.

@@ -7,7 +7,9 @@
 //! the same transaction. A `generation` counter in `meta` goes up with every change, so that
 //! derived data (the search index) can tell whether it is behind.
 
+mod backup;
 mod cases;
+pub mod fts5;
 mod moderation;
 mod schema;
 
@@ -29,6 +31,8 @@ pub enum StoreError {
         id: String,
         source: serde_json::Error,
     },
+    #[error("backup {path} failed its integrity check: {problem}")]
+    BadBackup { path: String, problem: String },
     #[error("case `{0}` not found")]
     NotFound(String),
     #[error("taxonomy slug `{slug}` is still used by {count} case label(s) and cannot be removed")]

@@ -174,7 +174,11 @@ pub fn write_csv(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError
 
 /// Writes `cases` in a streaming format. Markdown writes a directory instead (see
 /// [`markdown::write_dir`]).
-pub fn write(format: ExportFormat, cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError> {
+pub fn write(
+    format: ExportFormat,
+    cases: &[Case],
+    out: &mut dyn Write,
+) -> Result<(), InteropError> {
     match format {
         ExportFormat::Jsonl => write_jsonl(cases, out),
         ExportFormat::Csv => write_csv(cases, out),

@@ -20,7 +20,9 @@ use notbetter_taxonomy::{Dimension, Mapping, Taxonomy};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::common::{collect_files, make_id, malformed, push_tag, read_text, reference, set_year, text};
+use super::common::{
+    collect_files, make_id, malformed, push_tag, read_text, reference, set_year, text,
+};
 use super::Draft;
 
 fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
@@ -33,11 +35,23 @@ struct Incident {
     title: Option<String>,
     description: Option<String>,
     date: Option<String>,
-    #[serde(rename = "AllegedDeployerOfAISystem", default, deserialize_with = "list")]
+    #[serde(
+        rename = "AllegedDeployerOfAISystem",
+        default,
+        deserialize_with = "list"
+    )]
     deployers: Vec<Entity>,
-    #[serde(rename = "AllegedDeveloperOfAISystem", default, deserialize_with = "list")]
+    #[serde(
+        rename = "AllegedDeveloperOfAISystem",
+        default,
+        deserialize_with = "list"
+    )]
     developers: Vec<Entity>,
-    #[serde(rename = "AllegedHarmedOrNearlyHarmedParties", default, deserialize_with = "list")]
+    #[serde(
+        rename = "AllegedHarmedOrNearlyHarmedParties",
+        default,
+        deserialize_with = "list"
+    )]
     harmed: Vec<Entity>,
     #[serde(default, deserialize_with = "list")]
     reports: Vec<Report>,
@@ -60,7 +74,7 @@ struct Report {
 /// The rest go through the taxonomy's aliases ("Covariate Shift", "Dataset Imbalance", "Data or
 /// Labelling Noise", "Generalization Failure", ...) or stay unmapped ("Overfitting", "Tuning
 /// Issues", "Context Misidentification", "Software Bug", ...).
-const GMF_CAUSES: &[(&str, &str)] = &[
+pub(super) const GMF_CAUSES: &[(&str, &str)] = &[
     ("adversarial data", "deployment/security"),
     ("black swan event", "data/distribution-shift"),
     ("distributional artifacts", "model/shortcut-learning"),
@@ -122,7 +136,14 @@ fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-fn draft(value: Value, file: &str, location: Location, gmf: &Annotations, taxonomy: &Taxonomy, diags: &mut Vec<Diagnostic>) -> Option<Draft> {
+fn draft(
+    value: Value,
+    file: &str,
+    location: Location,
+    gmf: &Annotations,
+    taxonomy: &Taxonomy,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Draft> {
     let incident: Incident = match serde_json::from_value(value) {
         Ok(i) => i,
         Err(e) => {
@@ -130,8 +151,19 @@ fn draft(value: Value, file: &str, location: Location, gmf: &Annotations, taxono
             return None;
         }
     };
-    let Some((source_id, id)) = id_text(&incident.incident_id).and_then(|s| Some((s.clone(), make_id("aiid", &s)?))) else {
-        malformed(diags, file, location, "AIID incident", format!("incident_id {} is not a number or an id", incident.incident_id));
+    let Some((source_id, id)) =
+        id_text(&incident.incident_id).and_then(|s| Some((s.clone(), make_id("aiid", &s)?)))
+    else {
+        malformed(
+            diags,
+            file,
+            location,
+            "AIID incident",
+            format!(
+                "incident_id {} is not a number or an id",
+                incident.incident_id
+            ),
+        );
         return None;
     };
     let mut d = Draft::new(file, location);
@@ -156,7 +188,12 @@ fn draft(value: Value, file: &str, location: Location, gmf: &Annotations, taxono
     }
     let labels = gmf.get(&source_id);
     for kind in ["task", "technology"] {
-        for g in labels.and_then(|l| l.get(kind)).into_iter().flatten().filter(|g| g.known) {
+        for g in labels
+            .and_then(|l| l.get(kind))
+            .into_iter()
+            .flatten()
+            .filter(|g| g.known)
+        {
             push_tag(&mut tags, &g.label);
         }
     }
@@ -184,7 +221,8 @@ fn draft(value: Value, file: &str, location: Location, gmf: &Annotations, taxono
     let mut titles = Vec::new();
     for (i, r) in incident.reports.iter().enumerate() {
         titles.extend(text(r.title.as_deref()));
-        if let Some(mut reference) = reference(&mut d, i + 1, r.title.as_deref(), r.url.as_deref()) {
+        if let Some(mut reference) = reference(&mut d, i + 1, r.title.as_deref(), r.url.as_deref())
+        {
             let authors: Vec<String> = r.authors.iter().filter_map(|a| text(Some(a))).collect();
             if let (Value::Object(map), false) = (&mut reference, authors.is_empty()) {
                 map.insert("authors".into(), authors.into());
@@ -194,7 +232,10 @@ fn draft(value: Value, file: &str, location: Location, gmf: &Annotations, taxono
     }
     d.extra_text = titles.join(". ");
     d.set("references", refs);
-    d.set("source_url", format!("https://incidentdatabase.ai/cite/{source_id}/"));
+    d.set(
+        "source_url",
+        format!("https://incidentdatabase.ai/cite/{source_id}/"),
+    );
     d.set("source_id", source_id);
     Some(d)
 }
@@ -211,13 +252,23 @@ pub fn drafts(paths: &[PathBuf], taxonomy: &Taxonomy, diags: &mut Vec<Diagnostic
         let doc: Value = match serde_json::from_str(&source) {
             Ok(v) => v,
             Err(e) => {
-                malformed(diags, &file, Location::Line(e.line().max(1)), "AIID file", format!("not valid JSON: {e}"));
+                malformed(
+                    diags,
+                    &file,
+                    Location::Line(e.line().max(1)),
+                    "AIID file",
+                    format!("not valid JSON: {e}"),
+                );
                 continue;
             }
         };
         let list = match doc {
             Value::Object(mut map) => {
-                if let Some(Value::Array(items)) = map.get_mut("data").and_then(|d| d.get_mut("incidents")).map(Value::take) {
+                if let Some(Value::Array(items)) = map
+                    .get_mut("data")
+                    .and_then(|d| d.get_mut("incidents"))
+                    .map(Value::take)
+                {
                     Some(items)
                 } else if map.contains_key("field_list") && map.contains_key("namespace") {
                     None // the taxonomy definition
@@ -225,13 +276,23 @@ pub fn drafts(paths: &[PathBuf], taxonomy: &Taxonomy, diags: &mut Vec<Diagnostic
                     read_annotations(&map, &mut gmf);
                     None
                 } else {
-                    diags.push(Diagnostic::warning(&file, Location::Whole, None, "not AIID incidents nor GMF annotations; skipped"));
+                    diags.push(Diagnostic::warning(
+                        &file,
+                        Location::Whole,
+                        None,
+                        "not AIID incidents nor GMF annotations; skipped",
+                    ));
                     None
                 }
             }
             Value::Array(items) => Some(items),
             _ => {
-                diags.push(Diagnostic::warning(&file, Location::Whole, None, "not AIID incidents nor GMF annotations; skipped"));
+                diags.push(Diagnostic::warning(
+                    &file,
+                    Location::Whole,
+                    None,
+                    "not AIID incidents nor GMF annotations; skipped",
+                ));
                 None
             }
         };

@@ -17,7 +17,9 @@ use notbetter_ingest::{Diagnostic, Location};
 use serde::Deserialize;
 use serde_norway::Value as Yaml;
 
-use super::common::{collect_files, make_id, malformed, push_tag, read_text, reference, set_year, text};
+use super::common::{
+    collect_files, make_id, malformed, push_tag, read_text, reference, set_year, text,
+};
 use super::Draft;
 
 /// Techniques that craft adversarial input, which make an attack a robustness failure too.
@@ -103,7 +105,7 @@ impl Names {
 }
 
 /// Shows `{{victim_research_preprint.id}}` placeholders as `victim research preprint`.
-fn words(text: &str) -> String {
+pub(super) fn words(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -112,7 +114,10 @@ fn words(text: &str) -> String {
         };
         out.push_str(&rest[..start]);
         let inner = rest[start + 2..start + len].trim();
-        let inner = inner.strip_suffix(".id").or(inner.strip_suffix(".name")).unwrap_or(inner);
+        let inner = inner
+            .strip_suffix(".id")
+            .or(inner.strip_suffix(".name"))
+            .unwrap_or(inner);
         out.push_str(&inner.replace('_', " "));
         rest = &rest[start + len + 2..];
     }
@@ -150,12 +155,17 @@ fn draft(study: CaseStudy, names: &Names, file: &str, location: Location) -> Opt
     ));
     for (i, step) in steps.iter().enumerate() {
         let technique = step.technique.as_deref().map(|t| names.name(t));
-        let head = [step.tactic.as_deref().map(|t| names.name(t)), technique.clone()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(": ");
-        let body = text(step.description.as_deref()).map(|s| words(&s)).unwrap_or_default();
+        let head = [
+            step.tactic.as_deref().map(|t| names.name(t)),
+            technique.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(": ");
+        let body = text(step.description.as_deref())
+            .map(|s| words(&s))
+            .unwrap_or_default();
         outcome.push(format!("{}. {head}\n{body}", i + 1).trim_end().to_string());
         if let Some(tech) = step.technique.as_deref().map(str::trim) {
             if let Some(name) = names.0.get(tech) {
@@ -177,11 +187,19 @@ fn draft(study: CaseStudy, names: &Names, file: &str, location: Location) -> Opt
     d.set("tags", tags);
     let mut refs = Vec::new();
     for (i, r) in study.references.unwrap_or_default().iter().enumerate() {
-        refs.extend(reference(&mut d, i + 1, r.title.as_deref(), r.url.as_deref()));
+        refs.extend(reference(
+            &mut d,
+            i + 1,
+            r.title.as_deref(),
+            r.url.as_deref(),
+        ));
     }
     d.set("references", refs);
     d.set("source_id", study.id.trim());
-    d.set("source_url", format!("https://atlas.mitre.org/studies/{}", study.id.trim()));
+    d.set(
+        "source_url",
+        format!("https://atlas.mitre.org/studies/{}", study.id.trim()),
+    );
     Some(d)
 }
 
@@ -198,8 +216,16 @@ pub fn drafts(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<Draft> {
         let doc: Yaml = match serde_norway::from_str(&source) {
             Ok(v) => v,
             Err(e) => {
-                let location = e.location().map_or(Location::Whole, |l| Location::Line(l.line()));
-                malformed(diags, &file, location, "ATLAS file", format!("not valid YAML: {e}"));
+                let location = e
+                    .location()
+                    .map_or(Location::Whole, |l| Location::Line(l.line()));
+                malformed(
+                    diags,
+                    &file,
+                    location,
+                    "ATLAS file",
+                    format!("not valid YAML: {e}"),
+                );
                 continue;
             }
         };
@@ -207,11 +233,22 @@ pub fn drafts(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<Draft> {
             names.add_matrices(doc.get("matrices"));
             match studies.as_sequence() {
                 Some(items) => compiled.extend(
-                    items.iter().enumerate().map(|(i, v)| (file.clone(), Location::Record(i + 1), v.clone())),
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (file.clone(), Location::Record(i + 1), v.clone())),
                 ),
-                None => malformed(diags, &file, Location::Whole, "ATLAS file", "`case-studies` is not a list"),
+                None => malformed(
+                    diags,
+                    &file,
+                    Location::Whole,
+                    "ATLAS file",
+                    "`case-studies` is not a list",
+                ),
             }
-        } else if doc.get("procedure").is_some() || doc.get("object-type").and_then(Yaml::as_str) == Some("case-study") {
+        } else if doc.get("procedure").is_some()
+            || doc.get("object-type").and_then(Yaml::as_str) == Some("case-study")
+        {
             single.push((file, doc));
         } else {
             diags.push(Diagnostic::warning(
@@ -224,7 +261,11 @@ pub fn drafts(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<Draft> {
     }
     let in_compiled: HashSet<String> = compiled
         .iter()
-        .filter_map(|(_, _, v)| v.get("id").and_then(Yaml::as_str).map(|s| s.trim().to_string()))
+        .filter_map(|(_, _, v)| {
+            v.get("id")
+                .and_then(Yaml::as_str)
+                .map(|s| s.trim().to_string())
+        })
         .collect();
     let single = single.into_iter().filter(|(_, v)| {
         let id = v.get("id").and_then(Yaml::as_str).map(str::trim);
@@ -240,7 +281,13 @@ pub fn drafts(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<Draft> {
                 let raw_id = study.id.clone();
                 match draft(study, &names, &file, location) {
                     Some(d) => out.push(d),
-                    None => malformed(diags, &file, location, "ATLAS case study", format!("id `{raw_id}` has no letters or digits")),
+                    None => malformed(
+                        diags,
+                        &file,
+                        location,
+                        "ATLAS case study",
+                        format!("id `{raw_id}` has no letters or digits"),
+                    ),
                 }
             }
             Err(e) => malformed(diags, &file, location, "ATLAS case study", e),

@@ -15,7 +15,9 @@ use notbetter_ingest::{Diagnostic, Location};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::common::{collect_files, make_id, malformed, push_tag, read_text, reference, set_year, text};
+use super::common::{
+    collect_files, make_id, malformed, push_tag, read_text, reference, set_year, text,
+};
 use super::Draft;
 
 /// A list that may be `null` or missing.
@@ -102,8 +104,8 @@ pub fn sep_causes(code: &str) -> &'static [&'static str] {
         // Security: every S code is an attack on or a weakness of the system.
         "S0400" | "S0403" => ADVERSARIAL,
         "S0402" => &["data/data-scarcity"],
-        "S0100" | "S0200" | "S0201" | "S0202" | "S0300" | "S0301" | "S0302" | "S0500"
-        | "S0501" | "S0502" | "S0600" | "S0601" => SECURITY,
+        "S0100" | "S0200" | "S0201" | "S0202" | "S0300" | "S0301" | "S0302" | "S0500" | "S0501"
+        | "S0502" | "S0600" | "S0601" => SECURITY,
         // Performance.
         "P0100" | "P0104" => &["data"],
         "P0101" | "P0102" | "P0202" => &["data/distribution-shift"],
@@ -134,7 +136,12 @@ fn flat(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.trim().to_string(),
-        Value::Array(items) => items.iter().map(flat).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; "),
+        Value::Array(items) => items
+            .iter()
+            .map(flat)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; "),
         Value::Object(map) => map
             .iter()
             .map(|(k, v)| (k, flat(v)))
@@ -147,7 +154,7 @@ fn flat(v: &Value) -> String {
 }
 
 /// One metric as a line of the outcome: its name and method, then its results as given.
-fn metric_line(m: &Value) -> Option<String> {
+pub(super) fn metric_line(m: &Value) -> Option<String> {
     let Value::Object(map) = m else {
         return Some(flat(m)).filter(|s| !s.is_empty());
     };
@@ -177,10 +184,20 @@ fn metric_line(m: &Value) -> Option<String> {
         let rows = value.get("rows").and_then(Value::as_array);
         match (key.as_str(), rows) {
             ("results", Some(rows)) => body.extend(rows.iter().map(|row| {
-                match (row.get("detector"), row.get("passed"), row.get("total_evaluated")) {
+                match (
+                    row.get("detector"),
+                    row.get("passed"),
+                    row.get("total_evaluated"),
+                ) {
                     (Some(d), Some(p), Some(t)) => {
                         let score = row.get("score").map(|s| format!(" (score {})", flat(s)));
-                        format!("{}: {} of {} passed{}", flat(d), flat(p), flat(t), score.unwrap_or_default())
+                        format!(
+                            "{}: {} of {} passed{}",
+                            flat(d),
+                            flat(p),
+                            flat(t),
+                            score.unwrap_or_default()
+                        )
                     }
                     _ => flat(row),
                 }
@@ -200,7 +217,12 @@ fn metric_line(m: &Value) -> Option<String> {
 }
 
 /// One AVID record as a draft, or `None` (with an error) when it cannot be read.
-fn draft(value: Value, file: &str, location: Location, diags: &mut Vec<Diagnostic>) -> Option<Draft> {
+fn draft(
+    value: Value,
+    file: &str,
+    location: Location,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Draft> {
     let record: Record = match serde_json::from_value(value) {
         Ok(r) => r,
         Err(e) => {
@@ -209,7 +231,13 @@ fn draft(value: Value, file: &str, location: Location, diags: &mut Vec<Diagnosti
         }
     };
     if let Some(kind) = record.data_type.as_deref().filter(|k| *k != "AVID") {
-        malformed(diags, file, location, "AVID record", format!("data_type is `{kind}`, expected `AVID`"));
+        malformed(
+            diags,
+            file,
+            location,
+            "AVID record",
+            format!("data_type is `{kind}`, expected `AVID`"),
+        );
         return None;
     }
     let meta = record.metadata.as_ref();
@@ -220,7 +248,13 @@ fn draft(value: Value, file: &str, location: Location, diags: &mut Vec<Diagnosti
         (Some(id), _) => (id, "reports"),
         (None, Some(id)) => (id, "vulnerabilities"),
         (None, None) => {
-            malformed(diags, file, location, "AVID record", "no metadata.report_id or metadata.vuln_id");
+            malformed(
+                diags,
+                file,
+                location,
+                "AVID record",
+                "no metadata.report_id or metadata.vuln_id",
+            );
             return None;
         }
     };
@@ -229,16 +263,31 @@ fn draft(value: Value, file: &str, location: Location, diags: &mut Vec<Diagnosti
         .filter(|p| p.eq_ignore_ascii_case("avid-"))
         .map_or(source_id.as_str(), |_| &source_id[5..]);
     let Some(id) = make_id("avid", bare) else {
-        malformed(diags, file, location, "AVID record", format!("id `{source_id}` has no letters or digits"));
+        malformed(
+            diags,
+            file,
+            location,
+            "AVID record",
+            format!("id `{source_id}` has no letters or digits"),
+        );
         return None;
     };
     let mut d = Draft::new(file, location);
     d.set("id", id);
     let problem = record.problemtype.as_ref();
-    if let Some(title) = problem.and_then(|p| p.description.as_ref()).and_then(|l| text(l.value.as_deref())) {
+    if let Some(title) = problem
+        .and_then(|p| p.description.as_ref())
+        .and_then(|l| text(l.value.as_deref()))
+    {
         d.set("title", title);
     }
-    set_year(&mut d, record.reported_date.as_deref().or(record.published_date.as_deref()));
+    set_year(
+        &mut d,
+        record
+            .reported_date
+            .as_deref()
+            .or(record.published_date.as_deref()),
+    );
 
     let mut outcome: Vec<String> = record
         .description
@@ -260,7 +309,10 @@ fn draft(value: Value, file: &str, location: Location, diags: &mut Vec<Diagnosti
     if classof.as_deref() == Some("LLM Evaluation") {
         d.set("domains", vec!["language-technology"]);
     }
-    for t in [classof, problem.and_then(|p| text(p.kind.as_deref()))].into_iter().flatten() {
+    for t in [classof, problem.and_then(|p| text(p.kind.as_deref()))]
+        .into_iter()
+        .flatten()
+    {
         push_tag(&mut tags, &t);
     }
     if let Some(affects) = &record.affects {
@@ -275,7 +327,11 @@ fn draft(value: Value, file: &str, location: Location, diags: &mut Vec<Diagnosti
         for stage in &avid.lifecycle_view {
             push_tag(&mut tags, stage);
         }
-        let modes: Vec<&str> = avid.risk_domain.iter().filter_map(|r| risk_failure_mode(r)).collect();
+        let modes: Vec<&str> = avid
+            .risk_domain
+            .iter()
+            .filter_map(|r| risk_failure_mode(r))
+            .collect();
         d.set("failure_modes", modes);
         for sep in &avid.sep_view {
             let sep = sep.trim();
@@ -295,11 +351,19 @@ fn draft(value: Value, file: &str, location: Location, diags: &mut Vec<Diagnosti
 
     let mut refs = Vec::new();
     for (i, r) in record.references.iter().enumerate() {
-        refs.extend(reference(&mut d, i + 1, r.label.as_deref(), r.url.as_deref()));
+        refs.extend(reference(
+            &mut d,
+            i + 1,
+            r.label.as_deref(),
+            r.url.as_deref(),
+        ));
     }
     d.set("references", refs);
     d.set("source_id", source_id.clone());
-    if let Some(year) = bare.get(..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit())) {
+    if let Some(year) = bare
+        .get(..4)
+        .filter(|y| y.bytes().all(|b| b.is_ascii_digit()))
+    {
         d.set(
             "source_url",
             format!("https://github.com/avidml/avid-db/blob/main/{folder}/{year}/{source_id}.json"),
@@ -316,13 +380,25 @@ pub fn drafts(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<Draft> {
             continue;
         };
         let file = path.display().to_string();
-        let jsonl = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("jsonl"));
+        let jsonl = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"));
         if jsonl {
-            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
                 let location = Location::JsonLine(i + 1);
                 match serde_json::from_str::<Value>(line) {
                     Ok(v) => out.extend(draft(v, &file, location, diags)),
-                    Err(e) => malformed(diags, &file, location, "AVID record", format!("not valid JSON: {e}")),
+                    Err(e) => malformed(
+                        diags,
+                        &file,
+                        location,
+                        "AVID record",
+                        format!("not valid JSON: {e}"),
+                    ),
                 }
             }
             continue;
@@ -334,7 +410,13 @@ pub fn drafts(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<Draft> {
                 }
             }
             Ok(v) => out.extend(draft(v, &file, Location::Whole, diags)),
-            Err(e) => malformed(diags, &file, Location::Line(e.line().max(1)), "AVID record", format!("not valid JSON: {e}")),
+            Err(e) => malformed(
+                diags,
+                &file,
+                Location::Line(e.line().max(1)),
+                "AVID record",
+                format!("not valid JSON: {e}"),
+            ),
         }
     }
     out

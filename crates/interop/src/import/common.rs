@@ -30,7 +30,9 @@ pub fn collect_files(
             let walk = walkdir::WalkDir::new(path)
                 .follow_links(true)
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
             for entry in walk {
                 match entry {
                     Ok(e) if e.file_type().is_file() && wanted(e.path()) => {
@@ -185,7 +187,9 @@ pub fn push_tag(tags: &mut Vec<String>, tag: &str) {
 
 /// A trimmed, non-empty string.
 pub fn text(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -208,11 +212,20 @@ mod tests {
     #[test]
     fn references_keep_what_can_be_followed() {
         let mut d = Draft::new("f.json", Location::Whole);
-        let r = reference(&mut d, 1, Some("P"), Some("https://arxiv.org/abs/1802.03162")).unwrap();
+        let r = reference(
+            &mut d,
+            1,
+            Some("P"),
+            Some("https://arxiv.org/abs/1802.03162"),
+        )
+        .unwrap();
         assert_eq!(r["arxiv"], "1802.03162");
         assert_eq!(r["title"], "P");
         let r = reference(&mut d, 2, Some("https://x.org/a"), Some("https://x.org/a")).unwrap();
-        assert!(r.get("title").is_none(), "a title equal to the link is dropped");
+        assert!(
+            r.get("title").is_none(),
+            "a title equal to the link is dropped"
+        );
         assert!(reference(&mut d, 3, Some("Screenshot"), Some("../img/a.png")).is_none());
         assert_eq!(d.warnings.len(), 1);
         assert!(d.warnings[0].1.contains("../img/a.png"), "{:?}", d.warnings);

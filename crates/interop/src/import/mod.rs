@@ -153,7 +153,12 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
     } = draft;
     fields.insert(
         "causes".into(),
-        Value::Array(causes.iter().map(|(l, _)| Value::String(l.clone())).collect()),
+        Value::Array(
+            causes
+                .iter()
+                .map(|(l, _)| Value::String(l.clone()))
+                .collect(),
+        ),
     );
     let record = RawRecord {
         file,
@@ -164,10 +169,9 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
     };
     let mut diags: Vec<Diagnostic> = warnings
         .into_iter()
-        .map(|(field, message)| {
-            Diagnostic::warning(&record.file, location, Some(field), message)
-        })
+        .map(|(field, message)| Diagnostic::warning(&record.file, location, Some(field), message))
         .collect();
+    let ours = diags.len();
     let Some(mut case) = checker.check(&record, &mut diags) else {
         batch.diagnostics.extend(diags);
         return;
@@ -181,9 +185,13 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
         }
     }
     if causes.is_empty() {
-        // Ingest inferred causes from the case's text alone; infer again below from all of it.
+        // Ingest inferred causes from the case's text alone, and said so; infer again below
+        // from all of it, and say that instead.
         case.causes.clear();
-        diags.retain(|d| !(d.severity == Severity::Warning && d.field.as_deref() == Some("causes")));
+        let mut checker_diags = diags.split_off(ours);
+        checker_diags
+            .retain(|d| !(d.severity == Severity::Warning && d.field.as_deref() == Some("causes")));
+        diags.extend(checker_diags);
     }
     for (slug, wording) in potential {
         if !case.causes.iter().any(|l| l.value == slug) {
@@ -195,13 +203,16 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
             });
         }
     }
-    let established = case
-        .causes
-        .iter()
-        .any(|l| l.state != LabelState::Unmapped);
+    let established = case.causes.iter().any(|l| l.state != LabelState::Unmapped);
     if !established {
         let mut text = case.title.clone();
-        for field in ["use_case", "solution", "outcome", "investigation", "lessons"] {
+        for field in [
+            "use_case",
+            "solution",
+            "outcome",
+            "investigation",
+            "lessons",
+        ] {
             text.push(' ');
             text.push_str(case.element(field));
         }
@@ -226,6 +237,17 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
             ));
         }
         case.causes.extend(inferred);
+    } else if causes.is_empty() {
+        let proposed: Vec<&str> = case.causes.iter().map(|l| l.value.as_str()).collect();
+        diags.push(Diagnostic::warning(
+            &record.file,
+            location,
+            Some("causes"),
+            format!(
+                "missing; the source proposes {} without confirming (marked inferred)",
+                proposed.join(", ")
+            ),
+        ));
     }
     batch.cases.push(Parsed {
         case,

@@ -213,7 +213,7 @@ fn upsert_replaces_by_id_and_commit_makes_it_visible() {
         1
     );
     assert_eq!(idx.num_docs(), 5);
-    idx.delete("recsys");
+    idx.delete("recsys").unwrap();
     idx.commit(9).unwrap();
     assert_eq!(idx.num_docs(), 4);
 }

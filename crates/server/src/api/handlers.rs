@@ -33,17 +33,17 @@ fn valid_id(id: &str) -> bool {
 #[utoipa::path(
     get, path = "/api/v1/search",
     params(
-        ("q" = Option<String>, Query, description = "Free text in tantivy query syntax; empty or `*` matches all"),
-        ("domain" = Option<Vec<String>>, Query, description = "Domain slug; repeat for OR", explode = true),
-        ("cause" = Option<Vec<String>>, Query, description = "Confirmed cause slug; repeat for OR", explode = true),
-        ("inferred_cause" = Option<Vec<String>>, Query, description = "Inferred cause slug; repeat for OR", explode = true),
-        ("mode" = Option<Vec<String>>, Query, description = "Failure mode slug; repeat for OR", explode = true),
-        ("source" = Option<Vec<String>>, Query, description = "curated, contributed, imported or imported/<name>", explode = true),
-        ("year_from" = Option<i32>, Query, description = "Earliest year, inclusive"),
-        ("year_to" = Option<i32>, Query, description = "Latest year, inclusive"),
-        ("sort" = Option<String>, Query, description = "relevance (default), year or year_asc"),
-        ("page" = Option<usize>, Query, description = "1-based page"),
-        ("limit" = Option<usize>, Query, description = "Hits per page, 1 to 100 (default 20)"),
+        ("q" = Option<String>, Query, max_length = 1000, description = "Free text in tantivy query syntax; empty or `*` matches all"),
+        ("domain" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Domain slug; repeat for OR", explode = true),
+        ("cause" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Confirmed cause slug; repeat for OR", explode = true),
+        ("inferred_cause" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Inferred cause slug; repeat for OR", explode = true),
+        ("mode" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Failure mode slug; repeat for OR", explode = true),
+        ("source" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "curated, contributed, imported or imported/<name>", explode = true),
+        ("year_from" = Option<i32>, Query, minimum = 1900, maximum = 2100, description = "Earliest year, inclusive"),
+        ("year_to" = Option<i32>, Query, minimum = 1900, maximum = 2100, description = "Latest year, inclusive; not before year_from"),
+        ("sort" = Option<SortParam>, Query, description = "Order of hits"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1-based page; at most 10,000 hits can be paged through"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Hits per page (default 20)"),
     ),
     responses(
         (status = 200, body = SearchResponse),
@@ -68,6 +68,11 @@ pub async fn search(
             })?;
     }
     let params = SearchParams::parse(&pairs).map_err(ApiError::bad_request)?;
+    if params.page > 100 {
+        return Err(ApiError::bad_request(
+            "`page` must be a number from 1 to 100",
+        ));
+    }
     let mut req: SearchRequest = params.request();
     req.limit = limit;
     req.offset = (params.page - 1) * limit;
@@ -266,4 +271,91 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<StatsView> {
         by_source: by_source.into_iter().collect::<BTreeMap<_, _>>(),
         matrix,
     }))
+}
+
+/// The clusters that span at least two domains, widest first.
+#[utoipa::path(get, path = "/api/v1/clusters", responses((status = 200, body = Vec<ClusterView>)))]
+pub async fn clusters(State(state): State<AppState>) -> ApiResult<Vec<ClusterView>> {
+    let clustering = crate::pages::clusters::current(&state).await?;
+    Ok(Json(
+        clustering
+            .shown()
+            .into_iter()
+            .map(ClusterView::from)
+            .collect(),
+    ))
+}
+
+/// One cluster (any cluster, including those within one domain).
+#[utoipa::path(
+    get, path = "/api/v1/clusters/{id}",
+    params(("id" = String, Path, description = "The cluster id")),
+    responses((status = 200, body = ClusterView), (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+pub async fn cluster(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath,
+) -> ApiResult<ClusterView> {
+    let clustering = crate::pages::clusters::current(&state).await?;
+    clustering
+        .get(&id)
+        .map(|c| Json(ClusterView::from(c)))
+        .ok_or_else(|| ApiError::not_found(format!("no cluster `{id}`")))
+}
+
+/// Cases like this one (tantivy more-like-this), with cases from other domains preferred.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/similar",
+    params(
+        ("id" = String, Path, description = "The case id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "How many (default 5)"),
+    ),
+    responses(
+        (status = 200, body = Vec<SimilarView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn similar(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Vec<SimilarView>> {
+    let mut limit = 5;
+    for (k, v) in pairs(raw) {
+        if k == "limit" {
+            limit = v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("`limit` must be a number from 1 to {MAX_LIMIT}"))
+                })?;
+        }
+    }
+    if !valid_id(&id) {
+        return Err(ApiError::not_found(format!("no case with id `{id}`")));
+    }
+    let lookup = id.clone();
+    let found = state
+        .run(move |kb| {
+            if kb.get(&lookup)?.is_none() {
+                return Ok(None);
+            }
+            Ok(Some(kb.similar(&lookup, limit)?))
+        })
+        .await?;
+    let found = found.ok_or_else(|| ApiError::not_found(format!("no case with id `{id}`")))?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|s| SimilarView {
+                id: s.id,
+                title: s.title,
+                domains: s.domains,
+                score: s.score,
+            })
+            .collect(),
+    ))
 }

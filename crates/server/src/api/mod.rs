@@ -36,8 +36,15 @@ use crate::AppState;
         handlers::causes,
         handlers::cause,
         handlers::stats,
+        handlers::clusters,
+        handlers::cluster,
+        handlers::similar,
     ),
     components(schemas(
+        SortParam,
+        ClusterView,
+        LessonView,
+        SimilarView,
         Problem,
         SearchResponse,
         HitView,
@@ -76,6 +83,9 @@ pub fn router() -> Router<AppState> {
         .route("/causes", get(handlers::causes))
         .route("/causes/{*slug}", get(handlers::cause))
         .route("/stats", get(handlers::stats))
+        .route("/clusters", get(handlers::clusters))
+        .route("/clusters/{id}", get(handlers::cluster))
+        .route("/cases/{id}/similar", get(handlers::similar))
         .route("/openapi.json", get(|| async { Json(openapi_json()) }))
         .fallback(|| async { ApiError::not_found("no such API endpoint") })
         .layer(cors)

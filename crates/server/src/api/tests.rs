@@ -76,6 +76,23 @@ async fn responses_match_the_openapi_document() {
             "200",
         ),
         ("/api/v1/stats", "/api/v1/stats", "200"),
+        ("/api/v1/clusters", "/api/v1/clusters", "200"),
+        ("/api/v1/clusters/nope", "/api/v1/clusters/{id}", "404"),
+        (
+            "/api/v1/cases/xray-shortcut/similar?limit=2",
+            "/api/v1/cases/{id}/similar",
+            "200",
+        ),
+        (
+            "/api/v1/cases/xray-shortcut/similar?limit=0",
+            "/api/v1/cases/{id}/similar",
+            "400",
+        ),
+        (
+            "/api/v1/cases/missing/similar",
+            "/api/v1/cases/{id}/similar",
+            "404",
+        ),
     ];
     for (uri, path, status) in table {
         let r = get(&f.app, uri).await;
@@ -122,4 +139,37 @@ async fn pages_link_their_json_alternates() {
     assert!(r.body.contains(
         "rel=\"alternate\" type=\"application/json\" href=\"/cases/xray-shortcut.json\""
     ));
+}
+
+#[tokio::test]
+async fn clusters_api_lists_cross_domain_clusters_and_finds_each() {
+    let f = fixture();
+    let list: Value = serde_json::from_str(&get(&f.app, "/api/v1/clusters").await.body).unwrap();
+    let list = list.as_array().unwrap();
+    // The two shortcut cases come from healthcare and language technology.
+    let shortcut = list
+        .iter()
+        .find(|c| {
+            c["members"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("xray-shortcut"))
+        })
+        .expect("the shortcut cluster spans two domains and is listed");
+    assert_eq!(shortcut["cause"], "model/shortcut-learning");
+    assert_eq!(shortcut["size"], 2);
+    assert_eq!(
+        shortcut["domains"],
+        json!(["healthcare", "language-technology"])
+    );
+    let id = shortcut["id"].as_str().unwrap();
+    let one: Value =
+        serde_json::from_str(&get(&f.app, &format!("/api/v1/clusters/{id}")).await.body).unwrap();
+    assert_eq!(one["id"], json!(id));
+    let page = get(&f.app, &format!("/clusters/{id}")).await;
+    assert_eq!(page.status.as_u16(), 200);
+    assert!(page.body.contains("Inference models learn word overlap"));
+    let case = get(&f.app, "/cases/xray-shortcut").await;
+    assert!(case.body.contains("This failure elsewhere"));
+    assert!(case.body.contains(&format!("/clusters/{id}")));
 }

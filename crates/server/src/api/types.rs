@@ -8,6 +8,17 @@ use notbetter_taxonomy::{Case, Entry, Label, Reference};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The order of search hits. It only documents the accepted values in the OpenAPI document;
+/// parsing is shared with the search page (`SearchParams::parse`).
+#[allow(dead_code)]
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortParam {
+    Relevance,
+    Year,
+    YearAsc,
+}
+
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -285,4 +296,63 @@ pub struct StatsView {
     pub by_source: BTreeMap<String, u64>,
     /// Top-level domain → cause → cases (confirmed labels).
     pub matrix: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// A cluster of cases from different domains that share one failure mechanism.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClusterView {
+    /// Stable id: the cause slug with `/` as `.`, then the smallest member id.
+    pub id: String,
+    pub label: String,
+    /// The primary cause slug of the cluster.
+    pub cause: String,
+    /// Top-level domain slugs, sorted.
+    pub domains: Vec<String>,
+    pub size: usize,
+    /// Member case ids, sorted.
+    pub members: Vec<String>,
+    /// One line on the shared mechanism.
+    pub mechanism: String,
+    /// Distinctive terms, most typical first.
+    pub terms: Vec<String>,
+    /// Lessons gathered from the members.
+    pub lessons: Vec<LessonView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LessonView {
+    pub case_id: String,
+    pub text: String,
+}
+
+impl From<&notbetter_kb::Cluster> for ClusterView {
+    fn from(c: &notbetter_kb::Cluster) -> Self {
+        ClusterView {
+            id: c.id.clone(),
+            label: c.label.clone(),
+            cause: c.cause.clone(),
+            domains: c.domains.clone(),
+            size: c.members.len(),
+            members: c.members.clone(),
+            mechanism: c.mechanism.clone(),
+            terms: c.terms.clone(),
+            lessons: c
+                .lessons
+                .iter()
+                .map(|l| LessonView {
+                    case_id: l.case_id.clone(),
+                    text: l.text.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A case like another one, preferring other domains.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarView {
+    pub id: String,
+    pub title: String,
+    pub domains: Vec<String>,
+    pub score: f32,
 }

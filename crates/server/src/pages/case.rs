@@ -45,6 +45,11 @@ pub async fn case(
         })
         .await?;
     let stored = stored.ok_or(AppError::NotFound)?;
+    let elsewhere = if format == "html" {
+        elsewhere(&state, &stored.case.id).await?
+    } else {
+        Elsewhere::default()
+    };
     Ok(match format {
         "json" => axum::Json(&stored).into_response(),
         "bib" => (
@@ -52,7 +57,7 @@ pub async fn case(
             bibtex(&stored.case),
         )
             .into_response(),
-        _ => render_case(&state, &stored, &revisions, &similar).into_response(),
+        _ => render_case(&state, &stored, &revisions, &similar, &elsewhere).into_response(),
     })
 }
 
@@ -86,11 +91,53 @@ fn yes_no(v: Option<bool>) -> &'static str {
     }
 }
 
+/// The case's cluster and its nearest counterparts in other domains.
+#[derive(Default)]
+struct Elsewhere {
+    cluster: Option<(String, String, usize, usize)>,
+    nearest: Vec<(String, String, Vec<String>)>,
+}
+
+async fn elsewhere(state: &AppState, id: &str) -> Result<Elsewhere, AppError> {
+    let clustering = super::clusters::current(state).await?;
+    let cluster = clustering.cluster_of(id).map(|c| {
+        (
+            c.id.clone(),
+            c.label.clone(),
+            c.members.len(),
+            c.domains.len(),
+        )
+    });
+    let near: Vec<String> = clustering
+        .nearest_elsewhere(id, 5)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let nearest = state
+        .run(move |kb| {
+            let mut out = Vec::new();
+            for n in near {
+                if let Some(s) = kb.get(&n)? {
+                    let domains = s
+                        .case
+                        .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
+                        .map(str::to_string)
+                        .collect();
+                    out.push((n, s.case.title, domains));
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Elsewhere { cluster, nearest })
+}
+
 fn render_case(
     state: &AppState,
     stored: &StoredCase,
     revisions: &[Revision],
     similar: &[Similar],
+    elsewhere: &Elsewhere,
 ) -> Markup {
     let t = state.kb.taxonomy();
     let c = &stored.case;
@@ -159,6 +206,22 @@ fn render_case(
                     ul.revisions {
                         @for r in revisions {
                             li { "Version " (r.version) ", from " (r.valid_from) " until " (r.replaced_at) " (" (r.provenance) ")" }
+                        }
+                    }
+                }
+            }
+            @if elsewhere.cluster.is_some() || !elsewhere.nearest.is_empty() {
+                section.elsewhere {
+                    h2 { "This failure elsewhere" }
+                    @if let Some((cid, label, size, domains)) = &elsewhere.cluster {
+                        p { "Part of the cluster " a href=(format!("/clusters/{cid}")) { (label) } " (" (size) " cases in " (domains) " domains)." }
+                    }
+                    @if !elsewhere.nearest.is_empty() {
+                        p { "The nearest cases from other fields, by shared cause and wording:" }
+                        ul.similar {
+                            @for (nid, title, domains) in &elsewhere.nearest {
+                                li { a href=(format!("/cases/{nid}")) { (title) } " " (slug_chips(t, Dimension::Domain, domains)) }
+                            }
                         }
                     }
                 }

@@ -1,68 +1,232 @@
-//! `/clusters`, first version: one row per cause, with the domains it spans and its cases,
-//! sorted by how many domains it spans.
+//! `/clusters` and `/clusters/{id}`: groups of cases from different domains that share one
+//! failure mechanism, with a server-side SVG map of clusters against domains.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use maud::{html, Markup};
-use notbetter_taxonomy::{Dimension, LabelState};
+use notbetter_kb::{Cluster, Clustering};
+use notbetter_taxonomy::Dimension;
 
-use super::{search_url, slug_chips};
+use super::slug_chips;
 use crate::error::AppError;
-use crate::layout::page;
+use crate::layout::{page_with, trusted};
+use crate::markdown::render;
 use crate::AppState;
-use notbetter_kb::FacetDim;
+
+/// The current clusters: computed on the first request, then served from the cache while a
+/// background task recomputes them after changes.
+pub async fn current(state: &AppState) -> Result<Arc<Clustering>, AppError> {
+    if let Some(c) = state.kb.clusters() {
+        if !state.kb.clusters_current().unwrap_or(true) {
+            state.refresh_clusters_in_background();
+        }
+        return Ok(c);
+    }
+    state.run(|kb| Ok(kb.refresh_clusters()?)).await
+}
+
+/// The cluster map: one row per shown cluster, one column per domain, a dot sized by how many
+/// of the cluster's cases come from that domain. Dots are links to the cluster.
+fn cluster_map(
+    state: &AppState,
+    shown: &[&Cluster],
+    titles: &BTreeMap<String, Vec<String>>,
+) -> Markup {
+    let t = state.kb.taxonomy();
+    let mut domains: Vec<&str> = shown
+        .iter()
+        .flat_map(|c| c.domains.iter().map(String::as_str))
+        .collect();
+    domains.sort();
+    domains.dedup();
+    let label_w = 330;
+    let col = 28;
+    let row = 26;
+    let head = 150;
+    let width = label_w + domains.len() * col + 120;
+    let height = head + shown.len() * row + 10;
+    html! {
+        figure.chart.cluster-map {
+            svg aria-labelledby="map-title" viewBox=(format!("0 0 {width} {height}")) width="100%" preserveAspectRatio="xMinYMin meet" {
+                title #map-title { "Failure mechanisms (rows) against the domains they occur in (columns)" }
+                @for (j, d) in domains.iter().enumerate() {
+                    @let x = label_w + j * col + col / 2;
+                    text.chart-label transform=(format!("translate({x},{}) rotate(-60)", head - 6)) { (t.name(Dimension::Domain, d)) }
+                }
+                @for (i, c) in shown.iter().enumerate() {
+                    @let y = head + i * row + row / 2;
+                    a href=(format!("/clusters/{}", c.id)) {
+                        text.chart-label x=(label_w - 8) y=(y + 4) text-anchor="end" { (short(&c.label, 44)) }
+                        @for (j, d) in domains.iter().enumerate() {
+                            @let n = titles.get(&c.id).map(|v| v.iter().filter(|x| x.as_str() == *d).count()).unwrap_or(0);
+                            @if n > 0 {
+                                @let r = 4.0 + (n as f64).sqrt() * 3.0;
+                                circle.chart-bar cx=(label_w + j * col + col / 2) cy=(y) r=(format!("{:.1}", r.min(12.0))) {
+                                    title { (n) " case" @if n != 1 { "s" } " in " (t.name(Dimension::Domain, d)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            figcaption { "Each row is a cluster; each dot shows its cases in one domain (larger dots, more cases)." }
+        }
+    }
+}
+
+fn short(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
 
 pub async fn clusters(State(state): State<AppState>) -> Result<Markup, AppError> {
-    let rows = state
-        .run(|kb| {
-            let mut by_cause: BTreeMap<String, (BTreeSet<String>, Vec<(String, String)>)> =
-                BTreeMap::new();
-            kb.store().for_each(|c| {
-                let tops: BTreeSet<String> = c
-                    .slugs(Dimension::Domain, LabelState::Confirmed)
-                    .map(|d| d.split('/').next().unwrap_or(d).to_string())
-                    .collect();
-                for cause in c.slugs(Dimension::Cause, LabelState::Confirmed) {
-                    let e = by_cause.entry(cause.to_string()).or_default();
-                    e.0.extend(tops.iter().cloned());
-                    e.1.push((c.id.clone(), c.title.clone()));
+    let clustering = current(&state).await?;
+    let shown: Vec<&Cluster> = clustering.shown();
+    // Per cluster: the top-level domain of each member (a member counts once per domain).
+    let ids: Vec<String> = shown
+        .iter()
+        .flat_map(|c| c.members.iter().cloned())
+        .collect();
+    let member_domains = state
+        .run(move |kb| {
+            let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for id in ids {
+                if let Some(s) = kb.get(&id)? {
+                    let mut tops: Vec<String> = s
+                        .case
+                        .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
+                        .map(|d| d.split('/').next().unwrap_or(d).to_string())
+                        .collect();
+                    tops.dedup();
+                    out.insert(id, tops);
                 }
-            })?;
-            let mut rows: Vec<_> = by_cause
-                .into_iter()
-                .filter(|(_, (d, _))| d.len() >= 2)
-                .collect();
-            rows.sort_by(|a, b| {
-                b.1 .0
-                    .len()
-                    .cmp(&a.1 .0.len())
-                    .then(b.1 .1.len().cmp(&a.1 .1.len()))
-                    .then(a.0.cmp(&b.0))
-            });
-            Ok(rows)
+            }
+            Ok(out)
         })
         .await?;
+    let per_cluster: BTreeMap<String, Vec<String>> = shown
+        .iter()
+        .map(|c| {
+            let v = c
+                .members
+                .iter()
+                .flat_map(|m| member_domains.get(m).cloned().unwrap_or_default())
+                .collect();
+            (c.id.clone(), v)
+        })
+        .collect();
     let t = state.kb.taxonomy();
     let body = html! {
-        h1 { "Shared causes across domains" }
-        p.lead { "Each row is one cause of failure and the fields where it struck. The same mechanism often recurs in fields that rarely read each other's papers." }
-        table.clusters {
-            thead { tr { th scope="col" { "Cause" } th scope="col" { "Domains" } th scope="col" { "Cases" } } }
-            tbody {
-                @for (cause, (domains, cases)) in &rows {
-                    tr {
-                        th scope="row" { a href=(format!("/causes/{cause}")) { (t.name(Dimension::Cause, cause)) } }
-                        td { (domains.len()) ": " (slug_chips(t, Dimension::Domain, &domains.iter().cloned().collect::<Vec<_>>())) }
-                        td { a href=(search_url(FacetDim::Cause, cause)) { (cases.len()) " cases" } }
+        h1 { "Failures that cross fields" }
+        p.lead {
+            "Each cluster groups cases from different domains that failed by the same mechanism — the same root cause, described in similar terms. "
+            "Only clusters that span at least two domains are shown, widest first."
+        }
+        @if shown.is_empty() {
+            p { "No cluster spans two domains yet." }
+        } @else {
+            (cluster_map(&state, &shown, &per_cluster))
+            ol.clusters-list {
+                @for c in &shown {
+                    li.cluster {
+                        h2 { a href=(format!("/clusters/{}", c.id)) { (c.label) } }
+                        p.meta { (c.members.len()) " cases in " (c.domains.len()) " domains: " (slug_chips(t, Dimension::Domain, &c.domains)) }
+                        p { (c.mechanism) }
                     }
                 }
             }
         }
     };
-    Ok(page(
-        "Clusters",
-        "Causes of deep-learning failure that recur across domains.",
+    Ok(page_with("Clusters", "Groups of deep-learning failures from different fields that share one root-cause mechanism.", Some("/api/v1/clusters"), body))
+}
+
+/// A search for exactly a cluster's members, by id.
+fn members_search(c: &Cluster) -> String {
+    let q = c
+        .members
+        .iter()
+        .take(60)
+        .map(|m| format!("id:{m}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    s.append_pair("q", &q);
+    format!("/search?{}", s.finish())
+}
+
+pub async fn cluster(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Markup, AppError> {
+    let clustering = current(&state).await?;
+    let c = clustering.get(&id).ok_or(AppError::NotFound)?.clone();
+    let members = c.members.clone();
+    let cases = state
+        .run(move |kb| {
+            let mut out = Vec::new();
+            for m in &members {
+                if let Some(s) = kb.get(m)? {
+                    out.push(s.case);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let t = state.kb.taxonomy();
+    let mut by_domain: BTreeMap<String, Vec<&notbetter_taxonomy::Case>> = BTreeMap::new();
+    for case in &cases {
+        let mut tops: Vec<&str> = case
+            .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
+            .map(|d| d.split('/').next().unwrap_or(d))
+            .collect();
+        tops.dedup();
+        for d in tops {
+            by_domain.entry(d.to_string()).or_default().push(case);
+        }
+    }
+    let body = html! {
+        nav.crumbs aria-label="Breadcrumb" { a href="/clusters" { "Clusters" } }
+        h1 { (c.label) }
+        p.lead { (c.mechanism) }
+        p {
+            "Primary cause: " a href=(format!("/causes/{}", c.cause)) { (t.name(Dimension::Cause, &c.cause)) }
+            " · " (c.members.len()) " cases · " a href=(members_search(&c)) { "these cases in the search" }
+        }
+        @if !c.terms.is_empty() { p.aliases { "Distinctive terms: " (c.terms.iter().take(10).cloned().collect::<Vec<_>>().join(", ")) } }
+        h2 { "Side by side, by domain" }
+        div.side-by-side {
+            @for (d, cs) in &by_domain {
+                section.column {
+                    h3 { a href=(format!("/domains/{d}")) { (t.name(Dimension::Domain, d)) } }
+                    ul {
+                        @for case in cs {
+                            li { a href=(format!("/cases/{}", case.id)) { (case.title) } @if let Some(y) = case.year { " (" (y) ")" } }
+                        }
+                    }
+                }
+            }
+        }
+        @if !c.lessons.is_empty() {
+            h2 { "Lessons gathered from the members" }
+            ul.lessons {
+                @for l in c.lessons.iter().take(12) {
+                    li { (trusted(render(&l.text))) " " a.from href=(format!("/cases/{}", l.case_id)) { "(from " (l.case_id) ")" } }
+                }
+            }
+        }
+    };
+    Ok(page_with(
+        &c.label,
+        &format!(
+            "A cluster of deep-learning failures across fields: {}",
+            c.mechanism
+        ),
+        Some(&format!("/api/v1/clusters/{}", c.id)),
         body,
     ))
 }

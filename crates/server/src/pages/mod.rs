@@ -5,6 +5,7 @@ pub mod browse;
 pub mod case;
 pub mod clusters;
 pub mod contribute;
+pub mod feeds;
 pub mod form;
 pub mod home;
 pub mod review;
@@ -99,11 +100,7 @@ impl SearchParams {
                     .find(|d| facet_param(*d) == other);
                     match dim {
                         Some(_) if v.is_empty() => {}
-                        Some(d) if slug_ok(v) => {
-                            if !p.filters.contains(&(d, v.to_string())) {
-                                p.filters.push((d, v.to_string()))
-                            }
-                        }
+                        Some(d) if slug_ok(v) => p.add_filter(d, v),
                         Some(_) => {
                             return Err(format!(
                                 "`{other}` must be a taxonomy slug such as data/leakage, not `{v}`"
@@ -114,12 +111,14 @@ impl SearchParams {
                 }
             }
         }
-        if let (Some(a), Some(b)) = (p.year_from, p.year_to) {
-            if a > b {
-                return Err(format!("`year_from` ({a}) is after `year_to` ({b})"));
-            }
-        }
+        // An inverted year range is not an error: no case falls in it, and the page says so.
         Ok(p)
+    }
+
+    fn add_filter(&mut self, dim: FacetDim, v: &str) {
+        if !self.has(dim, v) {
+            self.filters.push((dim, v.to_string()));
+        }
     }
 
     pub fn request(&self) -> SearchRequest {

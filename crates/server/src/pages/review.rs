@@ -340,6 +340,7 @@ pub async fn decide(
                     Ok(case.id)
                 })
                 .await?;
+            state.refresh_clusters_in_background();
             Ok(Redirect::to(&format!("/cases/{case_id}")).into_response())
         }
         _ => {

@@ -1,0 +1,299 @@
+//! The benchmark's report: the JSON shape of issue 7, the targets as checks, and a readable
+//! table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::queries::Class;
+use crate::stats::{round3, Percentiles};
+
+/// One target of the issue, with the figure measured against it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub target: String,
+    /// The figure, or null where this run does not measure it.
+    pub value: Option<f64>,
+    pub unit: &'static str,
+    /// Whether the figure meets the target; null where it is not measured here.
+    pub pass: Option<bool>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+fn check(target: &str, value: f64, unit: &'static str, pass: bool, note: &str) -> Check {
+    Check {
+        target: target.to_string(),
+        value: Some(round3(value)),
+        unit,
+        pass: Some(pass),
+        note: note.to_string(),
+    }
+}
+
+/// What the readable table shows beyond the JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    pub seed: u64,
+    pub synth_s: f64,
+    pub corpus_mb: f64,
+    pub ingest_s: f64,
+    pub batches: usize,
+    pub fts5_build_s: f64,
+    pub fts5_mb: f64,
+    /// Percentiles over every sample of the mix.
+    pub ours_all: Option<Percentiles>,
+    pub fts5_all: Option<Percentiles>,
+    pub samples: BTreeMap<&'static str, (usize, usize)>,
+    pub cluster_cases: usize,
+    pub clusters: usize,
+    pub queries: Vec<(Class, String)>,
+}
+
+/// The report; `--json` prints it as is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub cases: usize,
+    pub ingest_cases_per_s: f64,
+    pub ingest_peak_rss_mb: Option<f64>,
+    pub index_mb: f64,
+    pub search: BTreeMap<&'static str, Percentiles>,
+    pub fts5: BTreeMap<&'static str, Percentiles>,
+    pub ratio_fts5_over_ours: BTreeMap<&'static str, f64>,
+    pub cold_start_ms: f64,
+    pub freshness_ms: f64,
+    /// Seconds to cluster the cases; null when no clustering crate is built in.
+    pub cluster_s: Option<f64>,
+    pub checks: BTreeMap<&'static str, Check>,
+    #[serde(skip)]
+    pub details: Details,
+}
+
+/// 1M cases in 90 s.
+pub const TARGET_INGEST_PER_S: f64 = 1_000_000.0 / 90.0;
+pub const TARGET_RSS_MB: f64 = 1536.0;
+pub const TARGET_P50_MS: f64 = 5.0;
+pub const TARGET_P99_MS: f64 = 50.0;
+pub const TARGET_RATIO: f64 = 10.0;
+pub const TARGET_COLD_MS: f64 = 1000.0;
+pub const TARGET_FRESH_MS: f64 = 1000.0;
+
+impl Report {
+    /// Fills `checks` from the figures.
+    pub fn add_checks(&mut self) {
+        let scale = if self.cases == 1_000_000 {
+            String::new()
+        } else {
+            format!(
+                "the target is set for 1M cases; this run has {}",
+                self.cases
+            )
+        };
+        let c = &mut self.checks;
+        c.insert(
+            "ingest_rate",
+            check(
+                "1M cases ingested in at most 90 s: at least 11,111 cases/s",
+                self.ingest_cases_per_s,
+                "cases/s",
+                self.ingest_cases_per_s >= TARGET_INGEST_PER_S,
+                &scale,
+            ),
+        );
+        if let Some(rss) = self.ingest_peak_rss_mb {
+            c.insert(
+                "ingest_peak_rss",
+                check(
+                    "peak RSS while ingesting at most 1.5 GiB",
+                    rss,
+                    "MB",
+                    rss <= TARGET_RSS_MB,
+                    &scale,
+                ),
+            );
+        }
+        if let Some(all) = self.details.ours_all {
+            c.insert(
+                "search_p50",
+                check(
+                    "p50 over the mix at most 5 ms",
+                    all.p50_ms,
+                    "ms",
+                    all.p50_ms <= TARGET_P50_MS,
+                    &scale,
+                ),
+            );
+            c.insert(
+                "search_p99",
+                check(
+                    "p99 over the mix at most 50 ms",
+                    all.p99_ms,
+                    "ms",
+                    all.p99_ms <= TARGET_P99_MS,
+                    &scale,
+                ),
+            );
+        }
+        for class in Class::ALL {
+            let key: &'static str = match class {
+                Class::RareTerm => "ratio_rare_term",
+                Class::CommonTerm => "ratio_common_term",
+                Class::And3 => "ratio_and3",
+                Class::Phrase => "ratio_phrase",
+                Class::Prefix => "ratio_prefix",
+                Class::BrowseFilterOnly => "ratio_browse_filter_only",
+                Class::TermWithFacet => "ratio_term_with_facet",
+            };
+            if let Some(&r) = self.ratio_fts5_over_ours.get(class.name()) {
+                c.insert(
+                    key,
+                    check(
+                        "at least 10x faster than FTS5 + GROUP BY (p50), every class has counts",
+                        r,
+                        "x",
+                        r >= TARGET_RATIO,
+                        "",
+                    ),
+                );
+            }
+        }
+        c.insert(
+            "cold_start",
+            check(
+                "first search on an existing data dir within 1 s (at 1M)",
+                self.cold_start_ms,
+                "ms",
+                self.cold_start_ms <= TARGET_COLD_MS,
+                &scale,
+            ),
+        );
+        c.insert(
+            "freshness",
+            check(
+                "an approved contribution is searchable within 1 s",
+                self.freshness_ms,
+                "ms",
+                self.freshness_ms <= TARGET_FRESH_MS,
+                "",
+            ),
+        );
+        c.insert(
+            "http_api_c16",
+            Check {
+                target:
+                    "at least 2,000 requests/s on /api/v1/search at 100k cases, concurrency 16, \
+                         zero errors"
+                        .into(),
+                value: None,
+                unit: "requests/s",
+                pass: None,
+                note: "measured over HTTP by tests/load/http.sh, not by this command".into(),
+            },
+        );
+    }
+
+    /// The report as a readable table.
+    pub fn table(&self) -> String {
+        let d = &self.details;
+        let mut s = String::new();
+        let _ = writeln!(s, "notbetter bench: {} cases (seed {})", self.cases, d.seed);
+        let _ = writeln!(
+            s,
+            "corpus      {:>10.1} MB JSONL, written in {:.1} s",
+            d.corpus_mb, d.synth_s
+        );
+        let _ = writeln!(
+            s,
+            "ingest      {:>10.0} cases/s ({:.1} s, {} batches), peak RSS {} MB",
+            self.ingest_cases_per_s,
+            d.ingest_s,
+            d.batches,
+            self.ingest_peak_rss_mb
+                .map_or("?".into(), |m| format!("{m:.0}"))
+        );
+        let _ = writeln!(s, "index       {:>10.1} MB on disk", self.index_mb);
+        let _ = writeln!(
+            s,
+            "fts5        {:>10.1} MB on disk, built in {:.1} s",
+            d.fts5_mb, d.fts5_build_s
+        );
+        let _ = writeln!(s, "cold start  {:>10.1} ms", self.cold_start_ms);
+        let _ = writeln!(s, "freshness   {:>10.1} ms", self.freshness_ms);
+        match self.cluster_s {
+            Some(c) => {
+                let _ = writeln!(
+                    s,
+                    "clustering  {c:>10.2} s ({} cases, {} clusters)",
+                    d.cluster_cases, d.clusters
+                );
+            }
+            None => {
+                let _ = writeln!(s, "clustering        n/a");
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<20} {:>9} {:>9} {:>9}   {:>9} {:>9} {:>9}   {:>8}  samples",
+            "search (ms)", "p50", "p95", "p99", "fts5 p50", "p95", "p99", "fts5/us"
+        );
+        let row = |name: &str,
+                   o: Option<&Percentiles>,
+                   f: Option<&Percentiles>,
+                   r: Option<f64>,
+                   n: String| {
+            let p = |x: Option<&Percentiles>, g: fn(&Percentiles) -> f64| {
+                x.map_or("-".into(), |x| format!("{:.2}", g(x)))
+            };
+            format!(
+                "{name:<20} {:>9} {:>9} {:>9}   {:>9} {:>9} {:>9}   {:>8}  {n}\n",
+                p(o, |x| x.p50_ms),
+                p(o, |x| x.p95_ms),
+                p(o, |x| x.p99_ms),
+                p(f, |x| x.p50_ms),
+                p(f, |x| x.p95_ms),
+                p(f, |x| x.p99_ms),
+                r.map_or("-".into(), |r| format!("{r:.1}x")),
+            )
+        };
+        for class in Class::ALL {
+            let k = class.name();
+            let n = d
+                .samples
+                .get(k)
+                .map_or(String::new(), |(a, b)| format!("{a}/{b}"));
+            s.push_str(&row(
+                k,
+                self.search.get(k),
+                self.fts5.get(k),
+                self.ratio_fts5_over_ours.get(k).copied(),
+                n,
+            ));
+        }
+        s.push_str(&row(
+            "(whole mix)",
+            d.ours_all.as_ref(),
+            d.fts5_all.as_ref(),
+            None,
+            String::new(),
+        ));
+        let _ = writeln!(s, "\nchecks");
+        for (k, c) in &self.checks {
+            let verdict = match c.pass {
+                Some(true) => "pass",
+                Some(false) => "MISS",
+                None => "n/a ",
+            };
+            let value = c.value.map_or("-".into(), |v| format!("{v} {}", c.unit));
+            let _ = writeln!(s, "  {verdict}  {k:<26} {value:<22} {}", c.target);
+            if !c.note.is_empty() {
+                let _ = writeln!(s, "        {:<26} ({})", "", c.note);
+            }
+        }
+        let _ = writeln!(s, "\nqueries");
+        for (class, text) in &d.queries {
+            let _ = writeln!(s, "  {:<20} {text}", class.name());
+        }
+        s
+    }
+}

@@ -1,0 +1,309 @@
+//! One benchmark run: build the corpus in a directory, ingest it, then measure the index size,
+//! the query mix on both engines, cold start, freshness and clustering.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use notbetter_kb::{DataDir, KnowledgeBase};
+use notbetter_search::SearchRequest;
+use notbetter_store::fts5::Fts5Baseline;
+use notbetter_taxonomy::Source;
+
+use crate::queries::{mix, BenchQuery, Class};
+use crate::report::{Details, Report};
+use crate::stats::{dir_bytes, mb, peak_rss_mb, reset_peak_rss, round3, Percentiles};
+use crate::synth::{write_corpus, Synth};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub cases: u64,
+    pub seed: u64,
+    /// Cases per store transaction and index commit while ingesting.
+    pub batch: usize,
+    /// Samples per query (each class has four queries) at most...
+    pub rounds: usize,
+    /// ...and seconds per class at most, for the index...
+    pub budget: Duration,
+    /// ...and for FTS5 (whose queries take seconds at 1M cases).
+    pub fts5_budget: Duration,
+    /// Where to build (and keep) the corpus; a temporary directory when `None`.
+    pub keep: Option<PathBuf>,
+    /// Cluster at most this many cases (0: skip clustering).
+    pub cluster_cases: usize,
+    pub threads: usize,
+}
+
+impl Options {
+    pub fn new(cases: u64) -> Options {
+        Options {
+            cases,
+            seed: 1,
+            batch: 20_000,
+            rounds: 50,
+            budget: Duration::from_secs(20),
+            fts5_budget: Duration::from_secs(20),
+            keep: None,
+            cluster_cases: usize::MAX,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// Runs the benchmark; `log` gets one line per step.
+pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> {
+    let temp;
+    let root: PathBuf = match &opts.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            dir.clone()
+        }
+        None => {
+            temp = tempfile::Builder::new()
+                .prefix("notbetter-bench")
+                .tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    let taxonomy = notbetter_taxonomy::bundled();
+    let synth = Synth::new(&taxonomy);
+    let mut details = Details {
+        seed: opts.seed,
+        ..Default::default()
+    };
+
+    // The corpus.
+    let corpus = root.join("corpus.jsonl");
+    let t = Instant::now();
+    let bytes = {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&corpus)?);
+        write_corpus(&synth, opts.cases, opts.seed, opts.threads, &mut out)?
+    };
+    details.synth_s = round3(t.elapsed().as_secs_f64());
+    details.corpus_mb = mb(bytes);
+    log(&format!(
+        "synth: {} cases, {:.0} MB in {:.1} s",
+        opts.cases, details.corpus_mb, details.synth_s
+    ));
+
+    // Ingest: JSONL → checks → SQLite → index, in bounded batches.
+    let data = root.join("data");
+    let _ = std::fs::remove_dir_all(&data);
+    reset_peak_rss();
+    let t = Instant::now();
+    let kb = KnowledgeBase::open(&data, taxonomy.clone())?;
+    let reader = BufReader::with_capacity(1 << 20, File::open(&corpus)?);
+    let ingested = kb.ingest_jsonl("corpus.jsonl", reader, Source::Curated, opts.batch, |r| {
+        if r.batches % 10 == 0 {
+            log(&format!(
+                "ingest: {} cases in {:.1} s",
+                r.added + r.updated + r.unchanged,
+                t.elapsed().as_secs_f64()
+            ));
+        }
+    })?;
+    let ingest_s = t.elapsed().as_secs_f64();
+    let peak = peak_rss_mb();
+    if ingested.errors > 0 {
+        bail!(
+            "the synthetic corpus has {} errors, first: {:?}",
+            ingested.errors,
+            ingested.diagnostics.first()
+        );
+    }
+    details.ingest_s = round3(ingest_s);
+    details.batches = ingested.batches;
+    let ingest_rate = round3(ingested.cases as f64 / ingest_s);
+    log(&format!(
+        "ingest: {} cases in {ingest_s:.1} s ({ingest_rate:.0}/s), {} warnings, peak RSS {peak:?} MB",
+        ingested.cases, ingested.warnings
+    ));
+    drop(kb);
+    let index_mb = mb(dir_bytes(&DataDir::new(&data).index()));
+
+    // Cold start: open the existing data dir and answer a first search.
+    let queries = mix(&synth);
+    let t = Instant::now();
+    let kb = KnowledgeBase::open(&data, taxonomy.clone())?;
+    kb.search(&queries[4].ours)?;
+    let cold_start_ms = round3(t.elapsed().as_secs_f64() * 1e3);
+    log(&format!(
+        "cold start: {cold_start_ms:.1} ms ({:?})",
+        kb.opened
+    ));
+
+    // The mix on the index.
+    for q in &queries {
+        kb.search(&q.ours)?;
+    }
+    let ours = measure(&queries, opts.rounds, opts.budget, |q| {
+        kb.search(&q.ours)?;
+        Ok(())
+    })?;
+    log("search: measured the mix on the index");
+
+    // The same mix on FTS5 + GROUP BY.
+    let store_db = DataDir::new(&data).database();
+    let t = Instant::now();
+    let fts = Fts5Baseline::build(&store_db, &root.join("fts5.sqlite"))?;
+    details.fts5_build_s = round3(t.elapsed().as_secs_f64());
+    details.fts5_mb = mb(fts.size_bytes()?);
+    log(&format!(
+        "fts5: built in {:.1} s, {:.0} MB",
+        details.fts5_build_s, details.fts5_mb
+    ));
+    for q in &queries {
+        let (a, b) = (kb.search(&q.ours)?, fts.search(&q.fts)?);
+        if a.total != b.total {
+            log(&format!(
+                "note: `{}` matches {} cases in the index and {} in FTS5",
+                q.text, a.total, b.total
+            ));
+        }
+    }
+    let fts_samples = measure(&queries, opts.rounds, opts.fts5_budget, |q| {
+        fts.search(&q.fts)?;
+        Ok(())
+    })?;
+    drop(fts);
+    log("fts5: measured the mix");
+
+    // Freshness: approve one contribution and search until it is found.
+    let freshness_ms = freshness(&kb, &synth, opts.seed)?;
+    log(&format!("freshness: {freshness_ms:.1} ms"));
+
+    // Clustering, over the stored cases.
+    let mut cluster_s = None;
+    if opts.cluster_cases > 0 {
+        let mut cases = Vec::new();
+        kb.store().for_each(|c| {
+            if cases.len() < opts.cluster_cases {
+                cases.push(c);
+            }
+        })?;
+        let t = Instant::now();
+        let clustering = notbetter_cluster::cluster(&cases, kb.taxonomy());
+        cluster_s = Some(round3(t.elapsed().as_secs_f64()));
+        details.cluster_cases = cases.len();
+        details.clusters = clustering.clusters.len();
+        log(&format!(
+            "clustering: {} cases in {:.1} s",
+            cases.len(),
+            t.elapsed().as_secs_f64()
+        ));
+    }
+
+    let mut report = Report {
+        cases: ingested.cases,
+        ingest_cases_per_s: ingest_rate,
+        ingest_peak_rss_mb: peak,
+        index_mb,
+        search: BTreeMap::new(),
+        fts5: BTreeMap::new(),
+        ratio_fts5_over_ours: BTreeMap::new(),
+        cold_start_ms,
+        freshness_ms,
+        cluster_s,
+        checks: BTreeMap::new(),
+        details,
+    };
+    let (mut all_ours, mut all_fts) = (Vec::new(), Vec::new());
+    for class in Class::ALL {
+        let (o, f) = (&ours[&class], &fts_samples[&class]);
+        let (po, pf) = (Percentiles::of(o), Percentiles::of(f));
+        report.search.insert(class.name(), po);
+        report.fts5.insert(class.name(), pf);
+        report
+            .ratio_fts5_over_ours
+            .insert(class.name(), round3(pf.p50_ms / po.p50_ms.max(1e-3)));
+        report
+            .details
+            .samples
+            .insert(class.name(), (o.len(), f.len()));
+        all_ours.extend_from_slice(o);
+        all_fts.extend_from_slice(f);
+    }
+    report.details.ours_all = Some(Percentiles::of(&all_ours));
+    report.details.fts5_all = Some(Percentiles::of(&all_fts));
+    report.details.queries = queries.iter().map(|q| (q.class, q.text.clone())).collect();
+    report.add_checks();
+    Ok(report)
+}
+
+/// Latencies per class: every query of the class in turn, `rounds` times or until `budget` is
+/// spent (each query runs at least once).
+fn measure(
+    queries: &[BenchQuery],
+    rounds: usize,
+    budget: Duration,
+    mut run: impl FnMut(&BenchQuery) -> anyhow::Result<()>,
+) -> anyhow::Result<BTreeMap<Class, Vec<Duration>>> {
+    let mut out = BTreeMap::new();
+    for class in Class::ALL {
+        let of_class: Vec<&BenchQuery> = queries.iter().filter(|q| q.class == class).collect();
+        let start = Instant::now();
+        let mut samples = Vec::new();
+        for _ in 0..rounds.max(1) {
+            for q in &of_class {
+                let t = Instant::now();
+                run(q).with_context(|| format!("query `{}`", q.text))?;
+                samples.push(t.elapsed());
+            }
+            if start.elapsed() > budget {
+                break;
+            }
+        }
+        out.insert(class, samples);
+    }
+    Ok(out)
+}
+
+/// Milliseconds from approving one pending contribution until a search finds it.
+fn freshness(kb: &KnowledgeBase, synth: &Synth, seed: u64) -> anyhow::Result<f64> {
+    let mut record = synth.case(seed, 1 << 40);
+    record.id = format!("fresh-contribution-{seed}");
+    record.title = format!("{} freshnessprobe", record.title);
+    for r in &mut record.references {
+        r.doi = r.doi.as_ref().map(|_| format!("10.5555/nb.fresh.{seed}"));
+    }
+    let fields = match serde_json::to_value(&record)? {
+        serde_json::Value::Object(map) => map,
+        _ => bail!("a case serialises to an object"),
+    };
+    let raw = notbetter_ingest::RawRecord {
+        file: "contribution".into(),
+        location: notbetter_ingest::Location::Whole,
+        fields: fields.clone(),
+        field_lines: Default::default(),
+        semicolon_lists: false,
+    };
+    let mut diagnostics = Vec::new();
+    let case =
+        notbetter_ingest::normalise(kb.taxonomy(), Source::Contributed, &raw, &mut diagnostics)
+            .with_context(|| format!("the probe case does not check: {diagnostics:?}"))?;
+    let public_id = format!("bench-{seed}");
+    kb.store().add_submission(
+        &public_id,
+        &case.title,
+        &serde_json::Value::Object(fields),
+        Some("bench"),
+        "127.0.0.1",
+    )?;
+    let req = SearchRequest::new("freshnessprobe");
+    let t = Instant::now();
+    kb.approve(&public_id, "bench", &case)?;
+    loop {
+        if kb.search(&req)?.total > 0 {
+            return Ok(round3(t.elapsed().as_secs_f64() * 1e3));
+        }
+        if t.elapsed() > Duration::from_secs(60) {
+            bail!("the approved case is not searchable after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}

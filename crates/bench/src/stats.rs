@@ -1,0 +1,85 @@
+//! Measuring: latency percentiles, the process's peak resident memory, and sizes on disk.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Percentiles {
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Percentiles {
+    /// Nearest-rank percentiles of `samples` (at least one).
+    pub fn of(samples: &[Duration]) -> Percentiles {
+        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        ms.sort_by(f64::total_cmp);
+        let at = |p: f64| {
+            if ms.is_empty() {
+                return f64::NAN;
+            }
+            let rank = ((p / 100.0) * ms.len() as f64).ceil() as usize;
+            round3(ms[rank.clamp(1, ms.len()) - 1])
+        };
+        Percentiles {
+            p50_ms: at(50.0),
+            p95_ms: at(95.0),
+            p99_ms: at(99.0),
+        }
+    }
+}
+
+/// Rounds to three decimals, for a readable report.
+pub fn round3(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
+}
+
+/// Resets the peak resident set size (`VmHWM`) to the current one, so that the next reading
+/// covers only what follows. Linux only; elsewhere it does nothing.
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The peak resident set size (`VmHWM` in /proc/self/status) in MB, if known.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(round3(kb / 1024.0))
+}
+
+/// Bytes under `path`, recursively.
+pub fn dir_bytes(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+            _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+        })
+        .sum()
+}
+
+pub fn mb(bytes: u64) -> f64 {
+    round3(bytes as f64 / (1024.0 * 1024.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let p = Percentiles::of(&samples);
+        assert_eq!((p.p50_ms, p.p95_ms, p.p99_ms), (50.0, 95.0, 99.0));
+        let one = Percentiles::of(&[Duration::from_millis(7)]);
+        assert_eq!(one.p99_ms, 7.0);
+    }
+}

@@ -1,0 +1,209 @@
+//! Crash safety and backups: the binary is killed with SIGKILL at random points during ingest
+//! and reindex, and after every kill the database passes `PRAGMA integrity_check`, no case is
+//! half-written, the index catches up, and a re-run completes. Backups taken under write load
+//! restore to a consistent knowledge base.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::util::Env;
+
+/// A small deterministic PRNG (xorshift), seeded from the clock; the seed is printed so that a
+/// failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Rng {
+        let seed = std::env::var("NOTBETTER_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        println!("crash harness seed: {seed} (set NOTBETTER_TEST_SEED to replay)");
+        Rng(seed)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Writes `n` synthetic cases (ids `crash-<offset+i>`) as JSON Lines.
+fn write_cases(path: &Path, offset: usize, n: usize, variant: &str) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let causes = [
+        "covariate shift",
+        "label noise",
+        "data leak",
+        "weak baselines",
+        "Clever Hans",
+    ];
+    let domains = ["radiology", "EHR", "drug discovery", "robotics", "finance"];
+    for i in offset..offset + n {
+        let line = serde_json::json!({
+            "id": format!("crash-{i}"),
+            "title": format!("Synthetic case {i} {variant}"),
+            "year": 2000 + (i % 25),
+            "domains": [domains[i % 5]],
+            "causes": [causes[i % 5], causes[(i + 2) % 5]],
+            "tags": ["synthetic", variant],
+            "use_case": format!("A use case number {i}. It concerns {} in a {} setting.", causes[i % 5], domains[i % 5]),
+            "solution": "A deep network was proposed. It was trained on one site.",
+            "outcome": format!("It failed at site {i}. The drop was large ({variant})."),
+            "investigation": format!("The cause was {}. It was found by an audit.", causes[(i + 1) % 5]),
+            "references": [format!("https://example.org/crash/{i}")],
+        });
+        writeln!(f, "{line}").unwrap();
+    }
+}
+
+/// Checks the invariants that must hold after any kill.
+fn assert_consistent(env: &Env) {
+    let store = notbetter_store::Store::open(&env.data_dir().join("notbetter.sqlite")).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let conn = store.connection();
+    // Every case has exactly the labels and references its document says.
+    let half_written: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM cases c WHERE
+               (SELECT count(*) FROM case_labels l WHERE l.case_id = c.id) !=
+                 json_array_length(c.doc, '$.domains') + json_array_length(c.doc, '$.causes') + json_array_length(c.doc, '$.failure_modes')
+               OR (SELECT count(*) FROM case_references r WHERE r.case_id = c.id) != json_array_length(c.doc, '$.references')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(half_written, 0, "a case is half-written");
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM case_labels WHERE case_id NOT IN (SELECT id FROM cases)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let count = store.count().unwrap();
+    drop(store);
+    // Opening the knowledge base catches the index up with the store.
+    let all = env.run(&["search", "*", "--json", "--limit", "1"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert_eq!(
+        all.json()["total"].as_u64().unwrap() as usize,
+        count,
+        "index follows the store"
+    );
+}
+
+fn kill_after(env: &Env, args: &[&str], delay: Duration) -> bool {
+    let mut child = env
+        .command()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let finished = child.try_wait().unwrap().is_some();
+    if !finished {
+        // SIGKILL: no destructors, no flushing.
+        child.kill().unwrap();
+    }
+    child.wait().unwrap();
+    !finished
+}
+
+#[test]
+fn sigkill_during_ingest_and_reindex_loses_nothing() {
+    let env = Env::new();
+    let mut rng = Rng::new();
+    let first = env.data_dir().join("first.jsonl");
+    write_cases(&first, 0, 1500, "a");
+    let mut killed = 0;
+    for round in 0..6 {
+        let delay = Duration::from_millis(30 + rng.below(900));
+        let file = env.data_dir().join(format!("round{round}.jsonl"));
+        // Alternate new cases and changes to existing ones, so kills hit inserts and revisions.
+        write_cases(
+            &file,
+            (round % 2) * 750,
+            1500,
+            if round % 3 == 0 { "a" } else { "b" },
+        );
+        if kill_after(&env, &["ingest", file.to_str().unwrap()], delay) {
+            killed += 1;
+        }
+        assert_consistent(&env);
+        if kill_after(
+            &env,
+            &["reindex"],
+            Duration::from_millis(20 + rng.below(400)),
+        ) {
+            killed += 1;
+        }
+        assert_consistent(&env);
+    }
+    println!("killed {killed} runs mid-way");
+    // A re-run completes and everything is there.
+    let run = env.run(&["ingest", first.to_str().unwrap(), "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_consistent(&env);
+    let all = env.run(&["search", "*", "--json", "--limit", "1"]).json();
+    assert!(all["total"].as_u64().unwrap() >= 1500);
+}
+
+#[test]
+fn backup_under_write_load_restores_consistently() {
+    let env = Env::new();
+    let cases = env.data_dir().join("cases.jsonl");
+    write_cases(&cases, 0, 1500, "a");
+    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    let more = env.data_dir().join("more.jsonl");
+    write_cases(&more, 1000, 1500, "b");
+    // Write load: an ingest that updates 500 cases and adds 1000, while a backup runs.
+    let mut writer = env
+        .command()
+        .args(["ingest", more.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let under_load = env.data_dir().join("under-load.sqlite");
+    let b = env.run(&["backup", under_load.to_str().unwrap()]);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert!(writer.wait().unwrap().success());
+
+    let restored = Env::new();
+    let r = restored.run(&["restore", under_load.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_consistent(&restored);
+
+    // After the load: a backup restores to identical search results.
+    let after = env.data_dir().join("after.sqlite");
+    assert_eq!(env.run(&["backup", after.to_str().unwrap()]).code, 0);
+    let copy = Env::new();
+    assert_eq!(copy.run(&["restore", after.to_str().unwrap()]).code, 0);
+    for q in ["*", "leakage", "\"site 12\"", "synthetic -b"] {
+        let args = ["search", q, "--json", "--limit", "50", "--sort", "year"];
+        let (a, b) = (env.run(&args).json(), copy.run(&args).json());
+        assert_eq!(a["total"], b["total"], "{q}");
+        let ids = |j: &serde_json::Value| {
+            j["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["id"].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&a), ids(&b), "{q}");
+        assert_eq!(a["facets"], b["facets"], "{q}");
+    }
+    assert_eq!(copy.run(&["restore", "/no/such/backup"]).code, 1);
+}
