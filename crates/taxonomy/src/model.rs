@@ -53,6 +53,10 @@ pub struct Entry {
     pub description: String,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Aliases that name this entry as a label but are too ambiguous to count as evidence in
+    /// running text ("data leak" also describes privacy breaches).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_evidence: Vec<String>,
 }
 
 impl Entry {
@@ -87,6 +91,8 @@ struct RawEntry {
     description: String,
     #[serde(default)]
     aliases: Vec<String>,
+    #[serde(default)]
+    not_evidence: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +136,7 @@ impl Taxonomy {
                     name: r.name,
                     description: r.description,
                     aliases: r.aliases,
+                    not_evidence: r.not_evidence,
                 });
             }
         }
@@ -164,6 +171,12 @@ impl Taxonomy {
             }
         }
         for e in &entries {
+            if let Some(bad) = e.not_evidence.iter().find(|n| !e.aliases.contains(n)) {
+                return Err(err(
+                    &e.slug,
+                    format!("not_evidence `{bad}` is not one of its aliases"),
+                ));
+            }
             if let Some(parent) = e.parent() {
                 if !by_slug.contains_key(&(e.dimension, parent.to_string())) {
                     return Err(err(&e.slug, format!("parent `{parent}` is not defined")));

@@ -155,6 +155,12 @@ impl Taxonomy {
             if phrase.is_empty() || phrase.len() > words.len() {
                 continue;
             }
+            let ambiguous = self
+                .get(Dimension::Cause, slug)
+                .is_some_and(|e| e.not_evidence.iter().any(|n| n == original));
+            if ambiguous {
+                continue;
+            }
             let hit = words.windows(phrase.len()).any(|w| w == phrase.as_slice());
             if hit {
                 let e = found.entry(slug.as_str()).or_default();
@@ -313,6 +319,10 @@ mod tests {
         assert_eq!(shortcut.evidence, vec!["spurious correlation".to_string()]);
         // One generic word is not evidence enough.
         assert!(t.infer_causes("There was some bias.").is_empty());
+        // Ambiguous aliases are labels, not evidence: a privacy breach is no train/test leak.
+        assert!(t
+            .infer_causes("A data leak exposed customer records.")
+            .is_empty());
         assert!(t.infer_causes("").is_empty());
     }
 
