@@ -120,6 +120,9 @@ pub enum Command {
         /// TLS-terminating proxy).
         #[arg(long, env = "NOTBETTER_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Contributions accepted per client IP per hour.
+        #[arg(long, default_value_t = 10, env = "NOTBETTER_CONTRIBUTIONS_PER_HOUR")]
+        contributions_per_hour: u32,
     },
     /// Import records from a peer database (files or directories): AVID reports and
     /// vulnerabilities, MITRE ATLAS case studies, or AI Incident Database incidents with their GMF

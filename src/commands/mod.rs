@@ -48,7 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve {
             addr,
             secure_cookies,
-        } => serve::serve(&cli, *addr, *secure_cookies),
+            contributions_per_hour,
+        } => serve::serve(&cli, *addr, *secure_cookies, *contributions_per_hour),
         Command::User { action } => user::user(&cli, action),
         Command::Backup { path } => {
             let kb = open(&cli)?;

@@ -6,7 +6,12 @@ use std::sync::Arc;
 use crate::cli::Cli;
 use crate::EXIT_OK;
 
-pub fn serve(cli: &Cli, addr: SocketAddr, secure_cookies: bool) -> anyhow::Result<u8> {
+pub fn serve(
+    cli: &Cli,
+    addr: SocketAddr,
+    secure_cookies: bool,
+    contributions_per_hour: u32,
+) -> anyhow::Result<u8> {
     let kb = super::open(cli)?;
     if let Some((report, batch)) = kb.seed(&crate::bundled::case_files())? {
         tracing::info!(
@@ -19,6 +24,7 @@ pub fn serve(cli: &Cli, addr: SocketAddr, secure_cookies: bool) -> anyhow::Resul
     tracing::info!(data_dir = %kb.dir().display(), cases = kb.index().num_docs(), "knowledge base ready");
     let config = notbetter_server::Config {
         secure_cookies,
+        contributions_per_hour,
         ..Default::default()
     };
     let state = notbetter_server::AppState::new(Arc::new(kb), config);

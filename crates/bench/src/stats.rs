@@ -52,6 +52,62 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(round3(kb / 1024.0))
 }
 
+/// The current anonymous and file-backed resident memory (`RssAnon`, `RssFile`) in MB.
+pub fn rss_parts_mb() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        Some(round3(
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()? / 1024.0,
+        ))
+    };
+    Some((field("RssAnon:")?, field("RssFile:")?))
+}
+
+/// CPU seconds spent so far by this process's threads whose name starts with `prefix`
+/// (tantivy's merge threads are `merge_thread_N`). Linux only; `None` elsewhere.
+pub fn thread_cpu_s(prefix: &str) -> Option<f64> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with(prefix) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // utime and stime are fields 14 and 15; the name before them may hold spaces.
+        let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        total += fields
+            .get(11)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        total += fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(total as f64 / 100.0)
+}
+
+/// Waits until the index's background merges have settled: no CPU used by merge threads for
+/// `quiet`, at most `max`. Returns how long it waited.
+pub fn wait_for_merges(quiet: Duration, max: Duration) -> Duration {
+    let start = std::time::Instant::now();
+    let mut last = thread_cpu_s("merge_thread");
+    let mut still_since = std::time::Instant::now();
+    while start.elapsed() < max {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = thread_cpu_s("merge_thread");
+        if now != last {
+            last = now;
+            still_since = std::time::Instant::now();
+        } else if still_since.elapsed() >= quiet {
+            break;
+        }
+    }
+    start.elapsed()
+}
+
 /// Bytes under `path`, recursively.
 pub fn dir_bytes(path: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(path) else {

@@ -205,3 +205,28 @@ fn the_report_has_every_key() {
     }
     assert!(report.table().contains("common_term"));
 }
+
+#[test]
+fn a_streamed_ingest_stops_writing_at_the_first_error_and_counts_every_one() {
+    let taxonomy = notbetter_taxonomy::bundled();
+    let synth = Synth::new(&taxonomy);
+    let mut lines: Vec<String> = corpus(&synth, 50, 9, 1)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines[25] = "{not json".into();
+    lines[40] = r#"{"id": "Bad Id", "title": "x"}"#.into();
+    let text = lines.join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let kb = KnowledgeBase::open(dir.path(), taxonomy).unwrap();
+    let r = kb
+        .ingest_jsonl("x.jsonl", text.as_bytes(), Source::Curated, 10, |_| {})
+        .unwrap();
+    // Batches of lines 1–10 and 11–20 were written; the batch holding line 26 was not.
+    assert_eq!((r.added, r.batches), (20, 2), "{r:?}");
+    assert_eq!(r.errors, 2, "{:?}", r.diagnostics);
+    assert_eq!(r.diagnostics[0].line, Some(26));
+    assert_eq!(r.diagnostics[1].line, Some(41));
+    assert_eq!(kb.store().count().unwrap(), 20);
+    assert_eq!(kb.index().num_docs(), 20);
+}

@@ -47,11 +47,14 @@ pub(crate) fn describe(cx: &Context<'_>, tokenizer: &mut Tokenizer, members: &[u
     let cause = cause.as_str();
     let mut ids: Vec<&str> = members.iter().map(|&i| cx.cases[i].id.as_str()).collect();
     ids.sort_unstable();
-    let domains: BTreeSet<String> = members
-        .iter()
-        .flat_map(|&i| top_domains(&cx.cases[i]))
-        .collect();
-    let domains: Vec<String> = domains.into_iter().collect();
+    let mut domain_counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for &i in members {
+        let tops: BTreeSet<String> = top_domains(&cx.cases[i]).into_iter().collect();
+        for d in tops {
+            *domain_counts.entry(d).or_default() += 1;
+        }
+    }
+    let domains: Vec<String> = domain_counts.keys().cloned().collect();
     let centroid = SparseVec::mean(members.iter().map(|&i| &cx.corpus.vectors[i]));
     let terms = distinctive_terms(cx, cause, members, &centroid);
     let name = cx.taxonomy.name(Dimension::Cause, cause);
@@ -73,6 +76,7 @@ pub(crate) fn describe(cx: &Context<'_>, tokenizer: &mut Tokenizer, members: &[u
         terms,
         members: ids.into_iter().map(str::to_string).collect(),
         domains,
+        domain_counts,
         lessons: shared_lessons(cx, tokenizer, members, &centroid),
     }
 }

@@ -74,6 +74,9 @@ pub struct Cluster {
     pub members: Vec<String>,
     /// Top-level domain slugs the members come from, sorted.
     pub domains: Vec<String>,
+    /// How many members come from each top-level domain (a member in two domains counts in
+    /// both), for the cluster map.
+    pub domain_counts: std::collections::BTreeMap<String, usize>,
     /// One line on the shared mechanism: cause, fields, the taxonomy's description, and the
     /// secondary causes most members share.
     pub mechanism: String,

@@ -1,4 +1,5 @@
-//! The cross-domain clusters of the knowledge base: computed from the store on demand, cached
+//! Derived aggregates cached by store generation: the cross-domain clusters and the domain ×
+//! cause matrix. The clusters are computed from the store on demand, cached
 //! with the store generation they reflect, and recomputed when cases change. Readers always get
 //! the last finished result, never a half-computed one.
 
@@ -14,7 +15,12 @@ pub(crate) struct ClusterCache {
     current: RwLock<Option<(u64, Arc<Clustering>)>>,
     /// Held while computing, so concurrent refreshes do the work once.
     computing: Mutex<()>,
+    /// The domain × cause matrix, by the generation it was computed at.
+    matrix: RwLock<Option<(u64, Arc<Matrix>)>>,
 }
+
+/// Top-level domain → cause → number of cases.
+pub type Matrix = std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>;
 
 impl KnowledgeBase {
     /// The last computed clusters, if any have been computed yet. They may lag the store by one
@@ -26,6 +32,30 @@ impl KnowledgeBase {
             .read()
             .unwrap_or_else(|e| e.into_inner());
         guard.as_ref().map(|(_, c)| c.clone())
+    }
+
+    /// The domain × cause matrix of the current store, recomputed only when cases changed.
+    pub fn matrix(&self) -> Result<Arc<Matrix>> {
+        let store = self.store();
+        let generation = store.generation()?;
+        if let Some((g, m)) = self
+            .clusters
+            .matrix
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            if *g == generation {
+                return Ok(m.clone());
+            }
+        }
+        let m = Arc::new(store.domain_cause_matrix()?);
+        *self
+            .clusters
+            .matrix
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some((generation, m.clone()));
+        Ok(m)
     }
 
     /// Whether the cached clusters reflect the store's current generation.

@@ -19,6 +19,7 @@ pub use notbetter_cluster::{Cluster, Clustering};
 pub use notbetter_search::{FacetDim, Sort};
 
 mod clusters;
+pub use clusters::Matrix;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
@@ -383,15 +384,16 @@ impl KnowledgeBase {
                 if !applied.changed.is_empty() {
                     let by_id: HashMap<&str, &Case> =
                         batch.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
-                    let result = self
-                        .index
-                        .upsert(
-                            applied
-                                .changed
-                                .iter()
-                                .filter_map(|id| by_id.get(id.as_str()).copied()),
-                        )
-                        .and_then(|_| self.index.commit(generation));
+                    let upserted = self.index.upsert(
+                        applied
+                            .changed
+                            .iter()
+                            .filter_map(|id| by_id.get(id.as_str()).copied()),
+                    );
+                    // The writer has its own copies now: free the batch before the commit.
+                    drop(by_id);
+                    drop(batch);
+                    let result = upserted.and_then(|_| self.index.commit(generation));
                     if let Err(e) = result {
                         // The store has the batch; the index is rebuilt at next open.
                         tracing::error!(error = %e, "indexing failed after a committed write");

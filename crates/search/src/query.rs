@@ -150,6 +150,13 @@ impl SearchIndex {
         if text.is_empty() || text == "*" {
             return Ok(Box::new(AllQuery));
         }
+        // tantivy reads `field:*` as "the field exists", which only works on fast fields and
+        // fails at search time otherwise; refuse it here as the user error it is.
+        if exists_query(text) {
+            return Err(SearchError::Query(
+                "`field:*` (any value) is not supported; search for words, or leave the query empty to browse".into(),
+            ));
+        }
         let fields: Vec<_> = self.fields.text.iter().map(|(f, _)| *f).collect();
         let mut parser = QueryParser::for_index(&self.index, fields);
         parser.set_conjunction_by_default();
@@ -463,6 +470,25 @@ fn read_counts(counts: &[tantivy::collector::FacetCounts]) -> BTreeMap<String, u
         }
     }
     out
+}
+
+/// Whether the query holds a `field:*` term outside quotes.
+fn exists_query(text: &str) -> bool {
+    let mut quoted = false;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b':' if !quoted && bytes.get(i + 1) == Some(&b'*') => {
+                let rest = bytes.get(i + 2).copied();
+                if rest.is_none_or(|c| c.is_ascii_whitespace() || c == b')') {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 fn top_level(slug: &str) -> &str {

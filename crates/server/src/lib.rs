@@ -62,6 +62,9 @@ pub struct AppState {
     pub kb: Arc<KnowledgeBase>,
     pub config: Arc<Config>,
     pub limits: Arc<Limits>,
+    /// Set while a background cluster refresh is queued, so bursts of approvals cause one
+    /// recomputation, not one each.
+    clusters_queued: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -71,14 +74,23 @@ impl AppState {
             kb,
             config: Arc::new(config),
             limits,
+            clusters_queued: Arc::default(),
         }
     }
 
     /// Recomputes the clusters in the background if cases changed; readers keep the last result
     /// meanwhile.
     pub fn refresh_clusters_in_background(&self) {
+        use std::sync::atomic::Ordering;
+        if self.clusters_queued.swap(true, Ordering::AcqRel) {
+            return;
+        }
         let kb = self.kb.clone();
+        let queued = self.clusters_queued.clone();
         tokio::task::spawn_blocking(move || {
+            // Let a burst of changes settle; changes after this point queue another refresh.
+            std::thread::sleep(Duration::from_millis(200));
+            queued.store(false, Ordering::Release);
             if let Err(e) = kb.refresh_clusters() {
                 tracing::error!(error = %e, "recomputing clusters failed");
             }

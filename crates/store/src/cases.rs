@@ -227,6 +227,36 @@ impl Store {
         )
     }
 
+    /// The domain × cause matrix: top-level domain → cause → number of cases with both
+    /// (confirmed labels; a case counts once per cell). One SQL aggregate, so it costs the same
+    /// memory at any size.
+    pub fn domain_cause_matrix(&self) -> Result<BTreeMap<String, BTreeMap<String, u64>>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT top, cause, count(DISTINCT case_id) FROM (
+               SELECT d.case_id AS case_id,
+                      CASE WHEN instr(d.slug, '/') > 0 THEN substr(d.slug, 1, instr(d.slug, '/') - 1)
+                           ELSE d.slug END AS top,
+                      c.slug AS cause
+               FROM case_labels d
+               JOIN case_labels c ON c.case_id = d.case_id AND c.dimension = 'cause' AND c.state = 'confirmed'
+               WHERE d.dimension = 'domain' AND d.state = 'confirmed')
+             GROUP BY top, cause",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for row in rows {
+            let (top, cause, n) = row?;
+            out.entry(top).or_default().insert(cause, n as u64);
+        }
+        Ok(out)
+    }
+
     /// Previous versions of a case, newest first.
     pub fn revisions(&self, id: &str) -> Result<Vec<Revision>> {
         let mut stmt = self.conn.prepare(

@@ -74,6 +74,13 @@ impl Fts5Baseline {
             "CREATE VIRTUAL TABLE fts USING fts5({}, tokenize = 'porter unicode61');",
             columns.join(", ")
         ))?;
+        // Bulk-load settings: a large in-memory hash and no merging until the end, then one
+        // `optimize`. Older SQLite versions may not know `hashsize`; that only costs time.
+        let _ = conn.execute_batch(
+            "INSERT INTO fts (fts, rank) VALUES ('hashsize', 67108864);
+             INSERT INTO fts (fts, rank) VALUES ('automerge', 0);",
+        );
+        conn.pragma_update(None, "cache_size", -262_144)?;
         conn.execute(
             "INSERT INTO fts (rowid, title, labels, tags, investigation, lessons, outcome,
                               use_case, solution, refs)
@@ -158,14 +165,16 @@ impl Fts5Baseline {
             }
         }
 
+        // The matches drive the join (CROSS JOIN fixes the order, `+` keeps SQLite off the
+        // slug index): each matching case's labels come from the primary key.
         let mut facets = BTreeMap::new();
         for dim in COUNTED {
             let others = filters_sql(&req.filters, Some(dim), "b.id")?;
             let sql = format!(
                 "WITH l AS (
                    SELECT l.case_id, l.slug FROM {base}
-                   JOIN s.case_labels l ON l.case_id = b.id
-                   WHERE l.dimension = ?1 AND l.state = 'confirmed' AND l.slug IS NOT NULL
+                   CROSS JOIN s.case_labels l ON l.case_id = b.id
+                   WHERE l.dimension = ?1 AND l.state = 'confirmed' AND +l.slug IS NOT NULL
                    {others})
                  SELECT slug, count(DISTINCT case_id) FROM (
                    SELECT case_id, slug FROM l

@@ -168,3 +168,24 @@ description = "d""#,
         .unwrap();
     assert_eq!(n as usize, bundled().entries().len());
 }
+
+#[test]
+fn the_matrix_counts_each_case_once_per_cell() {
+    let mut s = store();
+    let mut b = case("b", "O");
+    b.domains = vec![
+        Label::confirmed("healthcare/medical-imaging"),
+        Label::confirmed("healthcare/dermatology"),
+    ];
+    s.apply([(&case("a", "O"), "f"), (&b, "f")]).unwrap();
+    let m = s.domain_cause_matrix().unwrap();
+    assert_eq!(
+        m["healthcare"]["model/shortcut-learning"], 2,
+        "b counts once in spite of two sub-domains"
+    );
+    assert_eq!(m.len(), 1);
+    assert!(
+        !m["healthcare"].contains_key("vibes"),
+        "unmapped labels are not counted"
+    );
+}

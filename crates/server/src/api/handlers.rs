@@ -241,9 +241,7 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<StatsView> {
                 limit: 1,
                 ..SearchRequest::default()
             })?;
-            let mut cases = Vec::new();
-            kb.store().for_each(|c| cases.push(c))?;
-            let matrix = crate::pages::home::matrix(&cases);
+            let matrix = (*kb.matrix()?).clone();
             let domains = kb
                 .label_counts(Dimension::Domain)?
                 .keys()

@@ -29,11 +29,7 @@ pub async fn current(state: &AppState) -> Result<Arc<Clustering>, AppError> {
 
 /// The cluster map: one row per shown cluster, one column per domain, a dot sized by how many
 /// of the cluster's cases come from that domain. Dots are links to the cluster.
-fn cluster_map(
-    state: &AppState,
-    shown: &[&Cluster],
-    titles: &BTreeMap<String, Vec<String>>,
-) -> Markup {
+fn cluster_map(state: &AppState, shown: &[&Cluster]) -> Markup {
     let t = state.kb.taxonomy();
     let mut domains: Vec<&str> = shown
         .iter()
@@ -60,7 +56,7 @@ fn cluster_map(
                     a href=(format!("/clusters/{}", c.id)) {
                         text.chart-label x=(label_w - 8) y=(y + 4) text-anchor="end" { (short(&c.label, 44)) }
                         @for (j, d) in domains.iter().enumerate() {
-                            @let n = titles.get(&c.id).map(|v| v.iter().filter(|x| x.as_str() == *d).count()).unwrap_or(0);
+                            @let n = c.domain_counts.get(*d).copied().unwrap_or(0);
                             @if n > 0 {
                                 @let r = 4.0 + (n as f64).sqrt() * 3.0;
                                 circle.chart-bar cx=(label_w + j * col + col / 2) cy=(y) r=(format!("{:.1}", r.min(12.0))) {
@@ -87,39 +83,6 @@ fn short(s: &str, n: usize) -> String {
 pub async fn clusters(State(state): State<AppState>) -> Result<Markup, AppError> {
     let clustering = current(&state).await?;
     let shown: Vec<&Cluster> = clustering.shown();
-    // Per cluster: the top-level domain of each member (a member counts once per domain).
-    let ids: Vec<String> = shown
-        .iter()
-        .flat_map(|c| c.members.iter().cloned())
-        .collect();
-    let member_domains = state
-        .run(move |kb| {
-            let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for id in ids {
-                if let Some(s) = kb.get(&id)? {
-                    let mut tops: Vec<String> = s
-                        .case
-                        .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
-                        .map(|d| d.split('/').next().unwrap_or(d).to_string())
-                        .collect();
-                    tops.dedup();
-                    out.insert(id, tops);
-                }
-            }
-            Ok(out)
-        })
-        .await?;
-    let per_cluster: BTreeMap<String, Vec<String>> = shown
-        .iter()
-        .map(|c| {
-            let v = c
-                .members
-                .iter()
-                .flat_map(|m| member_domains.get(m).cloned().unwrap_or_default())
-                .collect();
-            (c.id.clone(), v)
-        })
-        .collect();
     let t = state.kb.taxonomy();
     let body = html! {
         h1 { "Failures that cross fields" }
@@ -130,7 +93,7 @@ pub async fn clusters(State(state): State<AppState>) -> Result<Markup, AppError>
         @if shown.is_empty() {
             p { "No cluster spans two domains yet." }
         } @else {
-            (cluster_map(&state, &shown, &per_cluster))
+            (cluster_map(&state, &shown))
             ol.clusters-list {
                 @for c in &shown {
                     li.cluster {

@@ -1,43 +1,16 @@
 //! `/`: what this is, the search box, the counts, the domain × cause matrix and the newest cases.
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use maud::{html, Markup};
 use notbetter_kb::FacetDim;
 use notbetter_search::SearchRequest;
-use notbetter_taxonomy::{Case, Dimension, LabelState};
+use notbetter_taxonomy::Dimension;
 
 use super::SearchParams;
 use crate::charts::heat_class;
 use crate::error::AppError;
 use crate::layout::page_with;
 use crate::AppState;
-
-/// Top-level domain → cause → number of cases.
-pub type Matrix = BTreeMap<String, BTreeMap<String, u64>>;
-
-/// The domain × cause matrix over confirmed labels, each case counted once per cell.
-pub fn matrix(cases: &[Case]) -> Matrix {
-    let mut m: Matrix = BTreeMap::new();
-    for c in cases {
-        let domains: std::collections::BTreeSet<&str> = c
-            .slugs(Dimension::Domain, LabelState::Confirmed)
-            .map(|d| d.split('/').next().unwrap_or(d))
-            .collect();
-        let causes: std::collections::BTreeSet<&str> =
-            c.slugs(Dimension::Cause, LabelState::Confirmed).collect();
-        for d in &domains {
-            for k in &causes {
-                *m.entry(d.to_string())
-                    .or_default()
-                    .entry(k.to_string())
-                    .or_default() += 1;
-            }
-        }
-    }
-    m
-}
 
 pub async fn home(State(state): State<AppState>) -> Result<Markup, AppError> {
     let (total, newest, m) = state
@@ -46,11 +19,8 @@ pub async fn home(State(state): State<AppState>) -> Result<Markup, AppError> {
                 limit: 1,
                 ..Default::default()
             })?;
-            let store = kb.store();
-            let newest = store.newest(8)?;
-            let mut cases = Vec::new();
-            store.for_each(|c| cases.push(c))?;
-            Ok((all.total, newest, matrix(&cases)))
+            let newest = kb.store().newest(8)?;
+            Ok((all.total, newest, kb.matrix()?))
         })
         .await?;
     let t = state.kb.taxonomy();
