@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 if ! command -v schemathesis >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check schemathesis
 fi
-BIN=${NOTBETTER_BIN:-target/debug/notbetter}
+BIN=${NOTBETTER_BIN:-${CARGO_TARGET_DIR:-target}/debug/notbetter}
 [ -x "$BIN" ] || cargo build --quiet
 DIR=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -49,7 +49,7 @@ if [ -n "${E2E_BIN:-}" ]; then
 else
   say "cargo build"
   cargo build --bin notbetter
-  BIN="$ROOT/target/debug/notbetter"
+  BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/notbetter"
 fi
 
 # --- a fresh data directory, a reviewer, and the server ------------------------------------
