@@ -21,6 +21,22 @@ fn pairs(raw: Option<String>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// Parses a `limit` parameter: a number from 1 to the maximum page size.
+fn parse_limit(v: &str) -> Result<usize, ApiError> {
+    v.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_LIMIT).contains(n))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!("`limit` must be a number from 1 to {MAX_LIMIT}"))
+        })
+}
+
+/// The 404 for an unknown case id.
+fn no_case(id: &str) -> ApiError {
+    ApiError::not_found(format!("no case with id `{id}`"))
+}
+
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 100
@@ -58,14 +74,7 @@ pub async fn search(
     let mut limit = 20;
     if let Some(pos) = pairs.iter().position(|(k, _)| k == "limit") {
         let (_, v) = pairs.remove(pos);
-        limit = v
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("`limit` must be a number from 1 to {MAX_LIMIT}"))
-            })?;
+        limit = parse_limit(&v)?;
     }
     let params = SearchParams::parse(&pairs).map_err(ApiError::bad_request)?;
     if params.page > 100 {
@@ -111,13 +120,13 @@ pub async fn case(
     ApiPath(id): ApiPath,
 ) -> ApiResult<StoredCaseView> {
     if !valid_id(&id) {
-        return Err(ApiError::not_found(format!("no case with id `{id}`")));
+        return Err(no_case(&id));
     }
     let lookup = id.clone();
     let stored = state.run(move |kb| Ok(kb.get(&lookup)?)).await?;
     stored
         .map(|s| Json(StoredCaseView::from(&s)))
-        .ok_or_else(|| ApiError::not_found(format!("no case with id `{id}`")))
+        .ok_or_else(|| no_case(&id))
 }
 
 /// Previous versions of a case, newest first.
@@ -135,14 +144,14 @@ pub async fn revisions(
     ApiPath(id): ApiPath,
 ) -> ApiResult<Vec<RevisionView>> {
     if !valid_id(&id) {
-        return Err(ApiError::not_found(format!("no case with id `{id}`")));
+        return Err(no_case(&id));
     }
     let lookup = id.clone();
     let (exists, revs) = state
         .run(move |kb| Ok((kb.get(&lookup)?.is_some(), kb.revisions(&lookup)?)))
         .await?;
     if !exists {
-        return Err(ApiError::not_found(format!("no case with id `{id}`")));
+        return Err(no_case(&id));
     }
     Ok(Json(revs.iter().map(RevisionView::from).collect()))
 }
@@ -322,18 +331,11 @@ pub async fn similar(
     let mut limit = 5;
     for (k, v) in pairs(raw) {
         if k == "limit" {
-            limit = v
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("`limit` must be a number from 1 to {MAX_LIMIT}"))
-                })?;
+            limit = parse_limit(&v)?;
         }
     }
     if !valid_id(&id) {
-        return Err(ApiError::not_found(format!("no case with id `{id}`")));
+        return Err(no_case(&id));
     }
     let lookup = id.clone();
     let found = state
@@ -344,7 +346,7 @@ pub async fn similar(
             Ok(Some(kb.similar(&lookup, limit)?))
         })
         .await?;
-    let found = found.ok_or_else(|| ApiError::not_found(format!("no case with id `{id}`")))?;
+    let found = found.ok_or_else(|| no_case(&id))?;
     Ok(Json(
         found
             .into_iter()
