@@ -202,3 +202,20 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 }
+
+impl Drop for SearchIndex {
+    /// Lets the writer finish its background merges, so a process that indexes and exits
+    /// (`notbetter ingest`) leaves a merged index for the next one to search.
+    fn drop(&mut self) {
+        let writer = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(writer) = writer {
+            if let Err(e) = writer.wait_merging_threads() {
+                tracing::warn!(error = %e, "index merges did not finish cleanly");
+            }
+        }
+    }
+}
