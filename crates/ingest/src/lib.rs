@@ -14,7 +14,7 @@ pub mod tabular;
 
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use normalise::{normalise, Checker};
-pub use read::{collect_files, parse_file, parse_text, Format, RawRecord};
+pub use read::{collect_files, collect_files_with, parse_file, parse_text, Format, RawRecord};
 pub use refs::{classify_reference, is_valid_arxiv, is_valid_doi, is_valid_url, RefKind};
 
 use notbetter_taxonomy::{Case, Source, Taxonomy};

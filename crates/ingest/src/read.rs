@@ -65,6 +65,18 @@ impl RawRecord {
 /// files of unknown formats inside directories are passed over; a path that does not exist is
 /// an error.
 pub fn collect_files(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    collect_files_with(paths, diagnostics, |p| {
+        Format::from_name(&p.to_string_lossy()).is_some()
+    })
+}
+
+/// Like [`collect_files`], keeping the files inside directories for which `keep` is true (a
+/// path named directly is always kept). Importers use it for their own formats.
+pub fn collect_files_with(
+    paths: &[PathBuf],
+    diagnostics: &mut Vec<Diagnostic>,
+    keep: impl Fn(&Path) -> bool,
+) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_file() {
@@ -88,9 +100,8 @@ pub fn collect_files(paths: &[PathBuf], diagnostics: &mut Vec<Diagnostic>) -> Ve
                         None
                     }
                 })
-                .filter(|e| e.file_type().is_file())
+                .filter(|e| e.file_type().is_file() && keep(e.path()))
                 .map(|e| e.into_path())
-                .filter(|p| Format::from_name(&p.to_string_lossy()).is_some())
                 .collect();
             found.sort();
             files.extend(found);

@@ -111,6 +111,15 @@ fn fixture_with(config: Config) -> Fixture {
     }
 }
 
+/// How many submissions wait in the moderation queue.
+fn pending(f: &Fixture) -> usize {
+    f.state
+        .kb
+        .store()
+        .count_submissions(notbetter_store::SubmissionStatus::Pending)
+        .unwrap()
+}
+
 pub(crate) fn fixture() -> Fixture {
     fixture_with(Config::default())
 }
@@ -340,14 +349,7 @@ async fn a_validation_error_keeps_the_input() {
     assert!(r.body.contains("id=\"investigation-error\""));
     assert!(r.body.contains("id=\"licence-error\""));
     assert!(r.body.contains("value=\"covariate shift, gremlins\""));
-    assert_eq!(
-        f.state
-            .kb
-            .store()
-            .count_submissions(notbetter_store::SubmissionStatus::Pending)
-            .unwrap(),
-        0
-    );
+    assert_eq!(pending(&f), 0);
 }
 
 #[tokio::test]
@@ -384,14 +386,7 @@ async fn csrf_is_required_and_cross_site_posts_are_refused() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        f.state
-            .kb
-            .store()
-            .count_submissions(notbetter_store::SubmissionStatus::Pending)
-            .unwrap(),
-        0
-    );
+    assert_eq!(pending(&f), 0);
     let r = post(
         &f.app,
         "/contribute",
@@ -412,14 +407,7 @@ async fn the_honeypot_stores_nothing() {
     let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Thank you"));
-    assert_eq!(
-        f.state
-            .kb
-            .store()
-            .count_submissions(notbetter_store::SubmissionStatus::Pending)
-            .unwrap(),
-        0
-    );
+    assert_eq!(pending(&f), 0);
 }
 
 #[tokio::test]
@@ -444,14 +432,7 @@ async fn contributions_are_rate_limited() {
     );
     let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
-        f.state
-            .kb
-            .store()
-            .count_submissions(notbetter_store::SubmissionStatus::Pending)
-            .unwrap(),
-        2
-    );
+    assert_eq!(pending(&f), 2);
 }
 
 #[tokio::test]
@@ -469,14 +450,7 @@ async fn preview_shows_the_case_without_storing_it() {
         "aliases are normalised in the preview"
     );
     assert!(r.body.contains("gremlins"), "unmapped labels are shown");
-    assert_eq!(
-        f.state
-            .kb
-            .store()
-            .count_submissions(notbetter_store::SubmissionStatus::Pending)
-            .unwrap(),
-        0
-    );
+    assert_eq!(pending(&f), 0);
 }
 
 #[tokio::test]

@@ -16,49 +16,11 @@ pub fn collect_files(
     exts: &[&str],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<PathBuf> {
-    let wanted = |p: &Path| {
+    notbetter_ingest::collect_files_with(paths, diagnostics, |p: &Path| {
         p.extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| exts.contains(&e.to_ascii_lowercase().as_str()))
-    };
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_file() {
-            files.push(path.clone());
-        } else if path.is_dir() {
-            let mut found = Vec::new();
-            let walk = walkdir::WalkDir::new(path)
-                .follow_links(true)
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-                });
-            for entry in walk {
-                match entry {
-                    Ok(e) if e.file_type().is_file() && wanted(e.path()) => {
-                        found.push(e.into_path())
-                    }
-                    Ok(_) => {}
-                    Err(err) => diagnostics.push(Diagnostic::error(
-                        path.display().to_string(),
-                        Location::Whole,
-                        None,
-                        format!("cannot read directory entry: {err}"),
-                    )),
-                }
-            }
-            found.sort();
-            files.extend(found);
-        } else {
-            diagnostics.push(Diagnostic::error(
-                path.display().to_string(),
-                Location::Whole,
-                None,
-                "no such file or directory",
-            ));
-        }
-    }
-    files
+    })
 }
 
 /// A file's text, or an error diagnostic.
