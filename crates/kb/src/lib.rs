@@ -384,11 +384,12 @@ impl KnowledgeBase {
                 if !applied.changed.is_empty() {
                     let by_id: HashMap<&str, &Case> =
                         batch.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
-                    let upserted = self.index.upsert(
+                    let upserted = self.index.upsert_with(
                         applied
                             .changed
                             .iter()
                             .filter_map(|id| by_id.get(id.as_str()).copied()),
+                        |id| applied.added_ids.contains(id),
                     );
                     // The writer has its own copies now: free the batch before the commit.
                     drop(by_id);

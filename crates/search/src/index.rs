@@ -5,12 +5,13 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use notbetter_taxonomy::{Case, Dimension, Taxonomy};
+use notbetter_taxonomy::{Case, Taxonomy};
 use tantivy::directory::MmapDirectory;
-use tantivy::schema::{Facet, Schema};
+use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
-use crate::schema::{build_schema, facet_of, to_document, FacetDim, Fields, Names};
+use crate::facets::SegmentTables;
+use crate::schema::{build_schema, to_document, Fields, Names};
 use crate::{Result, SearchError};
 
 /// Memory for the writer's indexing buffer. Enough to index the bundled cases in one segment,
@@ -23,10 +24,8 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     pub(crate) schema: Schema,
     pub(crate) fields: Fields,
-    /// Facets whose children are counted, per dimension: the root and every non-leaf slug,
-    /// grouped by depth, since one tantivy facet collector cannot count a facet and its
-    /// descendant.
-    pub(crate) count_roots: Vec<(FacetDim, Vec<Vec<Facet>>)>,
+    /// Per-segment label combinations for facet counting, built on first use.
+    pub(crate) facet_tables: SegmentTables,
     names: Names,
 }
 
@@ -60,40 +59,15 @@ impl SearchIndex {
     }
 
     fn with_index(index: Index, taxonomy: &Taxonomy) -> Result<SearchIndex> {
+        index
+            .tokenizers()
+            .register("en_stem", crate::stem::en_stem());
         let schema = index.schema();
         let fields = Fields::new(&schema);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let mut count_roots = Vec::new();
-        for (facet, dim) in [
-            (FacetDim::Domain, Some(Dimension::Domain)),
-            (FacetDim::Cause, Some(Dimension::Cause)),
-            (FacetDim::InferredCause, Some(Dimension::Cause)),
-            (FacetDim::FailureMode, Some(Dimension::FailureMode)),
-            (FacetDim::Source, None),
-        ] {
-            let mut roots: Vec<Vec<Facet>> = vec![vec![Facet::root()]];
-            let mut add = |depth: usize, f: Facet| {
-                while roots.len() <= depth + 1 {
-                    roots.push(Vec::new());
-                }
-                roots[depth + 1].push(f);
-            };
-            match dim {
-                Some(dim) => {
-                    for e in taxonomy.entries_of(dim) {
-                        if taxonomy.children(dim, Some(&e.slug)).next().is_some() {
-                            add(e.depth(), facet_of(&e.slug));
-                        }
-                    }
-                }
-                None => add(0, facet_of("imported")),
-            }
-            roots.retain(|group| !group.is_empty());
-            count_roots.push((facet, roots));
-        }
         let names: Names = taxonomy
             .entries()
             .iter()
@@ -106,7 +80,7 @@ impl SearchIndex {
             writer: Mutex::new(None),
             schema,
             fields,
-            count_roots,
+            facet_tables: SegmentTables::default(),
         })
     }
 
@@ -136,10 +110,23 @@ impl SearchIndex {
 
     /// Adds or replaces cases (by id). Nothing is visible until [`SearchIndex::commit`].
     pub fn upsert<'a>(&self, cases: impl IntoIterator<Item = &'a Case>) -> Result<usize> {
+        self.upsert_with(cases, |_| false)
+    }
+
+    /// Like [`SearchIndex::upsert`], but skips looking for an old copy of the cases `is_new`
+    /// names: the caller knows the index cannot hold them (the store has just added them, or
+    /// the index was just cleared). That saves a delete per case, which bulk loads feel.
+    pub fn upsert_with<'a>(
+        &self,
+        cases: impl IntoIterator<Item = &'a Case>,
+        is_new: impl Fn(&str) -> bool,
+    ) -> Result<usize> {
         self.with_writer(|writer| {
             let mut n = 0;
             for case in cases {
-                writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
+                if !is_new(&case.id) {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
+                }
                 writer.add_document(to_document(&self.fields, &self.schema, &self.names, case))?;
                 n += 1;
             }
@@ -173,6 +160,14 @@ impl SearchIndex {
             Ok(())
         })?;
         self.reader.reload()?;
+        let live: Vec<_> = self
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        self.facet_tables.retain_segments(&live);
         Ok(())
     }
 
@@ -192,7 +187,7 @@ impl SearchIndex {
         generation: u64,
     ) -> Result<usize> {
         self.clear()?;
-        let n = self.upsert(cases)?;
+        let n = self.upsert_with(cases, |_| true)?;
         self.commit(generation)?;
         Ok(n)
     }

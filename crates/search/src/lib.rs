@@ -4,9 +4,11 @@
 //! it can be deleted and rebuilt at any time. Each commit carries the store generation it
 //! reflects (tantivy's commit payload), so a caller can tell when the index is behind.
 
+mod facets;
 mod index;
 mod query;
 mod schema;
+mod stem;
 
 pub use index::SearchIndex;
 pub use query::{

@@ -9,14 +9,15 @@ use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
-use tantivy::collector::{Count, FacetCollector, MultiCollector, TopDocs};
+use tantivy::collector::{Count, MultiCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
 };
-use tantivy::schema::{IndexRecordOption, OwnedValue, Value};
+use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
+use crate::facets::FacetCounter;
 use crate::schema::{facet_of, FacetDim, YEAR};
 use crate::{Result, SearchError, SearchIndex};
 
@@ -181,16 +182,16 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// The text query AND every filter except `skip`'s.
+    /// The text query AND the year range, AND the facet filters if `with_filters`.
     fn combined(
         &self,
         text: &dyn Query,
         req: &SearchRequest,
-        skip: Option<FacetDim>,
+        with_filters: bool,
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
         for (dim, slugs) in &req.filters {
-            if Some(*dim) != skip && !slugs.is_empty() {
+            if with_filters && !slugs.is_empty() {
                 clauses.push((Occur::Must, self.filter_query(*dim, slugs)));
             }
         }
@@ -228,7 +229,7 @@ impl SearchIndex {
         }
         let text = self.parse_text(&req.query)?;
         let searcher = self.reader.searcher();
-        let full = self.combined(text.as_ref(), req, None);
+        let full = self.combined(text.as_ref(), req, true);
 
         // One pass for the hits, the total and the facets of unfiltered dimensions; one more pass
         // per filtered dimension, without its own filter.
@@ -252,22 +253,21 @@ impl SearchIndex {
                 (None, Some(multi.add_collector(top.order_by(key))))
             }
         };
-        let filtered: HashSet<FacetDim> = req
+        // Facet counts come from one pass over the query without its facet filters (see
+        // `facets`); with no filter that is the same query, so it shares the pass above.
+        let filters: Vec<(FacetDim, Vec<String>)> = req
             .filters
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(d, _)| *d)
+            .map(|(d, v)| (*d, v.clone()))
             .collect();
-        let mut facet_handles = Vec::new();
-        for (dim, groups) in &self.count_roots {
-            if !filtered.contains(dim) {
-                let handles: Vec<_> = groups
-                    .iter()
-                    .map(|g| multi.add_collector(facet_collector(dim, g)))
-                    .collect();
-                facet_handles.push((*dim, handles));
-            }
-        }
+        let counter = FacetCounter {
+            dims: FacetDim::ALL.to_vec(),
+            filters: filters.clone(),
+            tables: &self.facet_tables,
+        };
+        let shared = filters.is_empty();
+        let facet_handle = shared.then(|| multi.add_collector(counter));
         let mut fruits = searcher.search(full.as_ref(), &multi)?;
         let total = count.extract(&mut fruits);
         let addresses: Vec<(f32, DocAddress)> = match (scored, by_year) {
@@ -279,34 +279,18 @@ impl SearchIndex {
                 .collect(),
             (None, None) => Vec::new(),
         };
-        let mut facets = FacetCounts::new();
-        for (dim, handles) in facet_handles {
-            let counts: Vec<_> = handles
-                .into_iter()
-                .map(|h| h.extract(&mut fruits))
-                .collect();
-            facets.insert(dim, read_counts(&counts));
-        }
-        for dim in &filtered {
-            let q = self.combined(text.as_ref(), req, Some(*dim));
-            let groups = &self
-                .count_roots
-                .iter()
-                .find(|(d, _)| d == dim)
-                .expect("dim")
-                .1;
-            let mut multi = MultiCollector::new();
-            let handles: Vec<_> = groups
-                .iter()
-                .map(|g| multi.add_collector(facet_collector(dim, g)))
-                .collect();
-            let mut fruits = searcher.search(q.as_ref(), &multi)?;
-            let counts: Vec<_> = handles
-                .into_iter()
-                .map(|h| h.extract(&mut fruits))
-                .collect();
-            facets.insert(*dim, read_counts(&counts));
-        }
+        let facets = match facet_handle {
+            Some(h) => h.extract(&mut fruits),
+            None => {
+                let unfiltered = self.combined(text.as_ref(), req, false);
+                let counter = FacetCounter {
+                    dims: FacetDim::ALL.to_vec(),
+                    filters,
+                    tables: &self.facet_tables,
+                };
+                searcher.search(unfiltered.as_ref(), &counter)?
+            }
+        };
 
         let hits = self.hits(&searcher, full.as_ref(), &addresses)?;
         Ok(SearchResults {
@@ -322,32 +306,46 @@ impl SearchIndex {
         query: &dyn Query,
         addresses: &[(f32, DocAddress)],
     ) -> Result<Vec<Hit>> {
-        let generators: Vec<SnippetGenerator> = self
+        // Snippet generators only for fields the query has terms in (a browse has none, and
+        // a generator without terms still tokenises the whole field), each made on first use.
+        let mut with_terms = HashSet::new();
+        query.query_terms(&mut |term, _| {
+            with_terms.insert(term.field());
+        });
+        let mut generators: Vec<(Field, Option<SnippetGenerator>)> = self
             .fields
             .snippet
             .iter()
-            .map(|&f| {
-                let mut g = SnippetGenerator::create(searcher, query, f)?;
-                g.set_max_num_chars(SNIPPET_CHARS);
-                Ok(g)
-            })
-            .collect::<Result<_>>()?;
+            .filter(|f| with_terms.contains(f))
+            .map(|&f| (f, None))
+            .collect();
         let mut hits = Vec::with_capacity(addresses.len());
         for &(score, addr) in addresses {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let snippet = generators
-                .iter()
-                .map(|g| g.snippet_from_doc(&doc))
-                .find(|s| !s.highlighted().is_empty())
-                .map(|s| s.to_html())
-                .unwrap_or_else(|| {
-                    let text = self.text_of(&doc, crate::schema::USE_CASE);
-                    let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
-                    if text.chars().count() > SNIPPET_CHARS {
-                        cut.push('…');
-                    }
-                    escape_html(&cut)
-                });
+            let mut snippet = None;
+            for (field, generator) in &mut generators {
+                if generator.is_none() {
+                    let mut g = SnippetGenerator::create(searcher, query, *field)?;
+                    g.set_max_num_chars(SNIPPET_CHARS);
+                    *generator = Some(g);
+                }
+                let s = generator
+                    .as_ref()
+                    .expect("created above")
+                    .snippet_from_doc(&doc);
+                if !s.highlighted().is_empty() {
+                    snippet = Some(s.to_html());
+                    break;
+                }
+            }
+            let snippet = snippet.unwrap_or_else(|| {
+                let text = self.text_of(&doc, crate::schema::USE_CASE);
+                let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
+                if text.chars().count() > SNIPPET_CHARS {
+                    cut.push('…');
+                }
+                escape_html(&cut)
+            });
             hits.push(Hit {
                 id: self.text_of(&doc, crate::schema::ID),
                 title: self.text_of(&doc, crate::schema::TITLE),
@@ -393,7 +391,7 @@ impl SearchIndex {
     pub fn matching_ids(&self, req: &SearchRequest) -> Result<Vec<String>> {
         let text = self.parse_text(&req.query)?;
         let searcher = self.reader.searcher();
-        let full = self.combined(text.as_ref(), req, None);
+        let full = self.combined(text.as_ref(), req, true);
         let n = searcher.search(full.as_ref(), &Count)?.max(1);
         let addrs = searcher.search(full.as_ref(), &TopDocs::with_limit(n).order_by_score())?;
         addrs
@@ -455,23 +453,6 @@ impl SearchIndex {
     }
 }
 
-/// Slug → count from the collectors of one dimension. Each collector counted the direct
-/// children of its facets, so together they hold every slug once.
-fn read_counts(counts: &[tantivy::collector::FacetCounts]) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    for c in counts {
-        for (facet, n) in c.get(tantivy::schema::Facet::root()) {
-            if n > 0 {
-                out.insert(
-                    facet.to_path_string().trim_start_matches('/').to_string(),
-                    n,
-                );
-            }
-        }
-    }
-    out
-}
-
 /// Whether the query holds a `field:*` term outside quotes.
 fn exists_query(text: &str) -> bool {
     let mut quoted = false;
@@ -493,14 +474,6 @@ fn exists_query(text: &str) -> bool {
 
 fn top_level(slug: &str) -> &str {
     slug.split('/').next().unwrap_or(slug)
-}
-
-fn facet_collector(dim: &FacetDim, roots: &[tantivy::schema::Facet]) -> FacetCollector {
-    let mut c = FacetCollector::for_field(dim.field_name());
-    for r in roots {
-        c.add_facet(r.clone());
-    }
-    c
 }
 
 fn describe_query_error(e: &tantivy::query::QueryParserError) -> String {

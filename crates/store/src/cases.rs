@@ -18,6 +18,10 @@ pub struct ApplyReport {
     /// Ids of the cases that were added or updated, in input order.
     #[serde(skip)]
     pub changed: Vec<String>,
+    /// Ids of the cases that were added (not in the store before), so an index that follows
+    /// the store can skip looking for an old copy of them.
+    #[serde(skip)]
+    pub added_ids: std::collections::HashSet<String>,
 }
 
 /// A case as stored, with its bookkeeping.
@@ -337,11 +341,12 @@ pub(crate) fn apply_in<'a>(
         let doc = serde_json::to_string(case).expect("a case serialises");
         let h = hash(&doc);
         let existing: Option<(String, String, i64, String, String)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT hash, doc, version, provenance, updated_at FROM cases WHERE id = ?1",
-                [&case.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
+            )?
+            .query_row([&case.id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .optional()?;
         match existing {
             Some((old_hash, ..)) if old_hash == h => {
@@ -375,10 +380,11 @@ pub(crate) fn apply_in<'a>(
                 report.updated += 1;
             }
             None => {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO cases (id, title, year, source, incomplete, doc, hash, version, provenance, created_at, updated_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?9)",
-                    params![
+                )?
+                .execute(params![
                         case.id,
                         case.title,
                         case.year,
@@ -388,9 +394,9 @@ pub(crate) fn apply_in<'a>(
                         h,
                         provenance,
                         at
-                    ],
-                )?;
+                    ])?;
                 report.added += 1;
+                report.added_ids.insert(case.id.clone());
             }
         }
         write_links(tx, case)?;
