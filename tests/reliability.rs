@@ -1,5 +1,5 @@
-//! Crash safety and backups: the binary is killed with SIGKILL at random points during ingest
-//! and reindex, and after every kill the database passes `PRAGMA integrity_check`, no case is
+//! Crash safety and backups: the binary is killed with SIGKILL at random points during ingest,
+//! reindex, import and approvals (a live server killed while a reviewer approves), and after every kill the database passes `PRAGMA integrity_check`, no case is
 //! half-written, the index catches up, and a re-run completes. Backups taken under write load
 //! restore to a consistent knowledge base.
 
@@ -8,7 +8,10 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::util::Env;
+use notbetter_store::SubmissionStatus;
+
+use crate::live::{self, Server};
+use crate::util::{fixture, repo, Env};
 
 /// A small deterministic PRNG (xorshift), seeded from the clock; the seed is printed so that a
 /// failure can be replayed.
@@ -206,4 +209,185 @@ fn backup_under_write_load_restores_consistently() {
         assert_eq!(a["facets"], b["facets"], "{q}");
     }
     assert_eq!(copy.run(&["restore", "/no/such/backup"]).code, 1);
+}
+
+#[test]
+fn sigkill_during_import_loses_nothing() {
+    // The real AVID set when it is next to the repository (it takes a few seconds to import),
+    // else the fixture.
+    let shared = repo().join("../shared/imports/avid");
+    let dir = if shared.is_dir() {
+        shared
+    } else {
+        fixture("imports/avid")
+    };
+    let dir = dir.to_str().unwrap();
+    let env = Env::new();
+    let mut rng = Rng::new();
+    let mut killed = 0;
+    for _ in 0..5 {
+        let delay = Duration::from_millis(50 + rng.below(2500));
+        if kill_after(&env, &["import", "avid", dir], delay) {
+            killed += 1;
+        }
+        assert_consistent(&env);
+    }
+    println!("killed {killed} imports mid-way");
+    // A re-run completes, and ends where one clean import ends.
+    let run = env.run(&["import", "avid", dir, "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_consistent(&env);
+    let clean = Env::new();
+    assert_eq!(clean.run(&["import", "avid", dir]).code, 0);
+    let total = |e: &Env| e.run(&["search", "*", "--json", "--limit", "1"]).json()["total"].clone();
+    assert_eq!(total(&env), total(&clean));
+}
+
+/// The CSRF token in a cookie header that holds `nb_csrf`.
+fn csrf_of(cookies: &str) -> String {
+    cookies
+        .split("; ")
+        .find_map(|c| c.strip_prefix("nb_csrf="))
+        .expect("the session cookies hold the CSRF cookie")
+        .to_string()
+}
+
+/// A clean contribution form.
+fn contribution(token: &str, title: &str) -> Vec<(String, String)> {
+    [
+        ("csrf", token),
+        ("title", title),
+        ("year", "2022"),
+        ("domains", "healthcare/medical-imaging"),
+        ("causes", "data/distribution-shift"),
+        ("use_case", "Reading chest X-rays in a new hospital."),
+        ("solution", "A convolutional network trained at one site."),
+        ("outcome", "Accuracy fell at the second site."),
+        (
+            "investigation",
+            "The scanners and the patients differed between the sites.",
+        ),
+        ("ref1", "https://example.org/crash-approvals"),
+        ("licence", "agree"),
+        ("action", "submit"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn post(port: u16, target: &str, cookie: &str, form: &[(String, String)]) -> std::io::Result<u16> {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let reply = live::send(
+        port,
+        format!("POST {target} HTTP/1.1\r\n").as_bytes(),
+        &[
+            ("Cookie", cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        live::encode_form(&pairs).as_bytes(),
+    )?;
+    Ok(reply.status)
+}
+
+/// Every approved submission has its case, every other has none, and no contributed case
+/// exists without an approval: an approval is all or nothing.
+fn assert_approvals_consistent(env: &Env) -> (usize, usize) {
+    let store = notbetter_store::Store::open(&env.data_dir().join("notbetter.sqlite")).unwrap();
+    let (mut approved, mut pending) = (0, 0);
+    for status in [SubmissionStatus::Pending, SubmissionStatus::Approved] {
+        for s in store.submissions(status, 10_000).unwrap() {
+            match status {
+                SubmissionStatus::Approved => {
+                    approved += 1;
+                    let id = s.case_id.expect("an approved submission names its case");
+                    assert!(store.get(&id).unwrap().is_some(), "case {id} is missing");
+                }
+                _ => {
+                    pending += 1;
+                    assert!(s.case_id.is_none());
+                }
+            }
+        }
+    }
+    let contributed: i64 = store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM cases WHERE source = 'contributed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(contributed as usize, approved, "cases without an approval");
+    (approved, pending)
+}
+
+#[test]
+fn sigkill_during_approvals_loses_nothing() {
+    const SUBMISSIONS: usize = 24;
+    let args = ["--contributions-per-hour", "100000"];
+    let mut rng = Rng::new();
+    let mut server = Server::start(&args);
+    let (cookie, token) = server.csrf("/contribute");
+    for i in 0..SUBMISSIONS {
+        let form = contribution(&token, &format!("Crash approval {i}"));
+        assert_eq!(
+            post(server.port(), "/contribute", &cookie, &form).unwrap(),
+            303
+        );
+    }
+    let mut killed = 0;
+    for _ in 0..3 {
+        let session = server.login();
+        let token = csrf_of(&session);
+        let pending: Vec<String> = server
+            .submissions()
+            .into_iter()
+            .filter(|s| s.status == SubmissionStatus::Pending)
+            .map(|s| s.public_id)
+            .collect();
+        let port = server.port();
+        // Approvals run on their own thread while this one kills the server.
+        let approver = std::thread::spawn(move || {
+            let mut done = 0;
+            for id in pending {
+                let mut form = contribution(&token, &format!("Approved {id}"));
+                form.retain(|(k, _)| k != "action");
+                form.push(("action".into(), "approve".into()));
+                match post(port, &format!("/review/{id}"), &session, &form) {
+                    Ok(303) => done += 1,
+                    Ok(status) => panic!("approving {id}: {status}"),
+                    Err(_) => break,
+                }
+            }
+            done
+        });
+        std::thread::sleep(Duration::from_millis(20 + rng.below(600)));
+        let env = server.kill();
+        let done = approver.join().unwrap();
+        let (approved, pending) = assert_approvals_consistent(&env);
+        assert!(approved >= done, "an acknowledged approval was lost");
+        assert_eq!(approved + pending, SUBMISSIONS);
+        if pending > 0 {
+            killed += 1;
+        }
+        assert_consistent(&env);
+        server = Server::serve(env, &args);
+    }
+    println!("killed the server {killed} times with approvals pending");
+    // A restarted server finishes the work.
+    let session = server.login();
+    let token = csrf_of(&session);
+    for s in server.submissions() {
+        if s.status == SubmissionStatus::Pending {
+            let mut form = contribution(&token, &format!("Approved {}", s.public_id));
+            form.retain(|(k, _)| k != "action");
+            form.push(("action".into(), "approve".into()));
+            let target = format!("/review/{}", s.public_id);
+            assert_eq!(post(server.port(), &target, &session, &form).unwrap(), 303);
+        }
+    }
+    let env = server.kill();
+    assert_eq!(assert_approvals_consistent(&env), (SUBMISSIONS, 0));
+    assert_consistent(&env);
 }

@@ -5,5 +5,6 @@ mod cli;
 mod content;
 mod hostile;
 mod interop;
+mod live;
 mod reliability;
 mod util;
