@@ -123,6 +123,18 @@ pub enum Command {
         /// Contributions accepted per client IP per hour.
         #[arg(long, default_value_t = 10, env = "NOTBETTER_CONTRIBUTIONS_PER_HOUR")]
         contributions_per_hour: u32,
+        /// Search results kept for repeated requests until the next change (0 turns the cache
+        /// off).
+        #[arg(long, default_value_t = 512, env = "NOTBETTER_SEARCH_CACHE")]
+        search_cache: usize,
+        /// The longest one search may take, in milliseconds; a search past it gets a 400 that
+        /// asks for a narrower query.
+        #[arg(long, default_value_t = 2000, env = "NOTBETTER_SEARCH_TIMEOUT_MS")]
+        search_timeout_ms: u64,
+        /// The most cases the cross-domain clusters are computed over (contributed first, then
+        /// curated, then the rest, by a stable sample); clustering holds them all in memory.
+        #[arg(long, default_value_t = 50_000, env = "NOTBETTER_CLUSTER_MAX_CASES")]
+        cluster_max_cases: usize,
     },
     /// Import records from a peer database (files or directories): AVID reports and
     /// vulnerabilities, MITRE ATLAS case studies, or AI Incident Database incidents with their GMF

@@ -49,7 +49,20 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             addr,
             secure_cookies,
             contributions_per_hour,
-        } => serve::serve(&cli, *addr, *secure_cookies, *contributions_per_hour),
+            search_cache,
+            search_timeout_ms,
+            cluster_max_cases,
+        } => serve::serve(
+            &cli,
+            &serve::Options {
+                addr: *addr,
+                secure_cookies: *secure_cookies,
+                contributions_per_hour: *contributions_per_hour,
+                search_cache: *search_cache,
+                search_timeout_ms: *search_timeout_ms,
+                cluster_max_cases: *cluster_max_cases,
+            },
+        ),
         Command::User { action } => user::user(&cli, action),
         Command::Backup { path } => {
             let kb = open(&cli)?;

@@ -6,13 +6,22 @@ use std::sync::Arc;
 use crate::cli::Cli;
 use crate::EXIT_OK;
 
-pub fn serve(
-    cli: &Cli,
-    addr: SocketAddr,
-    secure_cookies: bool,
-    contributions_per_hour: u32,
-) -> anyhow::Result<u8> {
+/// What `notbetter serve` was asked for.
+pub struct Options {
+    pub addr: SocketAddr,
+    pub secure_cookies: bool,
+    pub contributions_per_hour: u32,
+    pub search_cache: usize,
+    pub search_timeout_ms: u64,
+    pub cluster_max_cases: usize,
+}
+
+pub fn serve(cli: &Cli, opts: &Options) -> anyhow::Result<u8> {
     let kb = super::open(cli)?;
+    kb.index().set_result_cache(opts.search_cache);
+    kb.index()
+        .set_search_timeout(std::time::Duration::from_millis(opts.search_timeout_ms));
+    kb.set_cluster_limit(opts.cluster_max_cases);
     if let Some((report, batch)) = kb.seed(&crate::bundled::case_files())? {
         tracing::info!(
             added = report.added,
@@ -23,8 +32,8 @@ pub fn serve(
     }
     tracing::info!(data_dir = %kb.dir().display(), cases = kb.index().num_docs(), "knowledge base ready");
     let config = notbetter_server::Config {
-        secure_cookies,
-        contributions_per_hour,
+        secure_cookies: opts.secure_cookies,
+        contributions_per_hour: opts.contributions_per_hour,
         ..Default::default()
     };
     let state = notbetter_server::AppState::new(Arc::new(kb), config);
@@ -33,7 +42,7 @@ pub fn serve(
         // Clusters are computed in the background; the first page that needs them before then
         // waits for the same computation.
         state.refresh_clusters_in_background();
-        notbetter_server::serve(addr, state).await
+        notbetter_server::serve(opts.addr, state).await
     })?;
     Ok(EXIT_OK)
 }

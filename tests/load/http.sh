@@ -8,7 +8,8 @@
 #   DATA_DIR=/path/to/data tests/load/http.sh
 #
 # Environment: CASES (100000), SEED (1), PORT (18977), DURATION (15s per run),
-# NOTBETTER_BIN (target/release/notbetter), WORK (scratch directory), DATA_DIR.
+# NOTBETTER_BIN (target/release/notbetter), WORK (scratch directory), DATA_DIR, SEARCH_CACHE
+# (the server's result cache, default 512 entries; 0 measures every request against the index).
 # Needs wrk (Debian: apt-get install -y wrk).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,7 +33,8 @@ if [ ! -f "$DATA/notbetter.sqlite" ]; then
   "$BIN" --data-dir "$DATA" ingest "$WORK/corpus.jsonl" >/dev/null
 fi
 
-NOTBETTER_LOG=warn "$BIN" --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+NOTBETTER_LOG=warn "$BIN" --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" \
+  --search-cache "${SEARCH_CACHE:-512}" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do

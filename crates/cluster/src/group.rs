@@ -157,7 +157,8 @@ fn linkage_groups(
 
 /// A stable 64-bit hash of a case id (FNV-1a), for sampling: the standard library's hasher
 /// may change between releases, and the sample must not.
-pub(crate) fn stable_key(id: &str) -> u64 {
+/// A stable hash of a case id (FNV-1a), used to draw samples that do not change between runs.
+pub fn stable_key(id: &str) -> u64 {
     id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

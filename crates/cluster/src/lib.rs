@@ -54,6 +54,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use clustering::Clustering;
+pub use group::stable_key;
 
 /// A group of cases that share a root-cause mechanism.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

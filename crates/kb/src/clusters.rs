@@ -2,16 +2,28 @@
 //! cause matrix. The clusters are computed from the store on demand, cached
 //! with the store generation they reflect, and recomputed when cases change. Readers always get
 //! the last finished result, never a half-computed one.
+//!
+//! Clustering holds every case it clusters in memory, so it is bounded: past
+//! [`CLUSTER_MAX_CASES`] (settable), it clusters contributed cases first, then curated ones,
+//! then the rest, each class in the order of a stable hash of the id, up to the limit. Cases
+//! left out have no cluster; their pages still show similar cases from the search index.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use notbetter_cluster::Clustering;
+use notbetter_taxonomy::Case;
 
 use crate::{KnowledgeBase, Result};
 
+/// The most cases clustered at once, by default: about 7 s and well under 1 GB at this size on
+/// the 2-core reference machine (docs/performance.md); 1M cases took 16 GB.
+pub const CLUSTER_MAX_CASES: usize = 50_000;
+
 /// The last clustering and the store generation it was computed at.
-#[derive(Default)]
 pub(crate) struct ClusterCache {
+    /// The most cases one clustering takes in.
+    limit: AtomicUsize,
     current: RwLock<Option<(u64, Arc<Clustering>)>>,
     /// Held while computing, so concurrent refreshes do the work once.
     computing: Mutex<()>,
@@ -19,10 +31,53 @@ pub(crate) struct ClusterCache {
     matrix: RwLock<Option<(u64, Arc<Matrix>)>>,
 }
 
+impl Default for ClusterCache {
+    fn default() -> Self {
+        ClusterCache {
+            limit: AtomicUsize::new(CLUSTER_MAX_CASES),
+            current: RwLock::default(),
+            computing: Mutex::default(),
+            matrix: RwLock::default(),
+        }
+    }
+}
+
 /// Top-level domain → cause → number of cases.
 pub type Matrix = std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>;
 
 impl KnowledgeBase {
+    /// Sets the most cases one clustering takes in (see the module docs). Takes effect at the
+    /// next recomputation.
+    pub fn set_cluster_limit(&self, cases: usize) {
+        self.clusters.limit.store(cases.max(1), Ordering::Relaxed);
+    }
+
+    /// The cases to cluster: all of them up to the limit, else the limit's worth, contributed
+    /// first, then curated, then the rest, by a stable hash of the id.
+    fn cluster_input(&self) -> Result<Vec<Case>> {
+        let limit = self.clusters.limit.load(Ordering::Relaxed);
+        let store = self.store();
+        let mut cases = Vec::new();
+        if store.count()? <= limit {
+            store.for_each(|c| cases.push(c))?;
+            return Ok(cases);
+        }
+        let mut ids = store.ids_and_sources()?;
+        let rank = |source: &str| match source {
+            "contributed" => 0,
+            "curated" => 1,
+            _ => 2,
+        };
+        ids.sort_by_cached_key(|(id, source)| (rank(source), notbetter_cluster::stable_key(id)));
+        ids.truncate(limit);
+        for (id, _) in ids {
+            if let Some(stored) = store.get(&id)? {
+                cases.push(stored.case);
+            }
+        }
+        Ok(cases)
+    }
+
     /// The last computed clusters, if any have been computed yet. They may lag the store by one
     /// recomputation; call [`KnowledgeBase::refresh_clusters`] to catch up.
     pub fn clusters(&self) -> Option<Arc<Clustering>> {
@@ -90,8 +145,7 @@ impl KnowledgeBase {
                 return Ok(c.clone());
             }
         }
-        let mut cases = Vec::new();
-        self.store().for_each(|c| cases.push(c))?;
+        let cases = self.cluster_input()?;
         let started = std::time::Instant::now();
         let clustering = Arc::new(notbetter_cluster::cluster(&cases, &self.taxonomy));
         tracing::info!(
@@ -131,5 +185,47 @@ mod tests {
         let after = kb.refresh_clusters().unwrap();
         assert!(!std::sync::Arc::ptr_eq(&first, &after));
         assert!(after.cluster_of("kb-case").is_some());
+    }
+
+    #[test]
+    fn clustering_takes_at_most_the_limit_preferring_contributed_then_curated() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = KnowledgeBase::open(dir.path(), notbetter_taxonomy::bundled()).unwrap();
+        let case = |id: &str, source: notbetter_taxonomy::Source| {
+            let mut c = crate::tests::case(id);
+            c.source = source;
+            (c, "test".to_string())
+        };
+        use notbetter_taxonomy::Source;
+        kb.write(&[
+            case("imported-a", Source::Imported("avid".into())),
+            case("imported-b", Source::Imported("avid".into())),
+            case("curated-a", Source::Curated),
+            case("curated-b", Source::Curated),
+            case("contributed-a", Source::Contributed),
+        ])
+        .unwrap();
+        kb.set_cluster_limit(3);
+        let input: Vec<String> = kb
+            .cluster_input()
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(input.len(), 3);
+        assert!(input.contains(&"contributed-a".to_string()));
+        assert!(
+            input.contains(&"curated-a".to_string()) && input.contains(&"curated-b".to_string())
+        );
+        kb.set_cluster_limit(10);
+        assert_eq!(kb.cluster_input().unwrap().len(), 5);
+        let clustering = kb.refresh_clusters().unwrap();
+        let seen = clustering.unclustered.len()
+            + clustering
+                .clusters
+                .iter()
+                .map(|c| c.members.len())
+                .sum::<usize>();
+        assert_eq!(seen, 5);
     }
 }

@@ -7,12 +7,15 @@
 //! dimension (how many cases that dimension's other values would add); any other document is
 //! skipped. That is the "drill sideways" of faceted search, in one pass instead of one per filter.
 //!
-//! **Combinations.** Most cases share their labels with many others, so each segment gets a
-//! table, built once on first use (segments never change): every document's *combination* of
-//! labels over all dimensions, deduplicated, with each label expanded to itself and its
-//! ancestors once (a case labelled `healthcare/radiology` and `healthcare/pathology` adds 1 to
-//! `healthcare`). Collecting a document is then one array read and one increment; the filters
-//! and the per-label counts are worked out once per combination when the segment is harvested.
+//! **Label sets.** Most cases share their labels in a dimension with many others (the same one
+//! or two domains, the same few causes), so each segment gets a table, built once on first use
+//! (segments never change): per dimension, every document's *set* of labels, deduplicated,
+//! with each label expanded to itself and its ancestors once (a case labelled
+//! `healthcare/radiology` and `healthcare/pathology` adds 1 to `healthcare`). Collecting a
+//! document is then an array read and an increment per dimension, and a filter is a look-up
+//! in a table of the sets it admits; the per-label counts are worked out once per set when
+//! the segment is harvested. (Sets are per dimension, not across them: combinations across
+//! all five dimensions are nearly unique per case at scale, and would save nothing.)
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -33,102 +36,94 @@ fn dim_index(dim: FacetDim) -> usize {
         .expect("every dimension is in ALL")
 }
 
-/// The label combinations of one segment.
-#[derive(Debug)]
-pub(crate) struct SegmentTable {
-    /// Per dimension, the slugs (`a/b`) by node id: every facet in the segment and its ancestors.
-    names: [Vec<String>; DIMS],
-    ids: [HashMap<String, u32>; DIMS],
-    /// The combination of each document (deleted ones included; the search skips them).
-    doc_combo: Vec<u32>,
-    /// `nodes[start[c * DIMS + d]..start[c * DIMS + d + 1]]` are combination `c`'s nodes in
-    /// dimension `d`, sorted and distinct.
+/// The label sets of one dimension in one segment.
+#[derive(Debug, Default)]
+struct DimTable {
+    /// The slugs (`a/b`) by node id: every facet in the segment and its ancestors.
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+    /// The set of each document (deleted ones included; the search skips them).
+    doc_set: Vec<u32>,
+    /// `nodes[start[s]..start[s + 1]]` are set `s`'s nodes, sorted and distinct.
     start: Vec<u32>,
     nodes: Vec<u32>,
 }
 
-impl SegmentTable {
-    fn build(segment: &SegmentReader) -> tantivy::Result<SegmentTable> {
-        let mut names: [Vec<String>; DIMS] = Default::default();
-        let mut ids: [HashMap<String, u32>; DIMS] = Default::default();
-        // Per dimension, the nodes of each facet ordinal.
-        let mut readers = Vec::with_capacity(DIMS);
-        let mut ord_nodes: Vec<Vec<Vec<u32>>> = Vec::with_capacity(DIMS);
-        for (d, dim) in FacetDim::ALL.iter().enumerate() {
-            let reader = segment.facet_reader(dim.field_name())?;
-            let mut facet = Facet::root();
-            let mut per_ord = Vec::with_capacity(reader.num_facets());
-            for ord in 0..reader.num_facets() as u64 {
-                reader.facet_from_ord(ord, &mut facet)?;
-                let mut slug = String::new();
-                let mut nodes = Vec::new();
-                for part in facet.to_path() {
-                    if !slug.is_empty() {
-                        slug.push('/');
-                    }
-                    slug.push_str(part);
-                    let next = names[d].len() as u32;
-                    let id = *ids[d].entry(slug.clone()).or_insert(next);
-                    if id == next {
-                        names[d].push(slug.clone());
-                    }
-                    nodes.push(id);
+impl DimTable {
+    fn build(segment: &SegmentReader, dim: FacetDim) -> tantivy::Result<DimTable> {
+        let reader = segment.facet_reader(dim.field_name())?;
+        let mut t = DimTable {
+            start: vec![0],
+            doc_set: Vec::with_capacity(segment.max_doc() as usize),
+            ..DimTable::default()
+        };
+        // The nodes of each facet ordinal.
+        let mut facet = Facet::root();
+        let mut ord_nodes = Vec::with_capacity(reader.num_facets());
+        for ord in 0..reader.num_facets() as u64 {
+            reader.facet_from_ord(ord, &mut facet)?;
+            let mut slug = String::new();
+            let mut nodes = Vec::new();
+            for part in facet.to_path() {
+                if !slug.is_empty() {
+                    slug.push('/');
                 }
-                per_ord.push(nodes);
+                slug.push_str(part);
+                let next = t.names.len() as u32;
+                let id = *t.ids.entry(slug.clone()).or_insert(next);
+                if id == next {
+                    t.names.push(slug.clone());
+                }
+                nodes.push(id);
             }
-            readers.push(reader);
-            ord_nodes.push(per_ord);
+            ord_nodes.push(nodes);
         }
-
-        let mut combos: HashMap<Box<[u32]>, u32> = HashMap::new();
-        let mut start = vec![0u32];
-        let mut nodes = Vec::new();
-        let mut doc_combo = Vec::with_capacity(segment.max_doc() as usize);
-        // The key of a combination: each dimension's nodes, then a separator.
+        let mut sets: HashMap<Box<[u32]>, u32> = HashMap::new();
         let mut key: Vec<u32> = Vec::new();
-        let mut dim_nodes: Vec<u32> = Vec::new();
         for doc in 0..segment.max_doc() {
             key.clear();
-            for d in 0..DIMS {
-                dim_nodes.clear();
-                for ord in readers[d].facet_ords(doc) {
-                    dim_nodes.extend_from_slice(&ord_nodes[d][ord as usize]);
-                }
-                dim_nodes.sort_unstable();
-                dim_nodes.dedup();
-                key.extend_from_slice(&dim_nodes);
-                key.push(u32::MAX);
+            for ord in reader.facet_ords(doc) {
+                key.extend_from_slice(&ord_nodes[ord as usize]);
             }
-            let combo = match combos.get(key.as_slice()) {
-                Some(&c) => c,
+            key.sort_unstable();
+            key.dedup();
+            let set = match sets.get(key.as_slice()) {
+                Some(&s) => s,
                 None => {
-                    let c = combos.len() as u32;
-                    combos.insert(key.clone().into_boxed_slice(), c);
-                    for part in key.split(|&n| n == u32::MAX).take(DIMS) {
-                        nodes.extend_from_slice(part);
-                        start.push(nodes.len() as u32);
-                    }
-                    c
+                    let s = sets.len() as u32;
+                    sets.insert(key.clone().into_boxed_slice(), s);
+                    t.nodes.extend_from_slice(&key);
+                    t.start.push(t.nodes.len() as u32);
+                    s
                 }
             };
-            doc_combo.push(combo);
+            t.doc_set.push(set);
         }
-        Ok(SegmentTable {
-            names,
-            ids,
-            doc_combo,
-            start,
-            nodes,
-        })
+        Ok(t)
     }
 
-    fn combos(&self) -> usize {
-        (self.start.len() - 1) / DIMS
+    fn sets(&self) -> usize {
+        self.start.len() - 1
     }
 
-    fn nodes_of(&self, combo: u32, d: usize) -> &[u32] {
-        let i = combo as usize * DIMS + d;
-        &self.nodes[self.start[i] as usize..self.start[i + 1] as usize]
+    fn nodes_of(&self, set: usize) -> &[u32] {
+        &self.nodes[self.start[set] as usize..self.start[set + 1] as usize]
+    }
+}
+
+/// The label sets of every dimension in one segment.
+#[derive(Debug)]
+pub(crate) struct SegmentTable {
+    dims: [DimTable; DIMS],
+}
+
+impl SegmentTable {
+    fn build(segment: &SegmentReader) -> tantivy::Result<SegmentTable> {
+        let mut dims: [DimTable; DIMS] = Default::default();
+        for (d, dim) in FacetDim::ALL.iter().enumerate() {
+            dims[d] = DimTable::build(segment, *dim)?;
+        }
+        Ok(SegmentTable { dims })
     }
 }
 
@@ -180,11 +175,10 @@ pub(crate) type Counts = BTreeMap<FacetDim, BTreeMap<String, u64>>;
 pub(crate) struct SegmentFacetCounter {
     table: Arc<SegmentTable>,
     counted: [bool; DIMS],
-    /// Per filtered dimension, the node ids of its selected slugs in this segment.
-    filters: Vec<(usize, Vec<u32>)>,
-    counts: Vec<u32>,
-    /// Combinations seen, so a selective query does not walk every combination at harvest.
-    touched: Vec<u32>,
+    /// Per filtered dimension, whether each of its sets passes the filter.
+    filters: Vec<(usize, Vec<bool>)>,
+    /// Per counted dimension, documents per set.
+    counts: [Vec<u32>; DIMS],
 }
 
 impl Collector for FacetCounter<'_> {
@@ -198,27 +192,35 @@ impl Collector for FacetCounter<'_> {
     ) -> tantivy::Result<SegmentFacetCounter> {
         let table = self.tables.get(segment)?;
         let mut counted = [false; DIMS];
+        let mut counts: [Vec<u32>; DIMS] = Default::default();
         for dim in &self.dims {
-            counted[dim_index(*dim)] = true;
+            let d = dim_index(*dim);
+            counted[d] = true;
+            counts[d] = vec![0; table.dims[d].sets()];
         }
         let filters = self
             .filters
             .iter()
             .map(|(dim, slugs)| {
-                let d = dim_index(*dim);
-                let selected = slugs
+                let t = &table.dims[dim_index(*dim)];
+                let selected: Vec<u32> = slugs
                     .iter()
-                    .filter_map(|s| table.ids[d].get(s.trim_matches('/')).copied())
+                    .filter_map(|s| t.ids.get(s.trim_matches('/')).copied())
                     .collect();
-                (d, selected)
+                let allowed = (0..t.sets())
+                    .map(|set| {
+                        let nodes = t.nodes_of(set);
+                        selected.iter().any(|n| nodes.binary_search(n).is_ok())
+                    })
+                    .collect();
+                (dim_index(*dim), allowed)
             })
             .collect();
         Ok(SegmentFacetCounter {
-            counts: vec![0; table.combos()],
             table,
             counted,
             filters,
-            touched: Vec::new(),
+            counts,
         })
     }
 
@@ -244,57 +246,43 @@ impl SegmentCollector for SegmentFacetCounter {
     type Fruit = Counts;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        let combo = self.table.doc_combo[doc as usize];
-        let n = &mut self.counts[combo as usize];
-        if *n == 0 {
-            self.touched.push(combo);
+        let doc = doc as usize;
+        let mut failed = usize::MAX;
+        for (d, allowed) in &self.filters {
+            if !allowed[self.table.dims[*d].doc_set[doc] as usize] {
+                if failed != usize::MAX {
+                    return;
+                }
+                failed = *d;
+            }
         }
-        *n += 1;
+        for d in 0..DIMS {
+            if self.counted[d] && (failed == usize::MAX || failed == d) {
+                self.counts[d][self.table.dims[d].doc_set[doc] as usize] += 1;
+            }
+        }
     }
 
     fn harvest(self) -> Counts {
-        let table = &self.table;
-        let mut by_node: [Vec<u64>; DIMS] = Default::default();
-        for (d, counts) in by_node.iter_mut().enumerate() {
-            if self.counted[d] {
-                *counts = vec![0; table.names[d].len()];
-            }
-        }
-        for &combo in &self.touched {
-            let n = u64::from(self.counts[combo as usize]);
-            let mut failed = None;
-            let mut skip = false;
-            for (d, selected) in &self.filters {
-                let nodes = table.nodes_of(combo, *d);
-                if !selected.iter().any(|s| nodes.binary_search(s).is_ok()) {
-                    if failed.is_some() {
-                        skip = true;
-                        break;
-                    }
-                    failed = Some(*d);
-                }
-            }
-            if skip {
-                continue;
-            }
-            for (d, counts) in by_node.iter_mut().enumerate() {
-                if self.counted[d] && failed.is_none_or(|f| f == d) {
-                    for &node in table.nodes_of(combo, d) {
-                        counts[node as usize] += n;
-                    }
-                }
-            }
-        }
         FacetDim::ALL
             .iter()
             .enumerate()
             .filter(|(d, _)| self.counted[*d])
             .map(|(d, dim)| {
-                let counts = by_node[d]
+                let t = &self.table.dims[d];
+                let mut by_node = vec![0u64; t.names.len()];
+                for (set, &n) in self.counts[d].iter().enumerate() {
+                    if n > 0 {
+                        for &node in t.nodes_of(set) {
+                            by_node[node as usize] += u64::from(n);
+                        }
+                    }
+                }
+                let counts = by_node
                     .iter()
                     .enumerate()
                     .filter(|(_, &n)| n > 0)
-                    .map(|(node, &n)| (table.names[d][node].clone(), n))
+                    .map(|(node, &n)| (t.names[node].clone(), n))
                     .collect();
                 (*dim, counts)
             })

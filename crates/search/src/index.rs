@@ -10,6 +10,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::schema::Schema;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
+use crate::cache::ResultCache;
 use crate::facets::SegmentTables;
 use crate::schema::{build_schema, to_document, Fields, Names};
 use crate::{Result, SearchError};
@@ -18,12 +19,21 @@ use crate::{Result, SearchError};
 /// small enough for a 2-core, modest machine.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
+/// Search results kept for repeated requests, by default.
+const RESULT_CACHE: usize = 512;
+/// The default time limit of one search. The slowest query of the benchmark's mix takes about
+/// a tenth of this at 1M cases on two cores.
+const SEARCH_TIMEOUT_MS: u64 = 2_000;
+
 pub struct SearchIndex {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
     pub(crate) schema: Schema,
     pub(crate) fields: Fields,
+    pub(crate) cache: ResultCache,
+    /// The longest a search may take, in milliseconds (see `deadline`).
+    pub(crate) timeout_ms: std::sync::atomic::AtomicU64,
     /// Per-segment label combinations for facet counting, built on first use.
     pub(crate) facet_tables: SegmentTables,
     names: Names,
@@ -81,6 +91,8 @@ impl SearchIndex {
             schema,
             fields,
             facet_tables: SegmentTables::default(),
+            cache: ResultCache::new(RESULT_CACHE),
+            timeout_ms: std::sync::atomic::AtomicU64::new(SEARCH_TIMEOUT_MS),
         })
     }
 

@@ -4,6 +4,8 @@
 //! it can be deleted and rebuilt at any time. Each commit carries the store generation it
 //! reflects (tantivy's commit payload), so a caller can tell when the index is behind.
 
+mod cache;
+mod deadline;
 mod facets;
 mod index;
 mod query;

@@ -6,10 +6,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
+use std::sync::atomic::Ordering as AtomicOrdering;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
-use tantivy::collector::{Count, MultiCollector, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
 };
@@ -17,7 +19,8 @@ use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
-use crate::facets::FacetCounter;
+use crate::deadline::{Deadline, TIMED_OUT};
+use crate::facets::{Counts, FacetCounter};
 use crate::schema::{facet_of, FacetDim, YEAR};
 use crate::{Result, SearchError, SearchIndex};
 
@@ -28,7 +31,7 @@ pub const MAX_OFFSET: usize = 10_000;
 const MAX_QUERY_CHARS: usize = 1_000;
 const SNIPPET_CHARS: usize = 220;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
     #[default]
@@ -50,7 +53,7 @@ impl Sort {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
     /// Free text in tantivy query syntax. Empty or `*` matches every case.
     pub query: String,
@@ -215,8 +218,43 @@ impl SearchIndex {
         }
     }
 
-    /// Runs a search: ranked hits with snippets, the total, and facet counts.
+    /// Runs a search: ranked hits with snippets, the total, and facet counts. Answers from the
+    /// result cache when the same request was made on the current searcher.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let results = self
+            .cache
+            .get_or(searcher.generation().generation_id(), req, || {
+                self.search_uncached(&searcher, req)
+            })?;
+        Ok(SearchResults::clone(&results))
+    }
+
+    /// A search's result, with a passed deadline turned into the user error it is.
+    fn timed<T>(&self, r: tantivy::Result<T>) -> Result<T> {
+        match r {
+            Err(tantivy::TantivyError::InvalidArgument(m)) if m == TIMED_OUT => {
+                Err(SearchError::Request(format!(
+                    "the search took longer than {} ms; narrow it with more words or a filter",
+                    self.timeout_ms.load(AtomicOrdering::Relaxed)
+                )))
+            }
+            r => r.map_err(SearchError::from),
+        }
+    }
+
+    /// Sets the time limit of one search (a search past it is refused as too broad).
+    pub fn set_search_timeout(&self, limit: Duration) {
+        self.timeout_ms
+            .store(limit.as_millis() as u64, AtomicOrdering::Relaxed);
+    }
+
+    /// Sets how many results the cache keeps (0 turns it off, for measuring the engine).
+    pub fn set_result_cache(&self, entries: usize) {
+        self.cache.resize(entries);
+    }
+
+    fn search_uncached(&self, searcher: &Searcher, req: &SearchRequest) -> Result<SearchResults> {
         if req.limit == 0 || req.limit > MAX_LIMIT {
             return Err(SearchError::Request(format!(
                 "limit must be 1 to {MAX_LIMIT}"
@@ -228,16 +266,33 @@ impl SearchIndex {
             )));
         }
         let text = self.parse_text(&req.query)?;
-        let searcher = self.reader.searcher();
         let full = self.combined(text.as_ref(), req, true);
 
-        // One pass for the hits, the total and the facets of unfiltered dimensions; one more pass
-        // per filtered dimension, without its own filter.
-        let mut multi = MultiCollector::new();
-        let count = multi.add_collector(Count);
+        // Facet counts come from a pass over the query without its facet filters (see
+        // `facets`); with no filter that is the same query, so they share the pass for the hits.
+        let filters: Vec<(FacetDim, Vec<String>)> = req
+            .filters
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(d, v)| (*d, v.clone()))
+            .collect();
+        let counter = |filters| FacetCounter {
+            dims: FacetDim::ALL.to_vec(),
+            filters,
+            tables: &self.facet_tables,
+        };
+        let shared = filters.is_empty().then(|| counter(Vec::new()));
+        let deadline =
+            Instant::now() + Duration::from_millis(self.timeout_ms.load(AtomicOrdering::Relaxed));
         let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
-        let (scored, by_year) = match req.sort {
-            Sort::Relevance => (Some(multi.add_collector(top.order_by_score())), None),
+        let (total, addresses, facets) = match req.sort {
+            Sort::Relevance => self.one_pass(
+                searcher,
+                full.as_ref(),
+                top.order_by_score(),
+                shared,
+                deadline,
+            )?,
             Sort::Year | Sort::YearAsc => {
                 let order = if req.sort == Sort::Year {
                     Order::Desc
@@ -250,54 +305,48 @@ impl SearchIndex {
                     (SortByStaticFastValue::<i64>::for_field(YEAR), order),
                     (SortByString::for_field(crate::schema::ID), Order::Asc),
                 );
-                (None, Some(multi.add_collector(top.order_by(key))))
+                let (total, hits, facets) =
+                    self.one_pass(searcher, full.as_ref(), top.order_by(key), shared, deadline)?;
+                let hits = hits.into_iter().map(|(_, a)| (0.0, a)).collect();
+                (total, hits, facets)
             }
         };
-        // Facet counts come from one pass over the query without its facet filters (see
-        // `facets`); with no filter that is the same query, so it shares the pass above.
-        let filters: Vec<(FacetDim, Vec<String>)> = req
-            .filters
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(d, v)| (*d, v.clone()))
-            .collect();
-        let counter = FacetCounter {
-            dims: FacetDim::ALL.to_vec(),
-            filters: filters.clone(),
-            tables: &self.facet_tables,
-        };
-        let shared = filters.is_empty();
-        let facet_handle = shared.then(|| multi.add_collector(counter));
-        let mut fruits = searcher.search(full.as_ref(), &multi)?;
-        let total = count.extract(&mut fruits);
-        let addresses: Vec<(f32, DocAddress)> = match (scored, by_year) {
-            (Some(h), _) => h.extract(&mut fruits),
-            (None, Some(h)) => h
-                .extract(&mut fruits)
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect(),
-            (None, None) => Vec::new(),
-        };
-        let facets = match facet_handle {
-            Some(h) => h.extract(&mut fruits),
+        let facets = match facets {
+            Some(facets) => facets,
             None => {
                 let unfiltered = self.combined(text.as_ref(), req, false);
-                let counter = FacetCounter {
-                    dims: FacetDim::ALL.to_vec(),
-                    filters,
-                    tables: &self.facet_tables,
+                let counter = Deadline {
+                    inner: counter(filters),
+                    at: deadline,
                 };
-                searcher.search(unfiltered.as_ref(), &counter)?
+                self.timed(searcher.search(unfiltered.as_ref(), &counter))?
             }
         };
 
-        let hits = self.hits(&searcher, full.as_ref(), &addresses)?;
+        let hits = self.hits(searcher, full.as_ref(), &addresses)?;
         Ok(SearchResults {
             total,
             hits,
             facets,
         })
+    }
+
+    /// One pass over `query`: the total, the top hits by `top`, and the facets if `counter`
+    /// is given. The collectors form a tuple, so each document reaches them without dynamic
+    /// dispatch.
+    fn one_pass<T: Collector>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        top: T,
+        counter: Option<FacetCounter<'_>>,
+        deadline: Instant,
+    ) -> Result<(usize, T::Fruit, Option<Counts>)> {
+        let collector = Deadline {
+            inner: (Count, top, counter),
+            at: deadline,
+        };
+        self.timed(searcher.search(query, &collector))
     }
 
     fn hits(

@@ -199,6 +199,16 @@ impl Store {
         Ok(())
     }
 
+    /// Every case's id and source facet (`curated`, `contributed`, `imported/<name>`), without
+    /// reading the documents.
+    pub fn ids_and_sources(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, source FROM cases ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn count(&self) -> Result<usize> {
         let n: i64 = self
             .conn

@@ -354,3 +354,48 @@ proptest::proptest! {
         );
     }
 }
+
+#[test]
+fn cached_results_follow_commits() {
+    let idx = index();
+    let req = SearchRequest::new("shortcut");
+    let first = idx.search(&req).unwrap();
+    // The second answer comes from the cache and is the same.
+    assert_eq!(idx.search(&req).unwrap(), first);
+    // A commit makes a new searcher: the cached answer is not served for it.
+    idx.upsert([&case(
+        "vqa",
+        2020,
+        &["computer-vision"],
+        &["model/shortcut-learning"],
+        "Answers followed a language shortcut.",
+    )])
+    .unwrap();
+    idx.commit(8).unwrap();
+    let after = idx.search(&req).unwrap();
+    assert_eq!(after.total, first.total + 1);
+    assert!(after.hits.iter().any(|h| h.id == "vqa"));
+    // With the cache off, the engine answers the same.
+    idx.set_result_cache(0);
+    assert_eq!(idx.search(&req).unwrap(), after);
+}
+
+#[test]
+fn a_search_past_its_time_limit_is_a_clear_user_error() {
+    let idx = index();
+    idx.set_result_cache(0);
+    idx.set_search_timeout(std::time::Duration::ZERO);
+    for req in [
+        SearchRequest::new("shortcut"),
+        SearchRequest::new("").filter(FacetDim::Domain, "healthcare"),
+    ] {
+        let e = idx.search(&req).unwrap_err();
+        assert!(e.is_user_error(), "{e}");
+        assert!(e.to_string().contains("took longer than 0 ms"), "{e}");
+    }
+    idx.set_search_timeout(std::time::Duration::from_secs(2));
+    assert_eq!(
+        idx.search(&SearchRequest::new("shortcut")).unwrap().total,
+        2
+    );
+}
