@@ -1,5 +1,5 @@
 //! Facet counting in one pass: a tantivy collector that counts every facet dimension at once,
-//! disjunctively, from a per-segment table of label combinations.
+//! disjunctively, from per-segment tables of each document's label sets.
 //!
 //! **Disjunctive counts.** The collector runs over the text (and year) query *without* the
 //! facet filters and applies the filters itself: a document passing every filter counts in
