@@ -230,15 +230,22 @@ impl SearchIndex {
         Ok(SearchResults::clone(&results))
     }
 
-    /// A search's result, with a passed deadline turned into the user error it is.
+    /// A search's result, with the errors a user's query can cause turned into the user errors
+    /// they are: a passed deadline, and fields that do not exist or cannot be queried that way
+    /// (the schema is fixed, so only the query can name them).
     fn timed<T>(&self, r: tantivy::Result<T>) -> Result<T> {
+        use tantivy::TantivyError as E;
         match r {
-            Err(tantivy::TantivyError::InvalidArgument(m)) if m == TIMED_OUT => {
-                Err(SearchError::Request(format!(
-                    "the search took longer than {} ms; narrow it with more words or a filter",
-                    self.timeout_ms.load(AtomicOrdering::Relaxed)
-                )))
-            }
+            Err(E::InvalidArgument(m)) if m == TIMED_OUT => Err(SearchError::Request(format!(
+                "the search took longer than {} ms; narrow it with more words or a filter",
+                self.timeout_ms.load(AtomicOrdering::Relaxed)
+            ))),
+            Err(E::FieldNotFound(f)) => Err(SearchError::Query(format!(
+                "unknown field `{f}`; searchable fields are title, tags, labels, use_case, solution, outcome, investigation, lessons, refs"
+            ))),
+            Err(E::SchemaError(m)) => Err(SearchError::Query(format!(
+                "this kind of query is not supported here ({m})"
+            ))),
             r => r.map_err(SearchError::from),
         }
     }
@@ -441,8 +448,9 @@ impl SearchIndex {
         let text = self.parse_text(&req.query)?;
         let searcher = self.reader.searcher();
         let full = self.combined(text.as_ref(), req, true);
-        let n = searcher.search(full.as_ref(), &Count)?.max(1);
-        let addrs = searcher.search(full.as_ref(), &TopDocs::with_limit(n).order_by_score())?;
+        let n = self.timed(searcher.search(full.as_ref(), &Count))?.max(1);
+        let addrs =
+            self.timed(searcher.search(full.as_ref(), &TopDocs::with_limit(n).order_by_score()))?;
         addrs
             .into_iter()
             .map(|(_, a)| {
@@ -509,10 +517,17 @@ fn exists_query(text: &str) -> bool {
     for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'"' => quoted = !quoted,
-            b':' if !quoted && bytes.get(i + 1) == Some(&b'*') => {
-                let rest = bytes.get(i + 2).copied();
-                if rest.is_none_or(|c| c.is_ascii_whitespace() || c == b')') {
-                    return true;
+            b':' if !quoted => {
+                // tantivy allows spaces around the colon (`a : *`).
+                let mut j = i + 1;
+                while bytes.get(j).is_some_and(|c| c.is_ascii_whitespace()) {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b'*') {
+                    let rest = bytes.get(j + 1).copied();
+                    if rest.is_none_or(|c| c.is_ascii_whitespace() || c == b')') {
+                        return true;
+                    }
                 }
             }
             _ => {}

@@ -186,8 +186,13 @@ fn syntax_errors_and_bad_requests_are_user_errors() {
         "/:*",
         "a nosuchfield:*",
         "(tags:*)",
+        // Found by the 10-minute fuzz run (fuzz/regressions/search_query/exists-query-spaced).
+        "S  a    :    *   S  \0\0\0\u{7f}a\0",
+        "title : *",
     ] {
         let e = idx.search(&SearchRequest::new(q)).unwrap_err();
+        assert!(e.is_user_error(), "{q}: {e}");
+        let e = idx.matching_ids(&SearchRequest::new(q)).unwrap_err();
         assert!(e.is_user_error(), "{q}: {e}");
     }
     let mut req = SearchRequest::new("x");
