@@ -3,10 +3,9 @@
 //! JSON (less the source, which an export does not carry, and the wording behind confirmed
 //! labels, which is exported as the slug).
 //!
-//! The generator is a seeded xorshift over hostile-ish text (Markdown, quotes, separators,
-//! Unicode, taxonomy aliases and unknown labels); set `NOTBETTER_TEST_SEED` to replay a failure.
-//! (proptest is not a dev-dependency of this crate; adding `proptest.workspace = true` would let
-//! this become a `proptest!` with shrinking.)
+//! A proptest property over seeds: each seed drives a xorshift generator of hostile-ish text
+//! (Markdown, quotes, separators, Unicode, taxonomy aliases and unknown labels). proptest
+//! records failing seeds in `proptest-regressions/` and replays them first.
 
 use std::collections::HashMap;
 
@@ -191,38 +190,35 @@ fn canonical(case: &Case) -> Value {
     v
 }
 
-#[test]
-fn export_then_ingest_is_the_identity() {
-    let seed = std::env::var("NOTBETTER_TEST_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    println!("round-trip seed: {seed} (set NOTBETTER_TEST_SEED to replay)");
-    let mut rng = Rng(seed);
-    let taxonomy = bundled();
-    for i in 0..300 {
-        let line = serde_json::to_string(&report(&mut rng, &taxonomy, i)).unwrap();
-        let cases = ingest_jsonl(&taxonomy, &line);
-        assert_eq!(cases.len(), 1, "{line}");
+fn taxonomy() -> &'static Taxonomy {
+    static T: std::sync::OnceLock<Taxonomy> = std::sync::OnceLock::new();
+    T.get_or_init(bundled)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    #[test]
+    fn export_then_ingest_is_the_identity(seed in proptest::prelude::any::<u64>(), i in 0usize..10_000) {
+        let mut rng = Rng(seed | 1);
+        let taxonomy = taxonomy();
+        let line = serde_json::to_string(&report(&mut rng, taxonomy, i)).unwrap();
+        let cases = ingest_jsonl(taxonomy, &line);
+        proptest::prop_assert_eq!(cases.len(), 1, "{}", line);
         let mut exported = Vec::new();
         notbetter_interop::export::write_jsonl(&cases, &mut exported).unwrap();
         let exported = String::from_utf8(exported).unwrap();
-        let back = ingest_jsonl(&taxonomy, &exported);
-        assert_eq!(back.len(), 1);
-        assert_eq!(
+        let back = ingest_jsonl(taxonomy, &exported);
+        proptest::prop_assert_eq!(back.len(), 1);
+        proptest::prop_assert_eq!(
             canonical(&back[0]),
             canonical(&cases[0]),
-            "seed {seed}, case {i}\nreport: {line}\nexport: {exported}"
+            "report: {}\nexport: {}",
+            line,
+            exported
         );
         // Exporting again gives the same bytes: the round trip is a fixed point.
         let mut again = Vec::new();
         notbetter_interop::export::write_jsonl(&back, &mut again).unwrap();
-        assert_eq!(String::from_utf8(again).unwrap(), exported);
+        proptest::prop_assert_eq!(String::from_utf8(again).unwrap(), exported);
     }
 }
