@@ -3,8 +3,9 @@
 //! thread remembers the stems it has computed, since text is Zipfian and most tokens repeat.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::mem;
+
+use rustc_hash::FxHashMap;
 
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
@@ -15,7 +16,9 @@ use tantivy::tokenizer::{
 const CACHE_ENTRIES: usize = 100_000;
 
 thread_local! {
-    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    // FxHash: the keys are short words hashed once per token, where SipHash cost as much as
+    // the stemming it saved.
+    static STEMS: RefCell<FxHashMap<String, String>> = RefCell::new(FxHashMap::default());
 }
 
 /// The analyzer registered as `en_stem` on every index this crate opens.
