@@ -206,9 +206,12 @@ def reviewer(k):
 
 
 def rss_mb():
+    """Resident size, its peak, and its anonymous and file-backed parts, in MB. The file-backed
+    part is the memory-mapped index's pages, which the kernel reclaims under pressure; the
+    anonymous part is what the server itself holds."""
     status = open(f"/proc/{PID}/status").read()
     get = lambda k: int(re.search(rf"{k}:\s+(\d+) kB", status).group(1)) / 1024
-    return get("VmRSS"), get("VmHWM")
+    return get("VmRSS"), get("VmHWM"), get("RssAnon"), get("RssFile")
 
 
 def pct(xs, p):
@@ -248,7 +251,7 @@ def main():
     for t in threads:
         t.join()
     elapsed = time.time() - t0
-    rss, hwm = rss_mb()
+    rss, hwm, anon, file_backed = rss_mb()
 
     db = sqlite3.connect(f"file:{DATA_DIR}/notbetter.sqlite?mode=ro", uri=True)
     by_status = dict(db.execute("SELECT status, count(*) FROM submissions GROUP BY status").fetchall())
@@ -273,6 +276,7 @@ def main():
         "db_pending": pending, "db_approved": approved, "db_rejected": rejected,
         "approved_cases_in_db": soak_cases,
         "rss_start_mb": round(rss_start), "rss_end_mb": round(rss), "rss_peak_mb": round(hwm),
+        "rss_end_anon_mb": round(anon), "rss_end_file_mb": round(file_backed),
         "max_rss_mb": MAX_RSS_MB,
     }
     print(json.dumps(report, indent=2))
@@ -287,8 +291,8 @@ def main():
         failures.append(f"approved cases in the store {soak_cases} != approvals {counts['approved']}")
     if counts["sent"] == 0 or counts["approved"] == 0:
         failures.append("no contributions or approvals went through")
-    if rss > MAX_RSS_MB:
-        failures.append(f"server RSS {rss:.0f} MB > {MAX_RSS_MB} MB")
+    if anon > MAX_RSS_MB:
+        failures.append(f"server anonymous RSS {anon:.0f} MB > {MAX_RSS_MB} MB")
     for f in failures:
         print("FAIL:", f, file=sys.stderr)
     sys.exit(1 if failures else 0)

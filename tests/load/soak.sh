@@ -3,7 +3,8 @@
 # SOAK_SECONDS at SOAK_CONNECTIONS connections with search, browse and case pages plus
 # contributions and approvals/rejections (tests/load/soak.py). Fails on any error (5xx,
 # unexpected status, connection failure), on a submission not accounted for in the database,
-# or when the server's RSS ends above SOAK_MAX_RSS_MB.
+# or when the server's anonymous RSS (its own memory, not the page cache of the memory-mapped
+# index) ends above SOAK_MAX_RSS_MB.
 #
 #   tests/load/soak.sh                         # the full run: 100k cases, 60 s, 64 connections
 #   SOAK_CASES=5000 SOAK_SECONDS=15 tests/load/soak.sh   # CI scale

@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 use notbetter_ingest::{Batch, Checker};
 use notbetter_search::{SearchIndex, SearchRequest, SearchResults, Similar};
 use notbetter_store::{ApplyReport, Revision, Store, StoredCase};
-use notbetter_taxonomy::{Case, Dimension, LabelState, Mapping, Source, Taxonomy};
+use notbetter_taxonomy::{Case, Dimension, Mapping, Source, Taxonomy};
 use sha2::{Digest, Sha256};
 
 pub use notbetter_cluster::{Cluster, Clustering};
@@ -271,11 +271,27 @@ impl KnowledgeBase {
     }
 
     /// Case counts per slug (confirmed labels, parents counting their children).
+    /// Cases per confirmed label of `dim`, parents counting each case once. These are the
+    /// facet counts of the empty query, so they come from the index (and its result cache)
+    /// rather than from a scan of the store's label rows on every browse page.
     pub fn label_counts(
         &self,
         dim: Dimension,
     ) -> Result<std::collections::BTreeMap<String, usize>> {
-        Ok(self.store().label_counts(dim, LabelState::Confirmed)?)
+        let all = self.search(&SearchRequest {
+            limit: 1,
+            ..SearchRequest::default()
+        })?;
+        Ok(all
+            .facets
+            .get(&FacetDim::from_dimension(dim))
+            .map(|counts| {
+                counts
+                    .iter()
+                    .map(|(k, &n)| (k.clone(), n as usize))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// Ingests the bundled case files when they differ from what was last seeded (always on an

@@ -112,3 +112,29 @@ fn filter_values_resolve_through_aliases() {
         "{e}"
     );
 }
+
+#[test]
+fn label_counts_from_the_index_equal_the_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = KnowledgeBase::open(dir.path(), bundled()).unwrap();
+    let files: Vec<(String, String)> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cases"))
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                (
+                    path.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&path).unwrap(),
+                )
+            })
+            .collect();
+    kb.seed(&files).unwrap();
+    for dim in notbetter_taxonomy::Dimension::ALL {
+        let stored = kb
+            .store()
+            .label_counts(dim, notbetter_taxonomy::LabelState::Confirmed)
+            .unwrap();
+        assert!(!stored.is_empty(), "{dim}");
+        assert_eq!(kb.label_counts(dim).unwrap(), stored, "{dim}");
+    }
+}

@@ -236,7 +236,7 @@ impl Store {
     pub fn newest_stored(&self, limit: usize) -> Result<Vec<StoredCase>> {
         self.query_stored(
             "SELECT id, doc, version, provenance, created_at, updated_at FROM cases
-             ORDER BY created_at DESC, id LIMIT ?1",
+             ORDER BY created_at DESC, year DESC, id LIMIT ?1",
             [limit as i64],
         )
     }

@@ -115,6 +115,9 @@ CREATE TABLE sessions (
 );
 "#,
         ),
+        // The home page and the feed list the newest cases; without this, each asked for a
+        // scan and sort of every case (200 ms at 100k cases).
+        M::up("CREATE INDEX cases_newest ON cases (created_at DESC, year DESC, id);"),
     ])
 }
 

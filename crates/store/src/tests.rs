@@ -62,7 +62,20 @@ fn migrations_run_once_on_a_real_file() {
         .connection()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
+    // The newest cases come from an index, not a sort of every case.
+    let plan: Vec<String> = s
+        .connection()
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT id, doc FROM cases ORDER BY created_at DESC, year DESC, id LIMIT 8",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert!(plan.iter().any(|p| p.contains("cases_newest")), "{plan:?}");
+    assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
     let mode: String = s
         .connection()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))

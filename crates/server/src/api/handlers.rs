@@ -7,7 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::Json;
 use notbetter_kb::FacetDim;
 use notbetter_search::{SearchRequest, MAX_LIMIT};
-use notbetter_taxonomy::{Dimension, LabelState};
+use notbetter_taxonomy::Dimension;
 
 use super::types::*;
 use super::{ApiError, ApiPath};
@@ -257,8 +257,7 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<StatsView> {
                 .filter(|k| !k.contains('/'))
                 .count();
             let causes = kb
-                .store()
-                .label_counts(Dimension::Cause, LabelState::Confirmed)?
+                .label_counts(Dimension::Cause)?
                 .keys()
                 .filter(|k| k.contains('/'))
                 .count();
