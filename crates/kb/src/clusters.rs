@@ -53,26 +53,31 @@ impl KnowledgeBase {
     }
 
     /// The cases to cluster: all of them up to the limit, else the limit's worth, contributed
-    /// first, then curated, then the rest, by a stable hash of the id.
+    /// first, then curated, then the rest, by a stable hash of the id; in id order. The store
+    /// is locked a few hundred cases at a time, so pages that read it are not held up while a
+    /// large clustering loads.
     fn cluster_input(&self) -> Result<Vec<Case>> {
         let limit = self.clusters.limit.load(Ordering::Relaxed);
-        let store = self.store();
-        let mut cases = Vec::new();
-        if store.count()? <= limit {
-            store.for_each(|c| cases.push(c))?;
-            return Ok(cases);
+        let mut ids = self.store().ids_and_sources()?;
+        if ids.len() > limit {
+            let rank = |source: &str| match source {
+                "contributed" => 0,
+                "curated" => 1,
+                _ => 2,
+            };
+            ids.sort_by_cached_key(|(id, source)| {
+                (rank(source), notbetter_cluster::stable_key(id))
+            });
+            ids.truncate(limit);
+            ids.sort_unstable();
         }
-        let mut ids = store.ids_and_sources()?;
-        let rank = |source: &str| match source {
-            "contributed" => 0,
-            "curated" => 1,
-            _ => 2,
-        };
-        ids.sort_by_cached_key(|(id, source)| (rank(source), notbetter_cluster::stable_key(id)));
-        ids.truncate(limit);
-        for (id, _) in ids {
-            if let Some(stored) = store.get(&id)? {
-                cases.push(stored.case);
+        let mut cases = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let store = self.store();
+            for (id, _) in chunk {
+                if let Some(stored) = store.get(id)? {
+                    cases.push(stored.case);
+                }
             }
         }
         Ok(cases)
