@@ -213,12 +213,16 @@ fn backup_under_write_load_restores_consistently() {
 
 #[test]
 fn sigkill_during_import_loses_nothing() {
-    // The real AVID set when it is next to the repository (it takes a few seconds to import),
-    // else the fixture.
+    // The real AVID set when it is next to the repository (it takes a few seconds to import, so
+    // kills land mid-way), else the small fixture (which also holds a malformed record, so a run
+    // exits 1 after storing the rest).
     let shared = repo().join("../shared/imports/avid");
     let dir = if shared.is_dir() {
         shared
     } else {
+        println!(
+            "no ../shared/imports/avid: importing the fixture, which is too small to kill mid-way"
+        );
         fixture("imports/avid")
     };
     let dir = dir.to_str().unwrap();
@@ -234,11 +238,16 @@ fn sigkill_during_import_loses_nothing() {
     }
     println!("killed {killed} imports mid-way");
     // A re-run completes, and ends where one clean import ends.
-    let run = env.run(&["import", "avid", dir, "--json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_consistent(&env);
     let clean = Env::new();
-    assert_eq!(clean.run(&["import", "avid", dir]).code, 0);
+    let clean_run = clean.run(&["import", "avid", dir]);
+    assert!(
+        clean_run.code == 0 || clean_run.code == 1,
+        "{}",
+        clean_run.stderr
+    );
+    let run = env.run(&["import", "avid", dir]);
+    assert_eq!(run.code, clean_run.code, "{}", run.stderr);
+    assert_consistent(&env);
     let total = |e: &Env| e.run(&["search", "*", "--json", "--limit", "1"]).json()["total"].clone();
     assert_eq!(total(&env), total(&clean));
 }
