@@ -133,7 +133,7 @@ pub enum Command {
         search_timeout_ms: u64,
         /// The most cases the cross-domain clusters are computed over (contributed first, then
         /// curated, then the rest, by a stable sample); clustering holds them all in memory.
-        #[arg(long, default_value_t = 50_000, env = "NOTBETTER_CLUSTER_MAX_CASES")]
+        #[arg(long, default_value_t = 20_000, env = "NOTBETTER_CLUSTER_MAX_CASES")]
         cluster_max_cases: usize,
     },
     /// Import records from a peer database (files or directories): AVID reports and

@@ -16,9 +16,11 @@ use notbetter_taxonomy::Case;
 
 use crate::{KnowledgeBase, Result};
 
-/// The most cases clustered at once, by default: about 7 s and well under 1 GB at this size on
-/// the 2-core reference machine (docs/performance.md); 1M cases took 16 GB.
-pub const CLUSTER_MAX_CASES: usize = 50_000;
+/// The most cases clustered at once, by default. Clustering holds its cases in memory: 1M cases
+/// took 16 GB, 50,000 about 900 MB at its peak, which left a 100k-case server under load above
+/// 1 GB while it ran. 20,000 covers every curated and contributed case a knowledge base like this
+/// one is likely to hold, and imports of the size of AVID or the AI Incident Database.
+pub const CLUSTER_MAX_CASES: usize = 20_000;
 
 /// The last clustering and the store generation it was computed at.
 pub(crate) struct ClusterCache {
