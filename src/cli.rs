@@ -202,7 +202,8 @@ pub enum Command {
         /// Build the corpus and data directory here and keep them.
         #[arg(long)]
         keep: Option<PathBuf>,
-        /// Cluster at most this many cases (0 skips clustering; default: all).
+        /// Cluster at most this many cases (0 skips clustering; default: 20,000, what the server
+        /// clusters at most).
         #[arg(long)]
         cluster_cases: Option<usize>,
         /// Seconds spent at most per query class, on each engine (each query runs at least once).

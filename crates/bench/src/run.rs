@@ -48,7 +48,9 @@ impl Options {
             budget: Duration::from_secs(20),
             fts5_budget: Duration::from_secs(20),
             keep: None,
-            cluster_cases: usize::MAX,
+            // What the server clusters at most, so the plain 1M run does not hold a million
+            // cases in memory (about 16 GB).
+            cluster_cases: notbetter_kb::CLUSTER_MAX_CASES,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }

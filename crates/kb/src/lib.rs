@@ -19,7 +19,7 @@ pub use notbetter_cluster::{Cluster, Clustering};
 pub use notbetter_search::{FacetDim, Sort};
 
 mod clusters;
-pub use clusters::Matrix;
+pub use clusters::{Matrix, CLUSTER_MAX_CASES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
