@@ -285,6 +285,14 @@ fn contribution(token: &str, title: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The reviewer's form approving submission `id`: the case form, then `action=approve`.
+fn approval(token: &str, id: &str) -> Vec<(String, String)> {
+    let mut form = contribution(token, &format!("Approved {id}"));
+    form.retain(|(k, _)| k != "action");
+    form.push(("action".into(), "approve".into()));
+    form
+}
+
 fn post(port: u16, target: &str, cookie: &str, form: &[(String, String)]) -> std::io::Result<u16> {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let reply = live::send(
@@ -360,9 +368,7 @@ fn sigkill_during_approvals_loses_nothing() {
         let approver = std::thread::spawn(move || {
             let mut done = 0;
             for id in pending {
-                let mut form = contribution(&token, &format!("Approved {id}"));
-                form.retain(|(k, _)| k != "action");
-                form.push(("action".into(), "approve".into()));
+                let form = approval(&token, &id);
                 match post(port, &format!("/review/{id}"), &session, &form) {
                     Ok(303) => done += 1,
                     Ok(status) => panic!("approving {id}: {status}"),
@@ -389,9 +395,7 @@ fn sigkill_during_approvals_loses_nothing() {
     let token = csrf_of(&session);
     for s in server.submissions() {
         if s.status == SubmissionStatus::Pending {
-            let mut form = contribution(&token, &format!("Approved {}", s.public_id));
-            form.retain(|(k, _)| k != "action");
-            form.push(("action".into(), "approve".into()));
+            let form = approval(&token, &s.public_id);
             let target = format!("/review/{}", s.public_id);
             assert_eq!(post(server.port(), &target, &session, &form).unwrap(), 303);
         }
