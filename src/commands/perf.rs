@@ -77,7 +77,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("corpus.jsonl");
         let f = file.to_str().unwrap();
-        assert_eq!(
+        let synth = || {
             run(&[
                 "notbetter",
                 "synth",
@@ -86,10 +86,10 @@ mod tests {
                 "--seed",
                 "3",
                 "--out",
-                f
-            ]),
-            0
-        );
+                f,
+            ])
+        };
+        assert_eq!(synth(), 0);
         let first = std::fs::read(&file).unwrap();
         assert_eq!(first.iter().filter(|&&b| b == b'\n').count(), 200);
         let data = dir.path().join("data");
@@ -103,19 +103,7 @@ mod tests {
         assert_eq!(kb.store().count().unwrap(), 200);
         drop(kb);
         // The same seed again gives the same bytes.
-        assert_eq!(
-            run(&[
-                "notbetter",
-                "synth",
-                "--cases",
-                "200",
-                "--seed",
-                "3",
-                "--out",
-                f
-            ]),
-            0
-        );
+        assert_eq!(synth(), 0);
         assert_eq!(std::fs::read(&file).unwrap(), first);
     }
 }
