@@ -210,6 +210,23 @@ pub enum Command {
         #[arg(long, default_value_t = 20.0)]
         budget_s: f64,
     },
+    /// Measure search relevance (recall@10, MRR, nDCG@10) and label mapping (precision,
+    /// recall) on the evaluation sets kept in tests/eval/, over the bundled cases in a
+    /// temporary data directory.
+    Eval {
+        /// Which half of each set: report (the one the figures come from), tune or all.
+        #[arg(long, default_value = "report")]
+        half: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// List every query's outcome, not only the misses.
+        #[arg(long)]
+        all: bool,
+        /// Try another value of a search knob, `name=value` (repeatable; see `Tuning`).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

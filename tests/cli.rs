@@ -233,9 +233,17 @@ fn search_bundled_cases_with_facets_matching_a_brute_force_count() {
 #[test]
 fn search_errors_are_clear_and_exit_1() {
     let env = Env::new();
+    // Text that is not query syntax is searched as words, and the reader is told so.
     let run = env.run(&["search", "\"unbalanced"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("note: the opening quote"),
+        "{}",
+        run.stdout
+    );
+    let run = env.run(&["search", "x", "--limit", "0"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("invalid query"), "{}", run.stderr);
+    assert!(run.stderr.contains("limit"), "{}", run.stderr);
     let run = env.run(&["search", "x", "--domain", "radiolgy"]);
     assert_eq!(run.code, 1);
     assert!(

@@ -3,6 +3,7 @@
 
 mod cli;
 mod content;
+mod eval;
 mod hostile;
 mod interop;
 mod live;

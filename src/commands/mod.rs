@@ -1,5 +1,6 @@
 //! One module per group of subcommands; `run` dispatches.
 
+mod eval;
 mod ingest;
 mod interop;
 mod perf;
@@ -95,5 +96,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Export { .. } => interop::export(&cli),
         Command::Synth { cases, seed, out } => perf::synth(*cases, *seed, out),
         Command::Bench { .. } => perf::bench(&cli),
+        Command::Eval {
+            half,
+            json,
+            all,
+            set,
+        } => eval::eval(half, *json, *all, set),
     }
 }

@@ -74,6 +74,24 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
         print_json(&results)?;
         return Ok(EXIT_OK);
     }
+    let r = &results.reading;
+    if let Some(corrected) = &r.corrected {
+        println!("showing results for: {corrected}  (quote a word to search it as typed)");
+    }
+    for l in &r.synonyms {
+        println!(
+            "also finding cases filed under {} ({})",
+            l.name,
+            l.words.join(" ")
+        );
+    }
+    if !r.causes.is_empty() {
+        let names: Vec<&str> = r.causes.iter().map(|l| l.name.as_str()).collect();
+        println!("read as: {}", names.join(", "));
+    }
+    for note in &r.notes {
+        println!("note: {note}");
+    }
     println!("{} case(s)", results.total);
     for h in &results.hits {
         let year = h
@@ -87,6 +105,9 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
             h.causes.join(", ")
         );
         println!("  {}", strip_tags(&h.snippet));
+        if !h.missing.is_empty() {
+            println!("  missing: {}", h.missing.join(", "));
+        }
     }
     Ok(EXIT_OK)
 }

@@ -66,7 +66,9 @@ const pages = [
   ['search-filtered', (p) => visit(p, '/search?q=shortcut&domain=healthcare&cause=model%2Fshortcut-learning')],
   ['search-paged', (p) => visit(p, '/search?sort=year&page=2')],
   ['search-empty', (p) => visit(p, `/search?q=${word}&domain=healthcare`)],
-  ['search-error', (p) => visit(p, '/search?q=%22unclosed', 400)],
+  ['search-error', (p) => visit(p, '/search?page=0', 400)],
+  // How a query was read: an unbalanced quote (searched as words) and a misspelt word.
+  ['search-reading', (p) => visit(p, '/search?q=%22unclosed%20shortcutt')],
   ['domains', (p) => visit(p, '/domains')],
   ['domain', (p) => visit(p, '/domains/healthcare')],
   ['sub-domain', (p) => visit(p, '/domains/healthcare/medical-imaging')],

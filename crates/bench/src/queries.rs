@@ -108,8 +108,11 @@ pub fn mix(synth: &Synth) -> Vec<BenchQuery> {
         (g + 8, g + 45, g + 130),
         (g + 12, g + 70, g + 200),
     ] {
+        // Plain words match softly now (most of them); `+` asks for all three, as FTS5's
+        // implicit AND does.
         let q = format!("{} {} {}", v.word(a), v.word(b), v.word(c));
-        out.push(query(Class::And3, &q, &q, &[]));
+        let ours = format!("+{} +{} +{}", v.word(a), v.word(b), v.word(c));
+        out.push(query(Class::And3, &ours, &q, &[]));
     }
     let phrases: Vec<&str> = synth
         .causes

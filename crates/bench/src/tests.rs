@@ -129,6 +129,10 @@ fn fts5_baseline_counts_what_the_index_counts() {
     let mut compared = 0;
     for q in queries.iter().filter(|q| q.class != Class::Prefix) {
         let (a, b) = (kb.search(&q.ours).unwrap(), fts.search(&q.fts).unwrap());
+        // A word the small corpus lacks is spelled into one it has; FTS5 has no such step.
+        if !a.reading.corrections.is_empty() {
+            continue;
+        }
         assert_eq!(a.total, b.total, "total of `{}`", q.text);
         assert_eq!(a.hits.len(), b.hits.len(), "hits of `{}`", q.text);
         for dim in COUNTED {

@@ -483,6 +483,7 @@ mod tests {
             state: LabelState::Inferred,
             raw: None,
             evidence: vec!["leakage".into()],
+            matched: None,
         }];
         let got = cause_terms(&c, &Params::default());
         assert_eq!(got[0], ("cause:data/leakage".to_string(), 0.5));

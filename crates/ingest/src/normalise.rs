@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use notbetter_taxonomy::{Case, Dimension, Label, LabelState, Mapping, Source, Taxonomy, ELEMENTS};
+use notbetter_taxonomy::{
+    Case, Dimension, Label, LabelState, Mapping, MatchInfo, Source, Taxonomy, ELEMENTS,
+};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -287,6 +289,28 @@ impl<'t> Checker<'t> {
                                 state: LabelState::Confirmed,
                                 raw,
                                 evidence: Vec::new(),
+                                matched: None,
+                            });
+                        }
+                    }
+                    Mapping::Matched {
+                        slug,
+                        rule,
+                        confidence,
+                    } => {
+                        cx.warn(
+                            field,
+                            format!(
+                                "`{label}` is not an alias; matched to `{slug}` ({rule}, {confidence}% sure); confirm it or write the slug"
+                            ),
+                        );
+                        if !out.iter().any(|l| l.value == slug) {
+                            out.push(Label {
+                                value: slug,
+                                state: LabelState::Matched,
+                                raw: Some(label),
+                                evidence: Vec::new(),
+                                matched: Some(MatchInfo { rule, confidence }),
                             });
                         }
                     }
@@ -306,6 +330,7 @@ impl<'t> Checker<'t> {
                                 state: LabelState::Unmapped,
                                 raw: None,
                                 evidence: Vec::new(),
+                                matched: None,
                             });
                         }
                     }
@@ -386,6 +411,7 @@ impl<'t> Checker<'t> {
                         state: LabelState::Inferred,
                         raw: None,
                         evidence: i.evidence,
+                        matched: None,
                     })
                     .collect(),
             );

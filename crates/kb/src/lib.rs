@@ -19,6 +19,7 @@ pub use notbetter_cluster::{Cluster, Clustering};
 pub use notbetter_search::{FacetDim, Sort};
 
 mod clusters;
+pub mod eval;
 pub use clusters::{Matrix, CLUSTER_MAX_CASES};
 
 #[derive(Debug, thiserror::Error)]
@@ -258,6 +259,12 @@ impl KnowledgeBase {
         }
         match self.taxonomy.map(dim, value) {
             Mapping::Mapped { slug } => Ok(slug),
+            // A filter that is only close to a label is a question for the user, not a guess.
+            Mapping::Matched { slug, .. } => Err(KbError::UnknownLabel {
+                dimension: dim.as_str().replace('_', " "),
+                value: value.to_string(),
+                hint: format!("; did you mean {slug}?"),
+            }),
             Mapping::Unmapped { suggestions } => Err(KbError::UnknownLabel {
                 dimension: dim.as_str().replace('_', " "),
                 value: value.to_string(),

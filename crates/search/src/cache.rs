@@ -28,6 +28,13 @@ impl ResultCache {
         *self.lock() = NonZeroUsize::new(capacity).map(LruCache::new);
     }
 
+    /// Forgets every entry.
+    pub(crate) fn clear(&self) {
+        if let Some(c) = self.lock().as_mut() {
+            c.clear();
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<LruCache<Key, Arc<SearchResults>>>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }

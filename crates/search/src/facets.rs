@@ -118,6 +118,39 @@ pub(crate) struct SegmentTable {
 }
 
 impl SegmentTable {
+    /// The labels of `dim` on document `doc`, ancestors included.
+    pub(crate) fn labels(&self, dim: FacetDim, doc: DocId) -> impl Iterator<Item = &str> {
+        let t = &self.dims[dim_index(dim)];
+        t.nodes_of(t.doc_set[doc as usize] as usize)
+            .iter()
+            .map(|&n| t.names[n as usize].as_str())
+    }
+
+    /// Documents per label of `dim` over the whole segment (deleted ones skipped when
+    /// `alive` says so), ancestors included.
+    pub(crate) fn totals(
+        &self,
+        dim: FacetDim,
+        alive: impl Fn(DocId) -> bool,
+    ) -> HashMap<&str, u64> {
+        let t = &self.dims[dim_index(dim)];
+        let mut per_set = vec![0u64; t.sets()];
+        for (doc, &set) in t.doc_set.iter().enumerate() {
+            if alive(doc as DocId) {
+                per_set[set as usize] += 1;
+            }
+        }
+        let mut out = HashMap::new();
+        for (set, n) in per_set.into_iter().enumerate() {
+            if n > 0 {
+                for &node in t.nodes_of(set) {
+                    *out.entry(t.names[node as usize].as_str()).or_default() += n;
+                }
+            }
+        }
+        out
+    }
+
     fn build(segment: &SegmentReader) -> tantivy::Result<SegmentTable> {
         let mut dims: [DimTable; DIMS] = Default::default();
         for (d, dim) in FacetDim::ALL.iter().enumerate() {
@@ -137,7 +170,7 @@ pub(crate) struct SegmentTables {
 }
 
 impl SegmentTables {
-    fn get(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentTable>> {
+    pub(crate) fn get(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentTable>> {
         let slot = self.lock().entry(segment.segment_id()).or_default().clone();
         if let Some(t) = slot.get() {
             return Ok(t.clone());

@@ -37,6 +37,11 @@ pub struct SearchIndex {
     /// Per-segment label combinations for facet counting, built on first use.
     pub(crate) facet_tables: SegmentTables,
     names: Names,
+    /// The taxonomy in the index's terms: aliases for synonyms, causes' own words.
+    pub(crate) lexicon: crate::query::Lexicon,
+    /// Cases per cause, for reading causes from a question.
+    pub(crate) priors: crate::query::Priors,
+    tuning: std::sync::RwLock<crate::query::Tuning>,
 }
 
 impl SearchIndex {
@@ -84,6 +89,9 @@ impl SearchIndex {
             .map(|e| (format!("{}:{}", e.dimension, e.slug), e.name.clone()))
             .collect();
         Ok(SearchIndex {
+            lexicon: crate::query::Lexicon::new(taxonomy),
+            priors: crate::query::Priors::default(),
+            tuning: std::sync::RwLock::new(crate::query::Tuning::default()),
             names,
             index,
             reader,
@@ -94,6 +102,20 @@ impl SearchIndex {
             cache: ResultCache::new(RESULT_CACHE),
             timeout_ms: std::sync::atomic::AtomicU64::new(SEARCH_TIMEOUT_MS),
         })
+    }
+
+    /// The knobs of soft matching in use.
+    pub fn tuning(&self) -> crate::query::Tuning {
+        self.tuning
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the knobs of soft matching (for evaluating alternatives); clears the cache.
+    pub fn set_tuning(&self, tuning: crate::query::Tuning) {
+        *self.tuning.write().unwrap_or_else(|e| e.into_inner()) = tuning;
+        self.cache.clear();
     }
 
     /// The store generation of the last commit, or 0 for an index never committed.

@@ -14,7 +14,8 @@ mod stem;
 
 pub use index::SearchIndex;
 pub use query::{
-    FacetCounts, Hit, SearchRequest, SearchResults, Similar, Sort, MAX_LIMIT, MAX_OFFSET,
+    Correction, FacetCounts, Hit, ReadLabel, Reading, SearchRequest, SearchResults, Similar, Sort,
+    Tuning, MAX_LIMIT, MAX_OFFSET,
 };
 pub use schema::FacetDim;
 

@@ -93,6 +93,13 @@ pub struct Fields {
     pub text: Vec<(Field, f32)>,
     pub snippet: Vec<Field>,
     pub facets: Vec<(FacetDim, Field)>,
+    /// Fields whose words say what a case is about (word weights, cause reading).
+    pub body: Vec<Field>,
+    /// Fields searched for query words near each other.
+    pub proximity: Vec<Field>,
+    /// Fields whose vocabulary spelling corrections come from (the references' author names
+    /// left out).
+    pub spell: Vec<Field>,
 }
 
 impl Fields {
@@ -115,6 +122,16 @@ impl Fields {
             year: f(YEAR),
             text: TEXT_FIELDS.iter().map(|&(n, b)| (f(n), b)).collect(),
             snippet: SNIPPET_FIELDS.iter().map(|&n| f(n)).collect(),
+            body: crate::query::BODY_FIELDS.iter().map(|&n| f(n)).collect(),
+            proximity: crate::query::PROXIMITY_FIELDS
+                .iter()
+                .map(|&n| f(n))
+                .collect(),
+            spell: TEXT_FIELDS
+                .iter()
+                .filter(|(n, _)| *n != REFS)
+                .map(|&(n, _)| f(n))
+                .collect(),
             facets: FacetDim::ALL
                 .iter()
                 .map(|&d| (d, f(d.field_name())))

@@ -243,7 +243,8 @@ async fn every_route_answers_with_the_right_status() {
         ("/", 200),
         ("/search", 200),
         ("/search?q=shortcut&domain=healthcare&sort=year", 200),
-        ("/search?q=%22unbalanced", 400),
+        ("/search?q=%22unbalanced", 200),
+        ("/search?q=ResNet-50%20(ImageNet)", 200),
         ("/search?year_from=abc", 400),
         ("/search?domain=NOT%20A%20SLUG", 400),
         ("/search?page=0", 400),
@@ -329,8 +330,25 @@ async fn search_page_shows_hits_facets_and_chips() {
     let r = get(&f.app, "/search?q=nothingmatchesthis&domain=healthcare").await;
     assert!(r.body.contains("No cases match"));
     assert!(r.body.contains("Drop some filters"));
+    // Not query syntax: searched as words, and the page says how it read the text.
     let r = get(&f.app, "/search?q=%22unbalanced").await;
-    assert!(r.body.contains("That search could not be run"));
+    assert!(
+        r.body.contains("the opening quote has no closing one"),
+        "{}",
+        r.body
+    );
+    // A misspelt word is corrected from the index's own words, with the search as typed one
+    // click away; a case that holds only some words says which are missing.
+    let r = get(&f.app, "/search?q=shortcutt").await;
+    assert!(
+        r.body
+            .contains("Showing results for <strong>shortcut</strong>"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<b>shortcut</b>"));
+    let r = get(&f.app, "/search?q=hospital%20marker%20zebra%20shortcut").await;
+    assert!(r.body.contains("Missing: "), "{}", r.body);
 }
 
 #[tokio::test]

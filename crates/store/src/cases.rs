@@ -252,8 +252,8 @@ impl Store {
                            ELSE d.slug END AS top,
                       c.slug AS cause
                FROM case_labels d
-               JOIN case_labels c ON c.case_id = d.case_id AND c.dimension = 'cause' AND c.state = 'confirmed'
-               WHERE d.dimension = 'domain' AND d.state = 'confirmed')
+               JOIN case_labels c ON c.case_id = d.case_id AND c.dimension = 'cause' AND c.state IN ('confirmed', 'matched')
+               WHERE d.dimension = 'domain' AND d.state IN ('confirmed', 'matched'))
              GROUP BY top, cause",
         )?;
         let rows = stmt.query_map([], |r| {

@@ -87,7 +87,7 @@ impl Fts5Baseline {
              SELECT c.rowid, c.title,
                (SELECT group_concat(t.name, '. ') FROM s.case_labels l
                   JOIN s.taxonomy t ON t.dimension = l.dimension AND t.slug = l.slug
-                  WHERE l.case_id = c.id AND l.state = 'confirmed'),
+                  WHERE l.case_id = c.id AND l.state IN ('confirmed', 'matched')),
                (SELECT group_concat(value, ' ') FROM json_each(c.doc, '$.tags')),
                json_extract(c.doc, '$.investigation'),
                json_extract(c.doc, '$.lessons'),
@@ -174,7 +174,7 @@ impl Fts5Baseline {
                 "WITH l AS (
                    SELECT l.case_id, l.slug FROM {base}
                    CROSS JOIN s.case_labels l ON l.case_id = b.id
-                   WHERE l.dimension = ?1 AND l.state = 'confirmed' AND +l.slug IS NOT NULL
+                   WHERE l.dimension = ?1 AND l.state IN ('confirmed', 'matched') AND +l.slug IS NOT NULL
                    {others})
                  SELECT slug, count(DISTINCT case_id) FROM (
                    SELECT case_id, slug FROM l
@@ -249,7 +249,7 @@ fn filters_sql(
         }
         out.push_str(&format!(
             " AND {id} IN (SELECT case_id FROM s.case_labels WHERE dimension = '{}' \
-             AND state = 'confirmed' AND ({}))",
+             AND state IN ('confirmed', 'matched') AND ({}))",
             dim.as_str(),
             alternatives.join(" OR ")
         ));

@@ -118,6 +118,29 @@ CREATE TABLE sessions (
         // The home page and the feed list the newest cases; without this, each asked for a
         // scan and sort of every case (200 ms at 100k cases).
         M::up("CREATE INDEX cases_newest ON cases (created_at DESC, year DESC, id);"),
+        // Labels mapped by a looser rule than an exact alias (`matched`): SQLite cannot change
+        // a CHECK constraint, so the table is rebuilt.
+        M::up(
+            r#"
+CREATE TABLE case_labels_v4 (
+    case_id   TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    dimension TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    slug      TEXT,
+    raw       TEXT NOT NULL,
+    state     TEXT NOT NULL CHECK (state IN ('confirmed', 'inferred', 'unmapped', 'matched')),
+    is_primary INTEGER NOT NULL DEFAULT 0,
+    evidence  TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (case_id, dimension, position),
+    FOREIGN KEY (dimension, slug) REFERENCES taxonomy (dimension, slug),
+    CHECK ((state = 'unmapped') = (slug IS NULL))
+);
+INSERT INTO case_labels_v4 SELECT case_id, dimension, position, slug, raw, state, is_primary, evidence FROM case_labels;
+DROP TABLE case_labels;
+ALTER TABLE case_labels_v4 RENAME TO case_labels;
+CREATE INDEX case_labels_slug ON case_labels (dimension, slug);
+"#,
+        ),
     ])
 }
 

@@ -17,6 +17,7 @@ fn case(id: &str, outcome: &str) -> Case {
                 state: LabelState::Unmapped,
                 raw: None,
                 evidence: vec![],
+                matched: None,
             },
         ],
         failure_modes: vec![Label::confirmed("suboptimal-performance")],
@@ -62,7 +63,7 @@ fn migrations_run_once_on_a_real_file() {
         .connection()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     // The newest cases come from an index, not a sort of every case.
     let plan: Vec<String> = s
         .connection()

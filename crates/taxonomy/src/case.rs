@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::Dimension;
+use crate::normalize::MatchRule;
 
 /// The four required elements, as (field name, section heading).
 pub const ELEMENTS: [(&str, &str); 4] = [
@@ -22,6 +23,9 @@ pub enum LabelState {
     Inferred,
     /// Given by the report but not (yet) mapped onto the taxonomy.
     Unmapped,
+    /// Given by the report and mapped by a looser rule than an exact alias (see
+    /// `Label::matched`); it counts as given everywhere, and asks a person to confirm it.
+    Matched,
 }
 
 impl LabelState {
@@ -30,6 +34,7 @@ impl LabelState {
             LabelState::Confirmed => "confirmed",
             LabelState::Inferred => "inferred",
             LabelState::Unmapped => "unmapped",
+            LabelState::Matched => "matched",
         }
     }
 
@@ -38,6 +43,7 @@ impl LabelState {
             "confirmed" => Some(LabelState::Confirmed),
             "inferred" => Some(LabelState::Inferred),
             "unmapped" => Some(LabelState::Unmapped),
+            "matched" => Some(LabelState::Matched),
             _ => None,
         }
     }
@@ -55,6 +61,18 @@ pub struct Label {
     /// For inferred labels: the phrases in the text that led to them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+    /// For matched labels: the rule that mapped the raw text, and how sure it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<MatchInfo>,
+}
+
+/// How a matched label was mapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchInfo {
+    pub rule: MatchRule,
+    /// In percent.
+    pub confidence: u8,
 }
 
 impl Label {
@@ -64,6 +82,7 @@ impl Label {
             state: LabelState::Confirmed,
             raw: None,
             evidence: Vec::new(),
+            matched: None,
         }
     }
 
@@ -202,10 +221,14 @@ impl Case {
     }
 
     /// Slugs of the labels in `state` for `dim`.
+    /// The slugs of `dim` in `state`. `Confirmed` also yields matched labels: they were given
+    /// by the report too, only mapped by a looser rule.
     pub fn slugs(&self, dim: Dimension, state: LabelState) -> impl Iterator<Item = &str> {
         self.labels(dim)
             .iter()
-            .filter(move |l| l.state == state)
+            .filter(move |l| {
+                l.state == state || state == LabelState::Confirmed && l.state == LabelState::Matched
+            })
             .map(|l| l.value.as_str())
     }
 

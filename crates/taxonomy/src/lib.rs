@@ -7,10 +7,12 @@
 mod case;
 mod model;
 mod normalize;
+mod resolve;
 
-pub use case::{Case, Evidence, Label, LabelState, Reference, Source, ELEMENTS};
+pub use case::{Case, Evidence, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
-pub use normalize::{normalize_label, Inference, Mapping};
+pub use normalize::{normalize_label, Inference, Mapping, MatchRule};
+pub use resolve::MIN_CONFIDENCE;
 
 /// The taxonomy bundled with this build (`data/taxonomy.toml`).
 pub const BUNDLED_TAXONOMY: &str = include_str!("../../../data/taxonomy.toml");

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Dimension, Taxonomy};
 
@@ -65,7 +65,7 @@ fn compact(normalised: &str) -> String {
 pub(crate) struct LabelIndex {
     by_key: HashMap<String, String>,
     /// (normalised words, original label, slug), used for suggestions and inference.
-    phrases: Vec<(Vec<String>, String, String)>,
+    pub(crate) phrases: Vec<(Vec<String>, String, String)>,
 }
 
 impl LabelIndex {
@@ -92,8 +92,58 @@ impl LabelIndex {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Mapping {
-    Mapped { slug: String },
-    Unmapped { suggestions: Vec<String> },
+    /// The label is a name, alias or slug of the entry (after normalisation).
+    Mapped {
+        slug: String,
+    },
+    /// The label is close enough to one entry by a looser rule; a person should confirm it.
+    /// `confidence` is in percent.
+    Matched {
+        slug: String,
+        rule: MatchRule,
+        confidence: u8,
+    },
+    Unmapped {
+        suggestions: Vec<String>,
+    },
+}
+
+impl Mapping {
+    /// The slug, for `Mapped` and `Matched`.
+    pub fn slug(&self) -> Option<&str> {
+        match self {
+            Mapping::Mapped { slug } | Mapping::Matched { slug, .. } => Some(slug),
+            Mapping::Unmapped { .. } => None,
+        }
+    }
+}
+
+/// The rule behind a `Matched` label, tried in this order after the exact alias match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchRule {
+    /// A name or alias of the entry occurs inside the label ("covariate shift across sites").
+    Contains,
+    /// The label shares words that only this entry uses ("untuned baselines").
+    Overlap,
+    /// The label is a near spelling of a name or alias ("covariate shfit").
+    Similar,
+}
+
+impl MatchRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchRule::Contains => "contains",
+            MatchRule::Overlap => "overlap",
+            MatchRule::Similar => "similar",
+        }
+    }
+}
+
+impl std::fmt::Display for MatchRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A cause proposed from a case's text, with the alias phrases that were found in it.
@@ -110,6 +160,9 @@ impl Taxonomy {
         let index = &self.labels[&dim];
         if let Some(slug) = index.by_key.get(&key) {
             return Mapping::Mapped { slug: slug.clone() };
+        }
+        if let Some(m) = crate::resolve::resolve(self, dim, label) {
+            return m;
         }
         Mapping::Unmapped {
             suggestions: self.suggest(dim, label),
@@ -190,10 +243,11 @@ mod tests {
     use super::*;
     use crate::bundled;
 
+    /// Exact alias mappings only (the looser rules have their own tests in `resolve`).
     fn mapped(dim: Dimension, label: &str) -> Option<String> {
         match bundled().map(dim, label) {
             Mapping::Mapped { slug } => Some(slug),
-            Mapping::Unmapped { .. } => None,
+            Mapping::Matched { .. } | Mapping::Unmapped { .. } => None,
         }
     }
 
@@ -284,17 +338,14 @@ mod tests {
     #[test]
     fn unknown_labels_get_close_suggestions() {
         let t = bundled();
-        let Mapping::Unmapped { suggestions } = t.map(Dimension::Cause, "covariate shfit") else {
-            panic!("should not map")
-        };
+        // A near spelling is matched by rule (see `resolve`); its suggestions still lead
+        // with the right entry.
+        let suggestions = t.suggest(Dimension::Cause, "covariate shfit");
         assert_eq!(
             suggestions.first().map(String::as_str),
             Some("data/distribution-shift")
         );
-        let Mapping::Unmapped { suggestions } = t.map(Dimension::Cause, "label leakage problems")
-        else {
-            panic!("should not map")
-        };
+        let suggestions = t.suggest(Dimension::Cause, "label leakage problems");
         assert!(
             suggestions.contains(&"data/leakage".to_string()),
             "{suggestions:?}"

@@ -115,23 +115,43 @@ fn jsonl_json_and_csv_forms() {
 
 #[test]
 fn unmapped_labels_are_kept_with_suggestions() {
-    let jsonl = r#"{"id":"u","title":"U","year":2020,"domains":["radiolgy"],"causes":["covariate shfit"],"use_case":"U.","solution":"S.","outcome":"O.","investigation":"I.","references":["10.1000/u"]}"#;
+    let jsonl = r#"{"id":"u","title":"U","year":2020,"domains":["basket weaving"],"causes":["gremlins in the pipeline"],"use_case":"U.","solution":"S.","outcome":"O.","investigation":"I.","references":["10.1000/u"]}"#;
     let batch = run(&[("u.jsonl", jsonl)]);
     let case = &batch.cases[0].case;
     assert_eq!(case.causes[0].state, LabelState::Unmapped);
-    assert_eq!(case.causes[0].value, "covariate shfit");
+    assert_eq!(case.causes[0].value, "gremlins in the pipeline");
+    assert_eq!(case.domains[0].state, LabelState::Unmapped);
     let m = messages(&batch);
     assert!(
         m.iter()
-            .any(|m| m.contains("field `causes`")
-                && m.contains("did you mean data/distribution-shift")),
+            .any(|m| m.contains("field `causes`") && m.contains("kept as unmapped")),
         "{m:?}"
     );
+    assert!(batch.is_clean(false));
+    assert!(!batch.is_clean(true));
+}
+
+#[test]
+fn labels_close_to_an_alias_are_matched_with_their_rule_and_raw_text() {
+    let jsonl = r#"{"id":"u","title":"U","year":2020,"domains":["radiology"],"causes":["covariate shift across sites", "covarate shfit"],"use_case":"U.","solution":"S.","outcome":"O.","investigation":"I.","references":["10.1000/u"]}"#;
+    let batch = run(&[("u.jsonl", jsonl)]);
+    let case = &batch.cases[0].case;
+    let first = &case.causes[0];
+    assert_eq!(first.state, LabelState::Matched);
+    assert_eq!(first.value, "data/distribution-shift");
+    assert_eq!(first.raw.as_deref(), Some("covariate shift across sites"));
+    let info = first.matched.expect("rule and confidence");
+    assert_eq!(info.rule, notbetter_taxonomy::MatchRule::Contains);
+    assert!(info.confidence >= notbetter_taxonomy::MIN_CONFIDENCE);
+    // The same slug twice is kept once.
+    assert_eq!(case.causes.len(), 1);
+    let m = messages(&batch);
     assert!(
         m.iter()
-            .any(|m| m.contains("field `domains`") && m.contains("healthcare/medical-imaging")),
+            .any(|m| m.contains("matched to `data/distribution-shift`") && m.contains("confirm")),
         "{m:?}"
     );
+    // A person must confirm it: a warning, so --strict refuses it.
     assert!(batch.is_clean(false));
     assert!(!batch.is_clean(true));
 }

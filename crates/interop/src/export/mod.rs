@@ -70,7 +70,12 @@ pub fn export_labels(labels: &[Label]) -> Vec<String> {
     labels
         .iter()
         .filter(|l| l.state != LabelState::Inferred)
-        .map(|l| l.value.clone())
+        // A matched label goes back as it was written, so it comes back matched, not
+        // confirmed: exporting must not confirm what no reviewer confirmed.
+        .map(|l| match (l.state, &l.raw) {
+            (LabelState::Matched, Some(raw)) => raw.clone(),
+            _ => l.value.clone(),
+        })
         .collect()
 }
 

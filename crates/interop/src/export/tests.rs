@@ -16,6 +16,7 @@ fn label(value: &str, state: LabelState) -> Label {
         state,
         raw: None,
         evidence: Vec::new(),
+        matched: None,
     }
 }
 
@@ -153,6 +154,7 @@ fn labels_are_written_as_a_report_writes_them() {
         state: LabelState::Inferred,
         raw: None,
         evidence: vec!["site shift".into()],
+        matched: None,
     });
     let form = input_form(&c);
     // Confirmed: the slug; unmapped: verbatim; inferred: left for ingest to infer again.

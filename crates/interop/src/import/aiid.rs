@@ -95,9 +95,12 @@ pub fn gmf_cause(taxonomy: &Taxonomy, label: &str) -> Option<String> {
     if let Some((_, slug)) = GMF_CAUSES.iter().find(|(l, _)| *l == key) {
         return Some(slug.to_string());
     }
+    // Only exact aliases: a GMF label that is not one is kept verbatim (unmapped) for a
+    // curator, since the importer marks these labels confirmed or inferred by GMF's own
+    // confidence, not by ours.
     match taxonomy.map(Dimension::Cause, label) {
         Mapping::Mapped { slug } => Some(slug),
-        Mapping::Unmapped { .. } => None,
+        Mapping::Matched { .. } | Mapping::Unmapped { .. } => None,
     }
 }
 

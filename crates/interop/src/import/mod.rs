@@ -200,6 +200,7 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
                 raw: Some(wording),
                 value: slug,
                 state: LabelState::Inferred,
+                matched: None,
             });
         }
     }
@@ -226,6 +227,7 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
                 state: LabelState::Inferred,
                 raw: None,
                 evidence: i.evidence,
+                matched: None,
             })
             .collect();
         if causes.is_empty() || !inferred.is_empty() {

@@ -1,8 +1,20 @@
-//! Queries: free text in tantivy syntax, facet filters (OR inside a dimension, AND across),
-//! year ranges, sorting, snippets, and facet counts over the whole result set.
+//! Queries: plain text read leniently (see `parse` and `plan`), facet filters (OR inside a
+//! dimension, AND across), year ranges, sorting, snippets, and facet counts over the whole
+//! result set.
 //!
 //! Facet counts are disjunctive: the counts of a dimension are computed with every filter
 //! except that dimension's own, so a reader sees how many cases each other value would add.
+
+mod causes;
+mod lexicon;
+mod parse;
+mod plan;
+mod spell;
+
+pub(crate) use causes::Priors;
+pub(crate) use lexicon::Lexicon;
+pub use plan::{Correction, ReadLabel, Reading, Tuning};
+pub(crate) use plan::{BODY_FIELDS, PROXIMITY_FIELDS};
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
@@ -13,11 +25,11 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+    BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Order, Searcher, TantivyDocument, Term};
 
 use crate::deadline::{Deadline, TIMED_OUT};
 use crate::facets::{Counts, FacetCounter};
@@ -55,7 +67,8 @@ impl Sort {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
-    /// Free text in tantivy query syntax. Empty or `*` matches every case.
+    /// What the person typed: plain words, with quotes, `+`/`-`, `field:term` and a trailing
+    /// `*` where clearly meant. Empty or `*` matches every case.
     pub query: String,
     /// Selected facet values (slugs) per dimension.
     pub filters: BTreeMap<FacetDim, Vec<String>>,
@@ -108,6 +121,9 @@ pub struct Hit {
     /// An HTML fragment: the text is escaped and matched terms are wrapped in `<b>`.
     pub snippet: String,
     pub score: f32,
+    /// The query's words this case does not hold, when it holds only some of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 /// Slug → number of matching cases, per dimension. Parents count the cases of their children.
@@ -118,6 +134,8 @@ pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: FacetCounts,
+    /// How the query was read.
+    pub reading: Reading,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -144,32 +162,14 @@ pub(crate) fn escape_html(s: &str) -> String {
 }
 
 impl SearchIndex {
-    fn parse_text(&self, text: &str) -> Result<Box<dyn Query>> {
-        let text = text.trim();
+    /// Checks the query's length and plans it (see `plan`).
+    fn planned(&self, searcher: &Searcher, text: &str, relax: bool) -> Result<plan::Plan> {
         if text.chars().count() > MAX_QUERY_CHARS {
             return Err(SearchError::Request(format!(
                 "query is too long: at most {MAX_QUERY_CHARS} characters"
             )));
         }
-        if text.is_empty() || text == "*" {
-            return Ok(Box::new(AllQuery));
-        }
-        // tantivy reads `field:*` as "the field exists", which only works on fast fields and
-        // fails at search time otherwise; refuse it here as the user error it is.
-        if exists_query(text) {
-            return Err(SearchError::Query(
-                "`field:*` (any value) is not supported; search for words, or leave the query empty to browse".into(),
-            ));
-        }
-        let fields: Vec<_> = self.fields.text.iter().map(|(f, _)| *f).collect();
-        let mut parser = QueryParser::for_index(&self.index, fields);
-        parser.set_conjunction_by_default();
-        for &(f, boost) in &self.fields.text {
-            parser.set_field_boost(f, boost);
-        }
-        parser
-            .parse_query(text)
-            .map_err(|e| SearchError::Query(describe_query_error(&e)))
+        Ok(self.plan(searcher, text.trim(), relax)?)
     }
 
     fn filter_query(&self, dim: FacetDim, slugs: &[String]) -> Box<dyn Query> {
@@ -272,8 +272,32 @@ impl SearchIndex {
                 "offset must be at most {MAX_OFFSET}; narrow the search instead of paging deeper"
             )));
         }
-        let text = self.parse_text(&req.query)?;
+        let plan = self.planned(searcher, &req.query, false)?;
+        let results = self.run_plan(searcher, req, plan)?;
+        // No case holds enough of a long query's words: show the cases that hold any, and
+        // say so, rather than nothing.
+        if results.total == 0 && results.reading.min_match > 1 {
+            let mut relaxed = self.planned(searcher, &req.query, true)?;
+            relaxed.reading.notes.push(format!(
+                "no case holds {} of these {} words, so cases holding any of them are shown",
+                results.reading.min_match, results.reading.words
+            ));
+            return self.run_plan(searcher, req, relaxed);
+        }
+        Ok(results)
+    }
+
+    fn run_plan(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+        plan: plan::Plan,
+    ) -> Result<SearchResults> {
+        let text = plan.query.box_clone();
         let full = self.combined(text.as_ref(), req, true);
+        // Relevance over several soft words: a wider window by text score, reordered by how
+        // much of the query each case holds (see `rerank`).
+        let rerank = req.sort == Sort::Relevance && plan.concepts.len() > 1;
 
         // Facet counts come from a pass over the query without its facet filters (see
         // `facets`); with no filter that is the same query, so they share the pass for the hits.
@@ -291,7 +315,11 @@ impl SearchIndex {
         let shared = filters.is_empty().then(|| counter(Vec::new()));
         let deadline =
             Instant::now() + Duration::from_millis(self.timeout_ms.load(AtomicOrdering::Relaxed));
-        let top = TopDocs::with_limit(req.limit).and_offset(req.offset);
+        let top = if rerank {
+            TopDocs::with_limit(req.offset + req.limit + RERANK_EXTRA)
+        } else {
+            TopDocs::with_limit(req.limit).and_offset(req.offset)
+        };
         let (total, addresses, facets) = match req.sort {
             Sort::Relevance => self.one_pass(
                 searcher,
@@ -330,12 +358,68 @@ impl SearchIndex {
             }
         };
 
-        let hits = self.hits(searcher, full.as_ref(), &addresses)?;
+        let (addresses, held) = if rerank {
+            let held = self.timed(held(searcher, &plan.concepts, &addresses))?;
+            let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> =
+                self.rerank(&plan.concepts, addresses, held);
+            ranked.drain(..req.offset.min(ranked.len()));
+            ranked.truncate(req.limit);
+            ranked.into_iter().unzip()
+        } else {
+            let held = self.timed(held(searcher, &plan.concepts, &addresses))?;
+            (addresses, held)
+        };
+        let mut hits = self.hits(searcher, full.as_ref(), &addresses)?;
+        for (hit, held) in hits.iter_mut().zip(&held) {
+            hit.missing = plan
+                .concepts
+                .iter()
+                .zip(held)
+                .filter(|(_, h)| !**h)
+                .map(|(c, _)| c.label.clone())
+                .collect();
+        }
         Ok(SearchResults {
             total,
             hits,
             facets,
+            reading: plan.reading,
         })
+    }
+
+    /// Orders candidates by text score plus how much of the query they hold: the share of the
+    /// words' weight (rarer words weigh more) times the best score times `Tuning::coverage`,
+    /// so with the default a case holding every word ranks above one that misses a rare word.
+    fn rerank(
+        &self,
+        concepts: &[plan::Concept],
+        addresses: Vec<(f32, DocAddress)>,
+        held: Vec<Vec<bool>>,
+    ) -> Vec<((f32, DocAddress), Vec<bool>)> {
+        let coverage = self.tuning().coverage;
+        let total: f32 = concepts.iter().map(|c| c.weight).sum::<f32>().max(1e-6);
+        let best = addresses.iter().map(|a| a.0).fold(0.0f32, f32::max);
+        let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> = addresses
+            .into_iter()
+            .zip(held)
+            .map(|((score, addr), h)| {
+                let share: f32 = concepts
+                    .iter()
+                    .zip(&h)
+                    .filter(|(_, h)| **h)
+                    .map(|(c, _)| c.weight)
+                    .sum::<f32>()
+                    / total;
+                ((score + coverage * best * share, addr), h)
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            b.0 .0
+                .total_cmp(&a.0 .0)
+                .then(a.0 .1.segment_ord.cmp(&b.0 .1.segment_ord))
+                .then(a.0 .1.doc_id.cmp(&b.0 .1.doc_id))
+        });
+        ranked
     }
 
     /// One pass over `query`: the total, the top hits by `top`, and the facets if `counter`
@@ -419,6 +503,7 @@ impl SearchIndex {
                     .unwrap_or_default(),
                 snippet,
                 score,
+                missing: Vec::new(),
             });
         }
         Ok(hits)
@@ -445,10 +530,18 @@ impl SearchIndex {
 
     /// The ids of every case matching a request, ignoring paging (for tests and exports).
     pub fn matching_ids(&self, req: &SearchRequest) -> Result<Vec<String>> {
-        let text = self.parse_text(&req.query)?;
         let searcher = self.reader.searcher();
-        let full = self.combined(text.as_ref(), req, true);
-        let n = self.timed(searcher.search(full.as_ref(), &Count))?.max(1);
+        let plan = self.planned(&searcher, &req.query, false)?;
+        let strict = plan.reading.min_match > 1;
+        let mut full = self.combined(plan.query.as_ref(), req, true);
+        let mut n = self.timed(searcher.search(full.as_ref(), &Count))?;
+        if n == 0 && strict {
+            // As `search` does: cases holding any of the words.
+            let relaxed = self.planned(&searcher, &req.query, true)?;
+            full = self.combined(relaxed.query.as_ref(), req, true);
+            n = self.timed(searcher.search(full.as_ref(), &Count))?;
+        }
+        let n = n.max(1);
         let addrs =
             self.timed(searcher.search(full.as_ref(), &TopDocs::with_limit(n).order_by_score()))?;
         addrs
@@ -510,47 +603,51 @@ impl SearchIndex {
     }
 }
 
-/// Whether the query holds a `field:*` term outside quotes.
-fn exists_query(text: &str) -> bool {
-    let mut quoted = false;
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'"' => quoted = !quoted,
-            b':' if !quoted => {
-                // tantivy allows spaces around the colon (`a : *`).
-                let mut j = i + 1;
-                while bytes.get(j).is_some_and(|c| c.is_ascii_whitespace()) {
-                    j += 1;
-                }
-                if bytes.get(j) == Some(&b'*') {
-                    let rest = bytes.get(j + 1).copied();
-                    if rest.is_none_or(|c| c.is_ascii_whitespace() || c == b')') {
-                        return true;
-                    }
-                }
+/// Candidates looked at beyond the page asked for, when reordering by how much of the query
+/// each holds.
+const RERANK_EXTRA: usize = 100;
+
+/// For each address, which of the concepts its case holds (by seeking each concept's
+/// matches; addresses are visited in document order per segment).
+fn held(
+    searcher: &Searcher,
+    concepts: &[plan::Concept],
+    addresses: &[(f32, DocAddress)],
+) -> tantivy::Result<Vec<Vec<bool>>> {
+    let mut out = vec![vec![false; concepts.len()]; addresses.len()];
+    if concepts.len() < 2 {
+        // One word: every hit holds it.
+        out.iter_mut()
+            .for_each(|h| h.iter_mut().for_each(|x| *x = true));
+        return Ok(out);
+    }
+    let mut order: Vec<usize> = (0..addresses.len()).collect();
+    order.sort_by_key(|&i| (addresses[i].1.segment_ord, addresses[i].1.doc_id));
+    for (c, concept) in concepts.iter().enumerate() {
+        let weight = concept
+            .query
+            .weight(EnableScoring::disabled_from_searcher(searcher))?;
+        let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+        for &i in &order {
+            let addr = addresses[i].1;
+            if current.as_ref().is_none_or(|(s, _)| *s != addr.segment_ord) {
+                let segment = searcher.segment_reader(addr.segment_ord);
+                current = Some((addr.segment_ord, weight.scorer(segment, 1.0)?));
             }
-            _ => {}
+            let (_, scorer) = current.as_mut().expect("set above");
+            let at = if scorer.doc() >= addr.doc_id {
+                scorer.doc()
+            } else {
+                scorer.seek(addr.doc_id)
+            };
+            out[i][c] = at == addr.doc_id;
         }
     }
-    false
+    Ok(out)
 }
 
 fn top_level(slug: &str) -> &str {
     slug.split('/').next().unwrap_or(slug)
-}
-
-fn describe_query_error(e: &tantivy::query::QueryParserError) -> String {
-    use tantivy::query::QueryParserError as E;
-    match e {
-        E::SyntaxError(s) => format!(
-            "syntax error ({s}); check for unbalanced quotes or parentheses, or put the text in quotes"
-        ),
-        E::FieldDoesNotExist(f) => format!(
-            "unknown field `{f}`; searchable fields are title, tags, labels, use_case, solution, outcome, investigation, lessons, refs"
-        ),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -102,6 +102,7 @@ pub async fn search(
             .iter()
             .map(|(d, m)| (d.field_name().to_string(), m.clone()))
             .collect(),
+        reading: ReadingView::from(&r.reading),
     }))
 }
 

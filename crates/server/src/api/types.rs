@@ -213,6 +213,8 @@ pub struct HitView {
     /// HTML: escaped text with matched terms in `<b>`.
     pub snippet: String,
     pub score: f32,
+    /// The query's words this case does not hold, when it holds only some of them.
+    pub missing: Vec<String>,
 }
 
 impl From<&notbetter_search::Hit> for HitView {
@@ -228,6 +230,72 @@ impl From<&notbetter_search::Hit> for HitView {
             source: h.source.clone(),
             snippet: h.snippet.clone(),
             score: h.score,
+            missing: h.missing.clone(),
+        }
+    }
+}
+
+/// A taxonomy label the query was read as naming.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadLabelView {
+    /// `domain` or `cause`.
+    pub dimension: String,
+    pub slug: String,
+    pub name: String,
+    /// The query words that point to it.
+    pub words: Vec<String>,
+}
+
+/// A spelling correction applied to the query.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionView {
+    pub from: String,
+    pub to: String,
+}
+
+/// How the query was read: corrections, synonyms, causes read from the words, words that
+/// did not take part, and where the text was read differently from how it was typed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadingView {
+    /// The query as searched, when spelling corrections changed it.
+    pub corrected: Option<String>,
+    pub corrections: Vec<CorrectionView>,
+    /// Labels named by an alias in the query; their cases are found too.
+    pub synonyms: Vec<ReadLabelView>,
+    /// Causes the question was read as; their cases rank higher.
+    pub causes: Vec<ReadLabelView>,
+    /// Function words that did not take part in matching.
+    pub ignored: Vec<String>,
+    pub notes: Vec<String>,
+    /// Plain words matched softly, and how many of them a case must hold.
+    pub words: usize,
+    pub min_match: usize,
+}
+
+impl From<&notbetter_search::Reading> for ReadingView {
+    fn from(r: &notbetter_search::Reading) -> Self {
+        let label = |l: &notbetter_search::ReadLabel| ReadLabelView {
+            dimension: l.dimension.field_name().to_string(),
+            slug: l.slug.clone(),
+            name: l.name.clone(),
+            words: l.words.clone(),
+        };
+        ReadingView {
+            corrected: r.corrected.clone(),
+            corrections: r
+                .corrections
+                .iter()
+                .map(|c| CorrectionView {
+                    from: c.from.clone(),
+                    to: c.to.clone(),
+                })
+                .collect(),
+            synonyms: r.synonyms.iter().map(label).collect(),
+            causes: r.causes.iter().map(label).collect(),
+            ignored: r.ignored.clone(),
+            notes: r.notes.clone(),
+            words: r.words,
+            min_match: r.min_match,
         }
     }
 }
@@ -242,6 +310,8 @@ pub struct SearchResponse {
     /// Dimension (`domain`, `cause`, `inferred_cause`, `failure_mode`, `source`) → slug →
     /// count. Counts are disjunctive: a dimension ignores its own filter.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    /// How the query was read.
+    pub reading: ReadingView,
 }
 
 /// A taxonomy entry with its number of cases (confirmed labels; parents count children).

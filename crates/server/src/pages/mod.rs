@@ -217,6 +217,19 @@ pub fn chip(t: &Taxonomy, dim: Dimension, label: &Label) -> Markup {
         LabelState::Unmapped => html! {
             span.chip.unmapped title="Not yet mapped to the taxonomy" { (label.value) " " span.state { "(unmapped)" } }
         },
+        LabelState::Matched => {
+            let how = label
+                .matched
+                .map(|m| format!("{}, {}% sure", m.rule, m.confidence))
+                .unwrap_or_default();
+            let raw = label.raw.as_deref().unwrap_or(&label.value);
+            html! {
+                a.chip.(dim.as_str()).matched href=(browse_url(dim, &label.value))
+                    title=(format!("Written as “{raw}”; matched by rule ({how}), not yet confirmed by a reviewer")) {
+                    (t.name(dim, &label.value)) " " span.state { "(matched from “" (raw) "”: " (how) ")" }
+                }
+            }
+        }
     }
 }
 
@@ -239,10 +252,13 @@ pub fn hit_list(t: &Taxonomy, hits: &[notbetter_search::Hit]) -> Markup {
                         (slug_chips(t, Dimension::Domain, &h.domains))
                         (slug_chips(t, Dimension::Cause, &h.causes))
                         @for c in &h.inferred_causes {
-                            (chip(t, Dimension::Cause, &Label { value: c.clone(), state: LabelState::Inferred, raw: None, evidence: vec![] }))
+                            (chip(t, Dimension::Cause, &Label { value: c.clone(), state: LabelState::Inferred, raw: None, evidence: vec![], matched: None }))
                         }
                     }
                     p.snippet { (trusted(h.snippet.clone())) }
+                    @if !h.missing.is_empty() {
+                        p.missing { "Missing: " @for (i, w) in h.missing.iter().enumerate() { @if i > 0 { ", " } s { (w) } } }
+                    }
                 }
             }
         }

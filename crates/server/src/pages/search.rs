@@ -84,6 +84,7 @@ fn render(
                             }
                         }
                         Ok(r) => {
+                            (reading(params, r))
                             p.count role="status" { (r.total) " case" @if r.total != 1 { "s" } }
                             @if r.total == 0 {
                                 div.empty {
@@ -92,7 +93,7 @@ fn render(
                                         @if !params.filters.is_empty() {
                                             li { "Drop some filters: " a href=(SearchParams { q: params.q.clone(), page: 1, ..Default::default() }.url()) { "search all cases for this query" } "." }
                                         }
-                                        li { "Check the spelling, or try a broader or different word (words are combined with AND)." }
+                                        li { "Check the spelling, or try other words: a case must hold most of the words you type, and phrases in quotes, +required and field:term parts exactly." }
                                         li { "Browse " a href="/domains" { "by domain" } " or " a href="/causes" { "by cause" } " instead." }
                                     }
                                 }
@@ -134,6 +135,55 @@ fn render(
             body,
         ),
     )
+}
+
+/// How the query was read: spelling corrections (with the search as typed one click away,
+/// in quotes so it is not corrected again), labels and causes it was read as naming, and
+/// where the text was read differently from how it was typed.
+fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
+    let reading = &r.reading;
+    let as_typed = |q: &str| {
+        SearchParams {
+            q: q.to_string(),
+            page: 1,
+            ..params.clone()
+        }
+        .url()
+    };
+    let mut verbatim = params.q.clone();
+    for c in &reading.corrections {
+        verbatim = verbatim.replacen(&c.from, &format!("\"{}\"", c.from), 1);
+    }
+    html! {
+        @if reading.corrected.is_some() || !reading.synonyms.is_empty() || !reading.causes.is_empty() || !reading.notes.is_empty() {
+            div.reading role="note" aria-label="How your query was read" {
+                @if let Some(corrected) = &reading.corrected {
+                    p { "Showing results for " strong { (corrected) } ". "
+                        "Search instead for " a href=(as_typed(&verbatim)) { (params.q) } "." }
+                }
+                @if !reading.synonyms.is_empty() {
+                    p { "Also finding cases filed under "
+                        @for (i, l) in reading.synonyms.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            strong { (l.name) } " (for “" (l.words.join(" ")) "”)"
+                        }
+                        "." }
+                }
+                @if !reading.causes.is_empty() {
+                    p { "Read as: "
+                        @for (i, l) in reading.causes.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href=(SearchParams { q: params.q.clone(), page: 1, ..params.clone() }.toggled(FacetDim::Cause, &l.slug).url()) { (l.name) }
+                            @if !l.words.is_empty() { " (from “" (l.words.join("”, “")) "”)" }
+                        }
+                        ". Cases filed under these causes rank higher." }
+                }
+                @for note in &reading.notes {
+                    p { "Note: " (note) "." }
+                }
+            }
+        }
+    }
 }
 
 fn label_name(t: &Taxonomy, dim: FacetDim, slug: &str) -> String {

@@ -1,0 +1,293 @@
+//! Measured quality: search relevance and label mapping on the evaluation sets kept in
+//! `tests/eval/` (queries with judged relevant cases; messy labels with the slug a curator
+//! would choose, or none). Each set is split into a tuning half and a reporting half; the
+//! figures that count are the reporting half's.
+
+use std::collections::{BTreeMap, HashSet};
+
+use notbetter_search::SearchRequest;
+use notbetter_taxonomy::{Dimension, Mapping, Taxonomy};
+use serde::{Deserialize, Serialize};
+
+use crate::{KnowledgeBase, Result};
+
+/// Which half of an evaluation set to score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Half {
+    Tune,
+    Report,
+    All,
+}
+
+impl Half {
+    pub fn parse(s: &str) -> Option<Half> {
+        match s {
+            "tune" => Some(Half::Tune),
+            "report" => Some(Half::Report),
+            "all" => Some(Half::All),
+            _ => None,
+        }
+    }
+
+    fn admits(self, half: &str) -> bool {
+        match self {
+            Half::All => true,
+            Half::Tune => half == "tune",
+            Half::Report => half == "report",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalQuery {
+    pub id: String,
+    pub kind: String,
+    pub half: String,
+    pub text: String,
+    pub relevant: Vec<String>,
+    #[serde(default)]
+    pub cross_domain: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalLabel {
+    pub dimension: String,
+    pub text: String,
+    /// The slug a curator would choose, or empty when the label must stay unmapped.
+    pub expect: String,
+    pub half: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Deserialize)]
+struct QueryFile {
+    query: Vec<EvalQuery>,
+}
+
+#[derive(Deserialize)]
+struct LabelFile {
+    label: Vec<EvalLabel>,
+}
+
+/// Parses `tests/eval/queries.toml`.
+pub fn parse_queries(text: &str) -> std::result::Result<Vec<EvalQuery>, String> {
+    toml::from_str::<QueryFile>(text)
+        .map(|f| f.query)
+        .map_err(|e| format!("queries: {e}"))
+}
+
+/// Parses `tests/eval/labels.toml`.
+pub fn parse_labels(text: &str) -> std::result::Result<Vec<EvalLabel>, String> {
+    toml::from_str::<LabelFile>(text)
+        .map(|f| f.label)
+        .map_err(|e| format!("labels: {e}"))
+}
+
+/// Recall@10, MRR and nDCG@10 over a group of queries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Relevance {
+    pub queries: usize,
+    /// Relevant cases in the top 10, over min(relevant, 10), averaged.
+    pub recall_at_10: f64,
+    /// One over the rank of the first relevant case (0 if none in the first 100), averaged.
+    pub mrr: f64,
+    /// Binary-gain nDCG over the first 10, averaged.
+    pub ndcg_at_10: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryOutcome {
+    pub id: String,
+    pub kind: String,
+    pub text: String,
+    pub recall_at_10: f64,
+    /// Rank of the first relevant case, from 1.
+    pub first_relevant: Option<usize>,
+    /// Relevant cases not in the top 10.
+    pub missed: Vec<String>,
+    pub top: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryReport {
+    pub half: Half,
+    pub overall: Relevance,
+    pub cross_domain: Relevance,
+    pub by_kind: BTreeMap<String, Relevance>,
+    pub outcomes: Vec<QueryOutcome>,
+}
+
+fn summarise<'a>(outcomes: impl Iterator<Item = (&'a QueryOutcome, f64)>) -> Relevance {
+    let mut r = Relevance::default();
+    for (o, ndcg) in outcomes {
+        r.queries += 1;
+        r.recall_at_10 += o.recall_at_10;
+        r.mrr += o.first_relevant.map_or(0.0, |k| 1.0 / k as f64);
+        r.ndcg_at_10 += ndcg;
+    }
+    if r.queries > 0 {
+        let n = r.queries as f64;
+        r.recall_at_10 /= n;
+        r.mrr /= n;
+        r.ndcg_at_10 /= n;
+    }
+    r
+}
+
+/// Runs every query of `half` through the knowledge base's search and scores the ranking.
+pub fn evaluate_queries(kb: &KnowledgeBase, set: &[EvalQuery], half: Half) -> Result<QueryReport> {
+    let mut scored: Vec<(QueryOutcome, f64, bool)> = Vec::new();
+    for q in set.iter().filter(|q| half.admits(&q.half)) {
+        let mut req = SearchRequest::new(q.text.clone());
+        req.limit = notbetter_search::MAX_LIMIT;
+        let ids: Vec<String> = kb.search(&req)?.hits.into_iter().map(|h| h.id).collect();
+        let relevant: HashSet<&str> = q.relevant.iter().map(String::as_str).collect();
+        let top10 = &ids[..ids.len().min(10)];
+        let found = top10
+            .iter()
+            .filter(|id| relevant.contains(id.as_str()))
+            .count();
+        let ideal = relevant.len().min(10);
+        let dcg: f64 = top10
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| relevant.contains(id.as_str()))
+            .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
+            .sum();
+        let idcg: f64 = (0..ideal).map(|i| 1.0 / ((i + 2) as f64).log2()).sum();
+        let outcome = QueryOutcome {
+            id: q.id.clone(),
+            kind: q.kind.clone(),
+            text: q.text.clone(),
+            recall_at_10: if ideal == 0 {
+                0.0
+            } else {
+                found as f64 / ideal as f64
+            },
+            first_relevant: ids
+                .iter()
+                .position(|id| relevant.contains(id.as_str()))
+                .map(|p| p + 1),
+            missed: q
+                .relevant
+                .iter()
+                .filter(|r| !top10.contains(r))
+                .cloned()
+                .collect(),
+            top: top10.iter().take(5).cloned().collect(),
+        };
+        let ndcg = if idcg > 0.0 { dcg / idcg } else { 0.0 };
+        scored.push((outcome, ndcg, q.cross_domain));
+    }
+    let mut by_kind = BTreeMap::new();
+    let kinds: std::collections::BTreeSet<&str> =
+        scored.iter().map(|(o, _, _)| o.kind.as_str()).collect();
+    for kind in kinds {
+        by_kind.insert(
+            kind.to_string(),
+            summarise(
+                scored
+                    .iter()
+                    .filter(|(o, _, _)| o.kind == kind)
+                    .map(|(o, n, _)| (o, *n)),
+            ),
+        );
+    }
+    Ok(QueryReport {
+        half,
+        overall: summarise(scored.iter().map(|(o, n, _)| (o, *n))),
+        cross_domain: summarise(scored.iter().filter(|s| s.2).map(|(o, n, _)| (o, *n))),
+        by_kind,
+        outcomes: scored.into_iter().map(|(o, _, _)| o).collect(),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelOutcome {
+    pub dimension: String,
+    pub text: String,
+    pub expect: String,
+    /// The slug it was mapped to (by any rule), or empty.
+    pub got: String,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelReport {
+    pub half: Half,
+    pub labels: usize,
+    /// Labels that should map.
+    pub mappable: usize,
+    pub mapped: usize,
+    pub correct: usize,
+    /// Correct mappings over all mappings.
+    pub precision: f64,
+    /// Correct mappings over the labels that should map.
+    pub recall: f64,
+    /// Every label mapped wrongly, mapped when it should not be, or left unmapped.
+    pub errors: Vec<LabelOutcome>,
+}
+
+/// Maps every label of `half` and scores the mapping against the curator's slugs.
+pub fn evaluate_labels(
+    taxonomy: &Taxonomy,
+    set: &[EvalLabel],
+    half: Half,
+) -> std::result::Result<LabelReport, String> {
+    let mut r = LabelReport {
+        half,
+        labels: 0,
+        mappable: 0,
+        mapped: 0,
+        correct: 0,
+        precision: 0.0,
+        recall: 0.0,
+        errors: Vec::new(),
+    };
+    for l in set.iter().filter(|l| half.admits(&l.half)) {
+        let dim = Dimension::parse(&l.dimension)
+            .ok_or_else(|| format!("label {:?}: unknown dimension {:?}", l.text, l.dimension))?;
+        r.labels += 1;
+        let (got, rule) = match taxonomy.map(dim, &l.text) {
+            Mapping::Mapped { slug } => (slug, "alias".to_string()),
+            Mapping::Matched { slug, rule, .. } => (slug, rule.to_string()),
+            Mapping::Unmapped { .. } => (String::new(), String::new()),
+        };
+        if !l.expect.is_empty() {
+            r.mappable += 1;
+        }
+        if !got.is_empty() {
+            r.mapped += 1;
+        }
+        if !got.is_empty() && got == l.expect {
+            r.correct += 1;
+        } else if got != l.expect {
+            r.errors.push(LabelOutcome {
+                dimension: l.dimension.clone(),
+                text: l.text.clone(),
+                expect: l.expect.clone(),
+                got,
+                rule,
+            });
+        }
+    }
+    r.precision = if r.mapped == 0 {
+        1.0
+    } else {
+        r.correct as f64 / r.mapped as f64
+    };
+    r.recall = if r.mappable == 0 {
+        1.0
+    } else {
+        r.correct as f64 / r.mappable as f64
+    };
+    Ok(r)
+}

@@ -1,0 +1,214 @@
+//! Reading a question as causes: which of the taxonomy's causes a query describes, from the
+//! taxonomy's own words for each cause and from the words of the cases filed under it, so a
+//! mechanism described in other words ("the network learns whatever traces the collection
+//! process leaves") still finds the cases filed under its cause, in every field.
+//!
+//! For each content word of the query, the cases holding it (a sample of at most
+//! `SAMPLE_PER_WORD`, so the cost is bounded at any size) are tallied by confirmed cause. A
+//! cause scores the word's inverse document frequency times the log of its *lift*: how much
+//! more often the cause appears among those cases than among all cases, smoothed so that one
+//! or two cases cannot make a lift. Words of the cause's name, aliases or description add to
+//! it, less so when many causes share the word. The sum over words, divided by the sum of the
+//! words' weights, is the cause's score.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use tantivy::query::{BooleanQuery, EnableScoring, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocSet, Searcher, Term, TERMINATED};
+
+use super::lexicon::Lexicon;
+use crate::facets::SegmentTables;
+use crate::schema::FacetDim;
+
+/// Cases looked at per query word.
+const SAMPLE_PER_WORD: usize = 20_000;
+/// A cause needs this many sampled cases holding a word before the word counts for it.
+const MIN_SUPPORT: u64 = 2;
+/// Smoothing: a word's cases are mixed with this many cases at the overall rate.
+const PRIOR_CASES: f64 = 3.0;
+/// Weight of a word from the cause's own name, aliases or description.
+const TAXONOMY_WEIGHT: f64 = 1.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CauseScore {
+    pub slug: String,
+    pub score: f64,
+    /// The query words (as typed) that count most for it.
+    pub words: Vec<String>,
+}
+
+/// The number of cases, and cases per cause.
+type Totals = std::sync::Arc<(u64, HashMap<String, u64>)>;
+/// Per cause: its score and the (weight, word) pairs behind it.
+type Scores<'a> = HashMap<&'a str, (f64, Vec<(f64, &'a str)>)>;
+
+/// Cases per cause over the whole index, kept per searcher generation.
+#[derive(Debug, Default)]
+pub(crate) struct Priors {
+    cached: Mutex<Option<(u64, Totals)>>,
+}
+
+impl Priors {
+    fn get(&self, searcher: &Searcher, tables: &SegmentTables) -> tantivy::Result<Totals> {
+        let generation = searcher.generation().generation_id();
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((g, p)) = cached.as_ref() {
+            if *g == generation {
+                return Ok(p.clone());
+            }
+        }
+        let mut totals: HashMap<String, u64> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let table = tables.get(segment)?;
+            let alive = segment.alive_bitset();
+            for (slug, n) in table.totals(FacetDim::Cause, |d| alive.is_none_or(|a| a.is_alive(d)))
+            {
+                *totals.entry(slug.to_string()).or_default() += n;
+            }
+        }
+        let p = std::sync::Arc::new((searcher.num_docs(), totals));
+        *cached = Some((generation, p.clone()));
+        Ok(p)
+    }
+}
+
+/// Scores every cause against the query's content words, `(stem, surface)`, best first;
+/// causes scoring nothing are left out.
+pub(crate) fn read_causes(
+    searcher: &Searcher,
+    tables: &SegmentTables,
+    priors: &Priors,
+    body: &[Field],
+    lexicon: &Lexicon,
+    words: &[(String, String)],
+) -> tantivy::Result<Vec<CauseScore>> {
+    let priors = priors.get(searcher, tables)?;
+    let (n_docs, totals) = (&priors.0, &priors.1);
+    if *n_docs == 0 || words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = *n_docs as f64;
+    let mut scores: Scores = HashMap::new();
+    let mut weight_sum = 0.0;
+    let mut seen_stems = Vec::new();
+    for (stem, surface) in words {
+        if seen_stems.contains(&stem) {
+            continue;
+        }
+        seen_stems.push(stem);
+        let terms: Vec<Term> = body
+            .iter()
+            .map(|f| Term::from_field_text(*f, stem))
+            .collect();
+        let mut df = 0u64;
+        for t in &terms {
+            df = df.max(searcher.doc_freq(t)?);
+        }
+        let spread = lexicon.cause_word_spread.get(stem.as_str()).copied();
+        if df == 0 && spread.is_none() {
+            continue;
+        }
+        let idf = (1.0 + n / (df as f64 + 1.0)).ln();
+        weight_sum += idf;
+        if df > 0 {
+            let (seen, per_cause) = tally(searcher, tables, &terms)?;
+            for (slug, k) in per_cause {
+                if k < MIN_SUPPORT {
+                    continue;
+                }
+                let Some(&total) = totals.get(slug.as_str()) else {
+                    continue;
+                };
+                let prior = total as f64 / n;
+                let p = (k as f64 + PRIOR_CASES * prior) / (seen as f64 + PRIOR_CASES);
+                let lift = (p / prior).ln();
+                if lift > 0.0 {
+                    let slug = lexicon
+                        .cause_names
+                        .get_key_value(slug.as_str())
+                        .map(|(k, _)| k.as_str());
+                    if let Some(slug) = slug {
+                        let e = scores.entry(slug).or_default();
+                        e.0 += idf * lift;
+                        e.1.push((idf * lift, surface));
+                    }
+                }
+            }
+        }
+        if let Some(spread) = spread {
+            for (slug, vocab) in &lexicon.cause_words {
+                if vocab.contains(stem.as_str()) {
+                    let w = idf * TAXONOMY_WEIGHT / spread as f64;
+                    let e = scores.entry(slug.as_str()).or_default();
+                    e.0 += w;
+                    e.1.push((w, surface));
+                }
+            }
+        }
+    }
+    if weight_sum == 0.0 {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<CauseScore> = scores
+        .into_iter()
+        .map(|(slug, (s, mut ws))| {
+            ws.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut words: Vec<String> = Vec::new();
+            for (_, w) in ws {
+                if !words.iter().any(|x| x == w) && words.len() < 3 {
+                    words.push(w.to_string());
+                }
+            }
+            CauseScore {
+                slug: slug.to_string(),
+                score: s / weight_sum,
+                words,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.slug.cmp(&b.slug)));
+    Ok(out)
+}
+
+/// The number of cases holding any of `terms` (at most `SAMPLE_PER_WORD` looked at), and
+/// how many of them carry each confirmed cause (leaves only).
+fn tally(
+    searcher: &Searcher,
+    tables: &SegmentTables,
+    terms: &[Term],
+) -> tantivy::Result<(u64, HashMap<String, u64>)> {
+    let query = BooleanQuery::union(
+        terms
+            .iter()
+            .map(|t| {
+                Box::new(TermQuery::new(t.clone(), IndexRecordOption::Basic)) as Box<dyn Query>
+            })
+            .collect(),
+    );
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut seen = 0u64;
+    let mut per_cause: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        if seen as usize >= SAMPLE_PER_WORD {
+            break;
+        }
+        let table = tables.get(segment)?;
+        let alive = segment.alive_bitset();
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED && (seen as usize) < SAMPLE_PER_WORD {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                seen += 1;
+                for slug in table.labels(FacetDim::Cause, doc) {
+                    if slug.contains('/') {
+                        *per_cause.entry(slug.to_string()).or_default() += 1;
+                    }
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok((seen, per_cause))
+}

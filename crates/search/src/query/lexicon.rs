@@ -1,0 +1,295 @@
+//! What the search knows about words before it looks at the index: the function words of a
+//! question, the taxonomy's names and aliases as phrases (for synonym expansion), and each
+//! cause's own vocabulary (its name, aliases and description), all in the index's stems.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use notbetter_taxonomy::{Dimension, Taxonomy};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::schema::FacetDim;
+
+/// Words that frame a question rather than say what it is about ("what went wrong with…",
+/// "do … really beat …"). On top of the NLTK English stop words.
+const FRAME_WORDS: &[&str] = &[
+    "really",
+    "actually",
+    "anyone",
+    "someone",
+    "something",
+    "anything",
+    "everything",
+    "ever",
+    "also",
+    "still",
+    "much",
+    "many",
+    "way",
+    "ways",
+    "thing",
+    "things",
+    "like",
+    "can",
+    "could",
+    "would",
+    "might",
+    "may",
+    "must",
+    "shall",
+    "get",
+    "gets",
+    "got",
+    "getting",
+    "went",
+    "go",
+    "goes",
+    "going",
+    "gone",
+    "happened",
+    "happen",
+    "happens",
+    "happening",
+    "tell",
+    "show",
+    "find",
+    "know",
+    "known",
+    "look",
+    "looking",
+    "looked",
+    "please",
+    "example",
+    "examples",
+    "case",
+    "cases",
+    "paper",
+    "papers",
+    "kind",
+    "kinds",
+    "sort",
+    "us",
+    "one",
+    "ones",
+    "use",
+    "used",
+    "using",
+    "make",
+    "made",
+    "makes",
+    "work",
+    "works",
+    "worked",
+    "seem",
+    "seems",
+    "seemed",
+    "even",
+    "yet",
+    "though",
+    "although",
+    "instead",
+    "rather",
+    "whether",
+];
+
+/// "went wrong": frame words together, content words apart ("wrong labels").
+const FRAME_PHRASES: &[(&str, &str)] = &[
+    ("went", "wrong"),
+    ("go", "wrong"),
+    ("goes", "wrong"),
+    ("gone", "wrong"),
+    ("going", "wrong"),
+    ("did", "wrong"),
+];
+
+fn stop_words() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        stop_words::get("en")
+            .iter()
+            .copied()
+            .chain(FRAME_WORDS.iter().copied())
+            .collect()
+    })
+}
+
+/// Whether a lowercased word is a function word of a question.
+pub(crate) fn is_stop_word(word: &str) -> bool {
+    stop_words().contains(word)
+}
+
+/// Whether `word` (lowercased) ends a frame phrase begun by `previous`.
+pub(crate) fn ends_frame_phrase(previous: &str, word: &str) -> bool {
+    FRAME_PHRASES
+        .iter()
+        .any(|(a, b)| *a == previous && *b == word)
+}
+
+/// One taxonomy name or alias as a phrase of stems.
+#[derive(Debug, Clone)]
+pub(crate) struct Alias {
+    pub stems: Vec<String>,
+    pub dim: FacetDim,
+    pub slug: String,
+    /// The entry's display name, for telling the reader what the phrase was read as.
+    pub name: String,
+}
+
+/// The taxonomy in the index's terms.
+#[derive(Debug, Default)]
+pub(crate) struct Lexicon {
+    /// Longest first, so the longest alias at a position wins.
+    pub aliases: Vec<Alias>,
+    /// Per cause slug: the stems of its name, aliases and description, with how many of the
+    /// causes use each stem (a stem of every description says nothing about any one cause).
+    pub cause_words: HashMap<String, HashSet<String>>,
+    pub cause_word_spread: HashMap<String, usize>,
+    pub cause_names: HashMap<String, String>,
+}
+
+/// One analysed word of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct QueryWord {
+    pub stem: String,
+    /// As typed, lowercased.
+    pub surface: String,
+    /// A function word of the question ("what", "went wrong").
+    pub stop: bool,
+}
+
+/// The analysed words of `text`, function words marked.
+pub(crate) fn query_words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<QueryWord> {
+    let mut out: Vec<QueryWord> = Vec::new();
+    let lower = text.to_lowercase();
+    let mut stream = analyzer.token_stream(&lower);
+    while let Some(token) = stream.next() {
+        let surface = lower[token.offset_from..token.offset_to].to_string();
+        let frame = out
+            .last()
+            .is_some_and(|p| ends_frame_phrase(&p.surface, &surface));
+        out.push(QueryWord {
+            stem: token.text.clone(),
+            stop: frame || is_stop_word(&surface),
+            surface,
+        });
+    }
+    out
+}
+
+/// The stems of `text` with the search analyzer, function words left out.
+pub(crate) fn content_stems(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    query_words(analyzer, text)
+        .into_iter()
+        .filter(|w| !w.stop)
+        .map(|w| w.stem)
+        .collect()
+}
+
+impl Lexicon {
+    pub(crate) fn new(taxonomy: &Taxonomy) -> Lexicon {
+        let mut analyzer = crate::stem::en_stem();
+        let mut lex = Lexicon::default();
+        let mut seen = HashSet::new();
+        for e in taxonomy.entries() {
+            let dim = match e.dimension {
+                Dimension::Cause if e.slug.contains('/') => FacetDim::Cause,
+                Dimension::Domain => FacetDim::Domain,
+                // Families ("data issues") and failure modes are too broad to expand to.
+                _ => continue,
+            };
+            for phrase in std::iter::once(&e.name).chain(&e.aliases) {
+                if phrase.contains('/') {
+                    continue;
+                }
+                let stems = content_stems(&mut analyzer, phrase);
+                if stems.is_empty() || !seen.insert((dim, stems.clone())) {
+                    continue;
+                }
+                lex.aliases.push(Alias {
+                    stems,
+                    dim,
+                    slug: e.slug.clone(),
+                    name: e.name.clone(),
+                });
+            }
+            if dim == FacetDim::Cause {
+                let mut words: HashSet<String> = HashSet::new();
+                for text in std::iter::once(&e.name)
+                    .chain(&e.aliases)
+                    .chain(std::iter::once(&e.description))
+                {
+                    words.extend(content_stems(&mut analyzer, text));
+                }
+                for w in &words {
+                    *lex.cause_word_spread.entry(w.clone()).or_default() += 1;
+                }
+                lex.cause_words.insert(e.slug.clone(), words);
+                lex.cause_names.insert(e.slug.clone(), e.name.clone());
+            }
+        }
+        lex.aliases
+            .sort_by(|a, b| b.stems.len().cmp(&a.stems.len()).then(a.slug.cmp(&b.slug)));
+        lex
+    }
+
+    /// The aliases found in a run of stems: non-overlapping, longest first, in query order,
+    /// as (start, length, alias index). One phrase may name entries of two dimensions.
+    pub(crate) fn find(&self, stems: &[String]) -> Vec<(usize, usize, usize)> {
+        let mut taken = vec![false; stems.len()];
+        let mut found = Vec::new();
+        for (i, alias) in self.aliases.iter().enumerate() {
+            let n = alias.stems.len();
+            if n > stems.len() {
+                continue;
+            }
+            for start in 0..=stems.len() - n {
+                if stems[start..start + n] == alias.stems[..]
+                    && (!taken[start..start + n].iter().any(|t| *t)
+                        || found.iter().any(|&(s, l, j): &(usize, usize, usize)| {
+                            s == start && l == n && self.aliases[j].dim != alias.dim
+                        }))
+                {
+                    taken[start..start + n].iter_mut().for_each(|t| *t = true);
+                    found.push((start, n, i));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_are_found_longest_first() {
+        let lex = Lexicon::new(&notbetter_taxonomy::bundled());
+        let mut a = crate::stem::en_stem();
+        let stems = content_stems(&mut a, "clever hans and covariate shift in radiology");
+        let found: Vec<&str> = lex
+            .find(&stems)
+            .iter()
+            .map(|&(_, _, i)| lex.aliases[i].slug.as_str())
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                "model/shortcut-learning",
+                "data/distribution-shift",
+                "healthcare/medical-imaging"
+            ]
+        );
+        assert!(lex.cause_words["data/leakage"].contains("leakag"));
+    }
+
+    #[test]
+    fn question_words_are_dropped() {
+        let mut a = crate::stem::en_stem();
+        assert_eq!(
+            content_stems(&mut a, "what went wrong with sepsis models?"),
+            vec!["sepsi", "model"]
+        );
+    }
+}

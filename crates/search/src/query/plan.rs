@@ -1,0 +1,530 @@
+//! From what was typed to the query that runs: soft matching of plain words (most of them
+//! must be there; more, rarer and closer together rank higher), the taxonomy's aliases as
+//! synonyms, causes read from a question's mechanism, spelling corrections, and the strict
+//! parts the user clearly meant (phrases, `+`/`-`, fields). See ARCHITECTURE.md, "Queries".
+
+use serde::Serialize;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery,
+    Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
+
+use super::causes::{read_causes, CauseScore};
+use super::lexicon::{query_words, QueryWord};
+use super::parse::{parse, Occ, Part, Shape};
+use super::spell;
+use crate::schema::{facet_of, FacetDim, Fields, INVESTIGATION, LESSONS, OUTCOME, TAGS, TITLE};
+use crate::SearchIndex;
+
+/// The knobs of soft matching and cause reading, chosen on the tuning half of the evaluation
+/// queries (`tests/eval/queries.toml`; see ARCHITECTURE.md for the figures).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tuning {
+    /// Share of a query's content words a case must hold (rounded up; at least one, and at
+    /// least two for queries of four words or more).
+    pub min_match: f32,
+    /// How much holding all the words counts, relative to the best text score.
+    pub coverage: f32,
+    /// Score of a case filed under a label the query names by an alias, relative to the
+    /// literal words (synonyms weigh less than what was typed).
+    pub synonym: f32,
+    /// Score of a case filed under a cause the question was read as, at full strength.
+    pub cause_lift: f32,
+    /// A cause is read from a question when its score reaches this…
+    pub cause_threshold: f32,
+    /// …and this share of the best cause's score.
+    pub cause_relative: f32,
+    /// Boost of two query words found near each other (within two words).
+    pub proximity: f32,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            min_match: 0.34,
+            coverage: 1.0,
+            synonym: 2.0,
+            cause_lift: 3.0,
+            cause_threshold: 0.5,
+            cause_relative: 0.6,
+            proximity: 1.0,
+        }
+    }
+}
+
+/// How a query was read, for the reader: what was corrected, expanded, inferred or ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Reading {
+    /// The query as searched, when spelling corrections changed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<String>,
+    pub corrections: Vec<Correction>,
+    /// Taxonomy labels named by an alias in the query (their cases are found too).
+    pub synonyms: Vec<ReadLabel>,
+    /// Causes the question was read as, from its words (their cases rank higher).
+    pub causes: Vec<ReadLabel>,
+    /// Function words that did not take part in matching.
+    pub ignored: Vec<String>,
+    /// Where the text was read differently from how it was typed.
+    pub notes: Vec<String>,
+    /// Plain words matched softly, and how many of them a case must hold.
+    pub words: usize,
+    pub min_match: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadLabel {
+    pub dimension: FacetDim,
+    pub slug: String,
+    pub name: String,
+    /// The query words that point to it.
+    pub words: Vec<String>,
+}
+
+/// One soft unit of a query: a word or an alias phrase, with what it matches.
+pub(crate) struct Concept {
+    pub label: String,
+    pub query: Box<dyn Query>,
+    pub weight: f32,
+}
+
+pub(crate) struct Plan {
+    pub query: Box<dyn Query>,
+    pub concepts: Vec<Concept>,
+    pub reading: Reading,
+}
+
+impl SearchIndex {
+    /// Turns typed text into the query to run. Never fails on the text itself.
+    /// `relax` asks for any one word instead of the usual share.
+    pub(crate) fn plan(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+        relax: bool,
+    ) -> tantivy::Result<Plan> {
+        let tuning = self.tuning();
+        let parsed = parse(text);
+        let mut reading = Reading {
+            notes: parsed.notes.clone(),
+            ..Reading::default()
+        };
+        let mut analyzer = crate::stem::en_stem();
+        let mut musts: Vec<Box<dyn Query>> = Vec::new();
+        let mut nots: Vec<Box<dyn Query>> = Vec::new();
+        let mut soft: Vec<QueryWord> = Vec::new();
+        let mut prefixes: Vec<Concept> = Vec::new();
+        // Plain words are analysed together, so a frame phrase ("went wrong") spanning two
+        // typed words is seen as one.
+        let plain: Vec<&str> = parsed
+            .parts
+            .iter()
+            .filter(|p| p.occ == Occ::Soft && p.shape == Shape::Words)
+            .map(|p| p.text.as_str())
+            .collect();
+        soft.extend(query_words(&mut analyzer, &plain.join(" ")));
+        for part in &parsed.parts {
+            let words = query_words(&mut analyzer, &part.text);
+            if words.is_empty() {
+                continue;
+            }
+            match (part.occ, part.shape) {
+                (Occ::Soft, Shape::Words) => {}
+                (Occ::Soft, _) => prefixes.push(Concept {
+                    label: part.text.clone(),
+                    query: self.strict(part, &words),
+                    weight: 1.0,
+                }),
+                (Occ::Must, _) => musts.push(self.strict(part, &words)),
+                (Occ::MustNot, _) => nots.push(self.strict(part, &words)),
+            }
+        }
+
+        // Function words do not filter, unless they are all there is.
+        let mut content: Vec<QueryWord> = soft.iter().filter(|w| !w.stop).cloned().collect();
+        if content.is_empty() {
+            content = soft.clone();
+        } else {
+            for w in soft.iter().filter(|w| w.stop) {
+                if !reading.ignored.contains(&w.surface) {
+                    reading.ignored.push(w.surface.clone());
+                }
+            }
+        }
+
+        // Words the index has never seen: the closest word it has, if one is close.
+        let mut corrected_text = text.to_string();
+        for w in &mut content {
+            if let Some(stem) = spell::correct(searcher, &self.fields.spell, &w.stem)? {
+                let to = spell::surface_of(searcher, &self.fields.spell, &stem);
+                corrected_text = replace_word(&corrected_text, &w.surface, &to);
+                reading.corrections.push(Correction {
+                    from: w.surface.clone(),
+                    to: to.clone(),
+                });
+                w.stem = stem;
+                w.surface = to;
+            }
+        }
+        if !reading.corrections.is_empty() {
+            reading.corrected = Some(corrected_text);
+        }
+
+        // Aliases of taxonomy labels become concepts of their own: the words, or a case filed
+        // under the label.
+        let stems: Vec<String> = content.iter().map(|w| w.stem.clone()).collect();
+        let found = self.lexicon.find(&stems);
+        let mut in_alias = vec![false; stems.len()];
+        let mut concepts: Vec<Concept> = Vec::new();
+        let mut named_causes: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < found.len() {
+            let (start, len, _) = found[i];
+            // One phrase may name entries of two dimensions ("radiology"): one concept.
+            let group: Vec<usize> = found[i..]
+                .iter()
+                .take_while(|&&(s, l, _)| s == start && l == len)
+                .map(|&(_, _, a)| a)
+                .collect();
+            i += group.len();
+            in_alias[start..start + len]
+                .iter_mut()
+                .for_each(|t| *t = true);
+            let words: Vec<&QueryWord> = content[start..start + len].iter().collect();
+            let label: String = words
+                .iter()
+                .map(|w| w.surface.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let literal: Vec<Box<dyn Query>> =
+                words.iter().map(|w| self.word_query(&w.stem)).collect();
+            let literal: Box<dyn Query> = if literal.len() == 1 {
+                literal.into_iter().next().expect("one")
+            } else {
+                Box::new(BooleanQuery::intersection(literal))
+            };
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, literal)];
+            for a in group {
+                let alias = &self.lexicon.aliases[a];
+                clauses.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        self.facet_query(alias.dim, &alias.slug),
+                        tuning.synonym,
+                    )),
+                ));
+                if alias.dim == FacetDim::Cause {
+                    named_causes.push(alias.slug.clone());
+                }
+                if !reading.synonyms.iter().any(|r| r.slug == alias.slug) {
+                    reading.synonyms.push(ReadLabel {
+                        dimension: alias.dim,
+                        slug: alias.slug.clone(),
+                        name: alias.name.clone(),
+                        words: vec![label.clone()],
+                    });
+                }
+            }
+            let weight: f32 = words.iter().map(|w| self.idf(searcher, &w.stem)).sum();
+            concepts.push(Concept {
+                label,
+                query: Box::new(BooleanQuery::new(clauses)),
+                weight,
+            });
+        }
+        for (k, w) in content.iter().enumerate() {
+            if in_alias[k] || concepts.iter().any(|c| c.label == w.surface) {
+                continue;
+            }
+            concepts.push(Concept {
+                label: w.surface.clone(),
+                query: self.word_query(&w.stem),
+                weight: self.idf(searcher, &w.stem),
+            });
+        }
+        concepts.extend(prefixes);
+
+        // Causes the question describes, from the taxonomy's words and the cases' words.
+        let pairs: Vec<(String, String)> = content
+            .iter()
+            .map(|w| (w.stem.clone(), w.surface.clone()))
+            .collect();
+        let read = if content.len() >= 2 {
+            read_causes(
+                searcher,
+                &self.facet_tables,
+                &self.priors,
+                &self.fields.body,
+                &self.lexicon,
+                &pairs,
+            )?
+        } else {
+            Vec::new()
+        };
+        let lifts = self.choose_causes(&read, &named_causes, &tuning);
+        for (c, strength) in &lifts {
+            reading.causes.push(ReadLabel {
+                dimension: FacetDim::Cause,
+                slug: c.slug.clone(),
+                name: self
+                    .lexicon
+                    .cause_names
+                    .get(&c.slug)
+                    .cloned()
+                    .unwrap_or_else(|| c.slug.clone()),
+                words: c.words.clone(),
+            });
+            let _ = strength;
+        }
+
+        let n = concepts.len();
+        let min_match = if relax {
+            n.min(1)
+        } else {
+            min_match(n, tuning.min_match)
+        };
+        reading.words = n;
+        reading.min_match = min_match;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if n > 0 {
+            let mut group: Vec<Box<dyn Query>> =
+                concepts.iter().map(|c| c.query.box_clone()).collect();
+            for (c, strength) in &lifts {
+                group.push(Box::new(ConstScoreQuery::new(
+                    self.facet_query(FacetDim::Cause, &c.slug),
+                    tuning.cause_lift * strength,
+                )));
+            }
+            let group = if group.len() == 1 {
+                group.pop().expect("one")
+            } else {
+                Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                    group, min_match,
+                ))
+            };
+            clauses.push((Occur::Must, group));
+            // Query words near each other in a case's text.
+            if tuning.proximity > 0.0 && content.len() >= 2 {
+                for pair in content.windows(2) {
+                    if pair[0].stem == pair[1].stem {
+                        continue;
+                    }
+                    for &f in &self.fields.proximity {
+                        let mut q = PhraseQuery::new(vec![
+                            Term::from_field_text(f, &pair[0].stem),
+                            Term::from_field_text(f, &pair[1].stem),
+                        ]);
+                        q.set_slop(2);
+                        clauses.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(q), tuning.proximity)),
+                        ));
+                    }
+                }
+            }
+        }
+        for q in musts {
+            clauses.push((Occur::Must, q));
+        }
+        if clauses.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        for q in nots {
+            clauses.push((Occur::MustNot, q));
+        }
+        let query: Box<dyn Query> = if clauses.len() == 1 && clauses[0].0 == Occur::Must {
+            clauses.pop().expect("one").1
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        Ok(Plan {
+            query,
+            concepts,
+            reading,
+        })
+    }
+
+    /// The causes to lift, with their strength (1 for the best): named by an alias, or read
+    /// from the words when strong enough.
+    fn choose_causes<'a>(
+        &self,
+        read: &'a [CauseScore],
+        named: &[String],
+        tuning: &Tuning,
+    ) -> Vec<(&'a CauseScore, f32)> {
+        let Some(best) = read.first() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for c in read.iter().take(2) {
+            let strong = c.score as f32 >= tuning.cause_threshold
+                && c.score as f32 >= tuning.cause_relative * best.score as f32;
+            if strong && !named.contains(&c.slug) {
+                out.push((c, (c.score / best.score) as f32));
+            }
+        }
+        out
+    }
+
+    /// A word in any text field, each field with its boost.
+    fn word_query(&self, stem: &str) -> Box<dyn Query> {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = self
+            .fields
+            .text
+            .iter()
+            .map(|&(f, boost)| {
+                let q =
+                    TermQuery::new(Term::from_field_text(f, stem), IndexRecordOption::WithFreqs);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// A part the user clearly meant: every word (in one field, or any), a phrase, or a
+    /// phrase prefix.
+    fn strict(&self, part: &Part, words: &[QueryWord]) -> Box<dyn Query> {
+        let fields: Vec<(Field, f32)> = match part.field {
+            Some(name) => vec![(Fields::by_name(&self.schema, name), 1.0)],
+            None => self.fields.text.clone(),
+        };
+        let per_field = |f: Field| -> Box<dyn Query> {
+            let terms: Vec<Term> = words
+                .iter()
+                .map(|w| Term::from_field_text(f, &w.stem))
+                .collect();
+            match (part.shape, terms.len()) {
+                (Shape::PhrasePrefix, _) => {
+                    let mut q = PhrasePrefixQuery::new(terms);
+                    q.set_max_expansions(50);
+                    Box::new(q)
+                }
+                (_, 1) => Box::new(TermQuery::new(
+                    terms.into_iter().next().expect("one"),
+                    IndexRecordOption::WithFreqs,
+                )),
+                // Words of one token ("ResNet-50") or a quoted phrase stay together.
+                _ => Box::new(PhraseQuery::new(terms)),
+            }
+        };
+        if part.shape == Shape::Words && words.len() > 1 && part.text.contains(char::is_whitespace)
+        {
+            // `+a b` never reaches here (b is its own token), but `title:"a b"` is a phrase;
+            // several separate words in one part are all required.
+            let each: Vec<Box<dyn Query>> = words
+                .iter()
+                .map(|w| {
+                    self.strict(
+                        &Part {
+                            text: w.surface.clone(),
+                            ..part.clone()
+                        },
+                        std::slice::from_ref(w),
+                    )
+                })
+                .collect();
+            return Box::new(BooleanQuery::intersection(each));
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = fields
+            .iter()
+            .map(|&(f, boost)| {
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(per_field(f), boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn facet_query(&self, dim: FacetDim, slug: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_facet(self.fields.facet(dim), &facet_of(slug)),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    /// Inverse document frequency of a stem over the body fields (rarer words say more).
+    fn idf(&self, searcher: &Searcher, stem: &str) -> f32 {
+        let n = searcher.num_docs() as f32;
+        let df = self
+            .fields
+            .body
+            .iter()
+            .filter_map(|f| searcher.doc_freq(&Term::from_field_text(*f, stem)).ok())
+            .max()
+            .unwrap_or(0) as f32;
+        (1.0 + n / (df + 1.0)).ln().max(0.05)
+    }
+}
+
+/// How many of `n` soft concepts a case must hold.
+pub(crate) fn min_match(n: usize, share: f32) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let m = (n as f32 * share).ceil() as usize;
+    let floor = if n >= 4 { 2 } else { 1 };
+    m.clamp(floor, n)
+}
+
+/// `text` with the first whole-word, case-insensitive occurrence of `from` replaced by `to`.
+fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let lower = text.to_lowercase();
+    let mut start = 0;
+    while let Some(pos) = lower[start..].find(from) {
+        let at = start + pos;
+        let end = at + from.len();
+        let before = lower[..at].chars().next_back();
+        let after = lower[end..].chars().next();
+        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+            // Lowercasing can change byte lengths; only replace when it did not.
+            if lower.len() == text.len() {
+                return format!("{}{}{}", &text[..at], to, &text[end..]);
+            }
+            break;
+        }
+        start = end;
+    }
+    text.replace(from, to)
+}
+
+/// Fields searched for words near each other.
+pub(crate) const PROXIMITY_FIELDS: [&str; 4] = [TITLE, TAGS, INVESTIGATION, OUTCOME];
+/// Fields whose words say what a case is about, for cause reading and word weights.
+pub(crate) const BODY_FIELDS: [&str; 4] = [TITLE, TAGS, INVESTIGATION, LESSONS];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn min_match_grows_with_the_query() {
+        assert_eq!(min_match(1, 0.34), 1);
+        assert_eq!(min_match(2, 0.34), 1);
+        assert_eq!(min_match(3, 0.34), 2);
+        assert_eq!(min_match(4, 0.34), 2);
+        assert_eq!(min_match(9, 0.34), 4);
+    }
+
+    #[test]
+    fn corrections_replace_the_typed_word() {
+        assert_eq!(
+            replace_word("lekage in medical imaging", "lekage", "leakage"),
+            "leakage in medical imaging"
+        );
+        assert_eq!(replace_word("Lekage", "lekage", "leakage"), "leakage");
+    }
+}
