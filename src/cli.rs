@@ -48,7 +48,8 @@ pub enum Command {
     Ingest {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Treat warnings as errors.
+        /// Treat warnings as errors, and hold the input to the curated standard: a [review],
+        /// all three evidence facts and a method on every case.
         #[arg(long)]
         strict: bool,
         /// Check and report what would change, without writing.
@@ -58,7 +59,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Validate failure reports without touching the knowledge base.
+    /// Validate failure reports without touching the knowledge base. Curated content must also
+    /// have a [review], all three evidence facts and a method (warnings, errors with --strict).
     Check {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -82,6 +84,10 @@ pub enum Command {
         /// Keep cases with this failure mode; repeat for OR.
         #[arg(long = "mode")]
         modes: Vec<String>,
+        /// Keep cases of this method (model family: cnn, transformer, classical-ml, or a name
+        /// such as LSTM); repeat for OR.
+        #[arg(long = "method")]
+        methods: Vec<String>,
         /// Keep cases from this source: curated, contributed, imported, imported/avid, ...
         #[arg(long = "source")]
         sources: Vec<String>,

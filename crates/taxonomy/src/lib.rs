@@ -5,10 +5,12 @@
 //! passes around.
 
 mod case;
+mod facts;
 mod model;
 mod normalize;
 
-pub use case::{Case, Evidence, Label, LabelState, Reference, Source, ELEMENTS};
+pub use case::{Case, Label, LabelState, Reference, Source, ELEMENTS};
+pub use facts::{source_link, Evidence, Fact, Review, Verdict};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
 pub use normalize::{normalize_label, Inference, Mapping};
 

@@ -54,6 +54,7 @@ fn valid_id(id: &str) -> bool {
         ("cause" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Confirmed cause slug; repeat for OR", explode = true),
         ("inferred_cause" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Inferred cause slug; repeat for OR", explode = true),
         ("mode" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Failure mode slug; repeat for OR", explode = true),
+        ("method" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Method (model family) slug such as cnn or classical-ml; repeat for OR", explode = true),
         ("source" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "curated, contributed, imported or imported/<name>", explode = true),
         ("year_from" = Option<i32>, Query, minimum = 1900, maximum = 2100, description = "Earliest year, inclusive"),
         ("year_to" = Option<i32>, Query, minimum = 1900, maximum = 2100, description = "Latest year, inclusive; not before year_from"),
@@ -173,6 +174,7 @@ pub async fn taxonomy(State(state): State<AppState>) -> ApiResult<TaxonomyView> 
         domains: entries(&state, Dimension::Domain).await?,
         causes: entries(&state, Dimension::Cause).await?,
         failure_modes: entries(&state, Dimension::FailureMode).await?,
+        methods: entries(&state, Dimension::Method).await?,
     }))
 }
 

@@ -52,6 +52,8 @@ use crate::AppState;
         LabelView,
         ReferenceView,
         EvidenceView,
+        FactView,
+        ReviewView,
         RevisionView,
         EntryView,
         TaxonomyView,

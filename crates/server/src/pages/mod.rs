@@ -38,6 +38,7 @@ fn facet_param(dim: FacetDim) -> &'static str {
         FacetDim::InferredCause => "inferred_cause",
         FacetDim::FailureMode => "mode",
         FacetDim::Source => "source",
+        FacetDim::Method => "method",
     }
 }
 
@@ -89,15 +90,7 @@ impl SearchParams {
                         .ok_or_else(|| format!("`page` must be a number from 1 to {max}"))?
                 }
                 other => {
-                    let dim = [
-                        FacetDim::Domain,
-                        FacetDim::Cause,
-                        FacetDim::InferredCause,
-                        FacetDim::FailureMode,
-                        FacetDim::Source,
-                    ]
-                    .into_iter()
-                    .find(|d| facet_param(*d) == other);
+                    let dim = FacetDim::ALL.into_iter().find(|d| facet_param(*d) == other);
                     match dim {
                         Some(_) if v.is_empty() => {}
                         Some(d) if slug_ok(v) => p.add_filter(d, v),
@@ -199,6 +192,7 @@ pub fn browse_url(dim: Dimension, slug: &str) -> String {
         Dimension::Domain => format!("/domains/{slug}"),
         Dimension::Cause => format!("/causes/{slug}"),
         Dimension::FailureMode => search_url(FacetDim::FailureMode, slug),
+        Dimension::Method => search_url(FacetDim::Method, slug),
     }
 }
 
