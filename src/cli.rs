@@ -48,7 +48,8 @@ pub enum Command {
     Ingest {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Treat warnings as errors.
+        /// Treat warnings as errors, and hold the input to the curated standard: a [review],
+        /// all three evidence facts and a method on every case.
         #[arg(long)]
         strict: bool,
         /// Check and report what would change, without writing.
@@ -58,7 +59,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Validate failure reports without touching the knowledge base.
+    /// Validate failure reports without touching the knowledge base. Curated content must also
+    /// have a [review], all three evidence facts and a method (warnings, errors with --strict).
     Check {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -82,6 +84,10 @@ pub enum Command {
         /// Keep cases with this failure mode; repeat for OR.
         #[arg(long = "mode")]
         modes: Vec<String>,
+        /// Keep cases of this method (model family: cnn, transformer, classical-ml, or a name
+        /// such as LSTM); repeat for OR.
+        #[arg(long = "method")]
+        methods: Vec<String>,
         /// Keep cases from this source: curated, contributed, imported, imported/avid, ...
         #[arg(long = "source")]
         sources: Vec<String>,
@@ -209,6 +215,22 @@ pub enum Command {
         /// Seconds spent at most per query class, on each engine (each query runs at least once).
         #[arg(long, default_value_t = 20.0)]
         budget_s: f64,
+    },
+    /// Before you build: the failure causes that hit projects like the one described, in any
+    /// field, with why each applies, precedents and what to check. Reads the description from
+    /// FILE, or from standard input with `-` (the default). Nothing is stored.
+    Premortem {
+        #[arg(default_value = "-")]
+        file: PathBuf,
+        /// The project's field: a domain slug, name or alias.
+        #[arg(long)]
+        domain: Option<String>,
+        /// Print the checklist as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print it as Markdown.
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
     },
     /// Measure search relevance (recall@10, MRR, nDCG@10) and label mapping (precision,
     /// recall) on the evaluation sets kept in tests/eval/, over the bundled cases in a

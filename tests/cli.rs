@@ -276,3 +276,155 @@ fn taxonomy_tree_counts_and_reindex() {
     assert!(run.stdout.contains("reindexed 5 cases"));
     assert_eq!(env.run(&["search", "*", "--json"]).json()["total"], 5);
 }
+
+#[test]
+fn check_holds_curated_content_to_reviews_evidence_and_methods() {
+    let env = Env::new();
+    let path = |name: &str| fixture(name).to_str().unwrap().to_string();
+    // A reviewed case with every fact stated and a method passes strict checking.
+    let reviewed = env.run(&["check", &path("reviewed"), "--strict"]);
+    assert_eq!(reviewed.code, 0, "{}", reviewed.stderr);
+    assert!(reviewed
+        .stdout
+        .contains("checked 1 case(s): 0 error(s), 0 warning(s)"));
+
+    // Without a review, evidence or method: warnings that name the record, errors with --strict.
+    let good = env.run(&["check", &path("good"), "--json"]);
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let warnings = good.json()["warnings"].as_array().unwrap().clone();
+    for field in ["review", "evidence", "methods"] {
+        let w = warnings
+            .iter()
+            .find(|w| w["field"] == field && w["file"].as_str().unwrap().ends_with("aliases.jsonl"))
+            .unwrap_or_else(|| panic!("{field}: {warnings:#?}"));
+        assert_eq!(w["line"], 1, "{w}");
+    }
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w["file"].as_str().unwrap().ends_with("fixture-markdown.md")),
+        "the reviewed Markdown fixture meets the standard: {warnings:#?}"
+    );
+    let strict = env.run(&["check", &path("good"), "--strict"]);
+    assert_eq!(strict.code, 1);
+    assert!(
+        strict
+            .stderr
+            .contains("table.csv:2 (row on line 2): field `review`: missing"),
+        "{}",
+        strict.stderr
+    );
+    // Plain ingest does not ask for reviews; ingest --strict does.
+    let ingest = env.run(&["ingest", &path("reviewed"), "--json"]);
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    assert!(ingest.json()["warnings"].as_array().unwrap().is_empty());
+    let ingest = env.run(&["ingest", &path("good"), "--strict", "--json"]);
+    assert!(ingest.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["field"] == "review"));
+}
+
+#[test]
+fn a_review_that_cites_a_mirror_is_rejected_under_strict() {
+    let env = Env::new();
+    let dir = fixture("mirror");
+    let plain = env.run(&["check", dir.to_str().unwrap()]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    let expected = "fixture-mirror.md:20: field `review.against`: item 2: \
+                    `https://hf.zsm.im/papers/2201.00002` is on hf.zsm.im, a mirror";
+    assert!(
+        plain
+            .stderr
+            .contains(&format!("warning: {}", fixture("mirror").display())),
+        "{}",
+        plain.stderr
+    );
+    assert!(plain.stderr.contains(expected), "{}", plain.stderr);
+    let strict = env.run(&["check", dir.to_str().unwrap(), "--strict"]);
+    assert_eq!(strict.code, 1);
+    assert!(
+        strict
+            .stderr
+            .contains(&format!("error: {}", fixture("mirror").display())),
+        "{}",
+        strict.stderr
+    );
+    assert!(strict.stderr.contains(expected), "{}", strict.stderr);
+    let ingest = env.run(&["ingest", dir.to_str().unwrap(), "--strict"]);
+    assert_eq!(ingest.code, 1);
+    assert!(ingest.stderr.contains("nothing was stored"));
+}
+
+#[test]
+fn a_broken_review_names_each_problem_with_its_line() {
+    let env = Env::new();
+    let run = env.run(&["check", fixture("broken").to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    for expected in [
+        "error: ",
+        "broken-review.md:13: field `evidence.code_available`: expected true, false or \"unknown\", found \"sometimes\"",
+        "broken-review.md:16: field `review.date`: `2025-02-30` is not a calendar date",
+        "broken-review.md:15: field `review`: verdict: required: confirmed or corrected",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn search_and_show_by_method() {
+    let env = Env::new();
+    for dir in ["good", "reviewed"] {
+        let run = env.run(&["ingest", fixture(dir).to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["search", "--json"];
+        all.extend_from_slice(args);
+        let j = env.run(&all).json();
+        let mut ids: Vec<String> = j["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&["--method", "transformer"]), ["fixture-markdown"]);
+    // Names and aliases resolve like the other dimensions; repeating is OR.
+    assert_eq!(ids(&["--method", "LSTM"]), ["fixture-reviewed"]);
+    assert_eq!(
+        ids(&["--method", "transformer", "--method", "classical-ml"]),
+        ["fixture-markdown", "fixture-reviewed"]
+    );
+    let j = env.run(&["search", "--json"]).json();
+    assert_eq!(j["facets"]["method"]["transformer"], 1);
+    assert_eq!(j["facets"]["method"]["rnn"], 1);
+    assert_eq!(j["facets"]["method"]["classical-ml"], 1);
+    let bad = env.run(&["search", "--method", "abacus"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("abacus"), "{}", bad.stderr);
+
+    let show = env.run(&["show", "fixture-reviewed"]);
+    assert_eq!(show.code, 0);
+    assert!(
+        show.stdout.contains("methods: rnn, classical-ml"),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        show.stdout.contains(
+            "evidence: code_available false, data_available true, external_validation unknown"
+        ),
+        "{}",
+        show.stdout
+    );
+    assert!(show
+        .stdout
+        .contains("reviewed on 2025-05-06 against arXiv:2201.00001: confirmed"));
+    let json = env.run(&["show", "fixture-reviewed", "--json"]).json();
+    assert_eq!(json["review"]["verdict"], "confirmed");
+    assert_eq!(json["evidence"]["external_validation"], "unknown");
+}

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use notbetter_ingest::Checker;
 use notbetter_taxonomy::{Dimension, LabelState, Source};
 
 use crate::util::repo;
@@ -12,8 +13,11 @@ use crate::util::repo;
 fn bundled_cases_pass_strict_validation_and_meet_coverage() {
     let taxonomy = notbetter_taxonomy::bundled();
     let dir = repo().join("data/cases");
-    let mut batch =
-        notbetter_ingest::ingest_paths(&[dir], &taxonomy, &Source::Curated, &HashMap::new());
+    let mut batch = Checker::new(&taxonomy, Source::Curated, HashMap::new())
+        // Every bundled case has a second reader's review, all three evidence facts and a
+        // method (issue 15).
+        .require_review(true)
+        .read_paths(&[dir]);
     batch.make_strict();
     let problems: Vec<String> = batch.diagnostics.iter().map(|d| d.to_string()).collect();
     assert!(
@@ -96,6 +100,33 @@ fn bundled_cases_pass_strict_validation_and_meet_coverage() {
         .map(|(c, d)| (*c, d.len()))
         .collect();
 
+    // Issue 15: reviews, evidence and methods.
+    let mut per_cause: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut per_method: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &cases {
+        for cause in c.slugs(Dimension::Cause, LabelState::Confirmed) {
+            *per_cause.entry(cause).or_default() += 1;
+        }
+        let mut methods = c.slugs(Dimension::Method, LabelState::Confirmed).peekable();
+        if methods.peek().is_none() {
+            *per_method.entry("(none)").or_default() += 1;
+        }
+        for m in methods {
+            *per_method.entry(m).or_default() += 1;
+        }
+    }
+    let reviewed = cases.iter().filter(|c| c.review.is_some()).count();
+    let corrected = cases
+        .iter()
+        .filter(|c| {
+            c.review
+                .as_ref()
+                .is_some_and(|r| r.verdict == notbetter_taxonomy::Verdict::Corrected)
+        })
+        .count();
+    let evidence_stated = cases.iter().filter(|c| c.evidence.fully_stated()).count();
+    let share = |n: usize| 100.0 * n as f64 / cases.len().max(1) as f64;
+
     println!("bundled cases: {}", cases.len());
     println!(
         "top-level domains with cases: {} {per_domain:?}",
@@ -104,6 +135,26 @@ fn bundled_cases_pass_strict_validation_and_meet_coverage() {
     println!("required domain groups: {groups:?}");
     println!("cause families: {families:?}");
     println!("causes in 3+ domains: {} {cross:?}", cross.len());
+    println!("cases per cause: {per_cause:?}");
+    println!("cases per method: {per_method:?}");
+    println!(
+        "all three evidence facts stated: {evidence_stated} ({:.0}%)",
+        share(evidence_stated)
+    );
+    println!(
+        "reviews present: {reviewed} ({:.0}%), of which corrected: {corrected}",
+        share(reviewed)
+    );
+    assert_eq!(reviewed, cases.len(), "every case has a review");
+    assert_eq!(
+        evidence_stated,
+        cases.len(),
+        "every case states all three evidence facts"
+    );
+    assert!(
+        !per_method.contains_key("(none)"),
+        "every case has a method"
+    );
 
     assert!(
         cases.len() >= 150,

@@ -190,7 +190,7 @@ fn exports_on_standard_output() {
     let csv = env.run(&["export", "--format", "csv", "--source", "imported/atlas"]);
     assert!(csv
         .stdout
-        .starts_with("id,title,year,domains,causes,failure_modes,tags,use_case"));
+        .starts_with("id,title,year,domains,causes,failure_modes,methods,tags,use_case"));
     assert_eq!(
         csv.stdout.matches("\natlas-aml-cs").count(),
         3,

@@ -80,6 +80,7 @@ fn assert_consistent(env: &Env) {
             "SELECT count(*) FROM cases c WHERE
                (SELECT count(*) FROM case_labels l WHERE l.case_id = c.id) !=
                  json_array_length(c.doc, '$.domains') + json_array_length(c.doc, '$.causes') + json_array_length(c.doc, '$.failure_modes')
+                   + ifnull(json_array_length(c.doc, '$.methods'), 0)
                OR (SELECT count(*) FROM case_references r WHERE r.case_id = c.id) != json_array_length(c.doc, '$.references')",
             [],
             |r| r.get(0),

@@ -31,6 +31,16 @@ fuzz_target!(|data: &[u8]| {
                 // Mapping depends only on the normalised form.
                 assert_eq!(taxonomy.map(dim, &once), mapping, "{text:?} vs {once:?}");
             }
+            Mapping::Matched {
+                slug, confidence, ..
+            } => {
+                assert!(
+                    taxonomy.get(dim, slug).is_some(),
+                    "matched to unknown {slug}"
+                );
+                assert!(*confidence >= notbetter_taxonomy::MIN_CONFIDENCE && *confidence <= 100);
+                assert_eq!(taxonomy.map(dim, &once), mapping, "{text:?} vs {once:?}");
+            }
             Mapping::Unmapped { suggestions } => {
                 assert!(suggestions.len() <= 3);
                 for s in suggestions {

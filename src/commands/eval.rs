@@ -5,6 +5,7 @@
 use anyhow::{anyhow, Context};
 use notbetter_kb::eval::{self, Half, LabelReport, QueryReport, Relevance};
 use notbetter_kb::KnowledgeBase;
+use notbetter_premortem::eval::{PremortemReport, Recall};
 use serde::Serialize;
 
 use crate::output::print_json;
@@ -12,20 +13,46 @@ use crate::EXIT_OK;
 
 pub const QUERIES: &str = include_str!("../../tests/eval/queries.toml");
 pub const LABELS: &str = include_str!("../../tests/eval/labels.toml");
+pub const PLANS: &str = include_str!("../../tests/eval/premortem.toml");
 
 #[derive(Serialize)]
 struct Report {
     queries: QueryReport,
     labels: LabelReport,
+    premortem: PremortemReport,
 }
 
 /// Runs both evaluations on `half`.
-pub fn run(half: Half, set: &[String]) -> anyhow::Result<(QueryReport, LabelReport)> {
+pub fn run(
+    half: Half,
+    set: &[String],
+) -> anyhow::Result<(QueryReport, LabelReport, PremortemReport)> {
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
     let kb = KnowledgeBase::open(dir.path(), notbetter_taxonomy::bundled())?;
+    let mut engine =
+        notbetter_premortem::Premortem::bundled(kb.taxonomy().clone()).map_err(|e| anyhow!(e))?;
+    let mut weights = serde_json::to_value(engine.weights)?;
+    let set: Vec<String> = set
+        .iter()
+        .filter(|kv| {
+            let Some(rest) = kv.strip_prefix("premortem.") else {
+                return true;
+            };
+            if let Some((k, v)) = rest.split_once('=') {
+                if let Ok(v) = v.parse::<u64>() {
+                    weights[k] = serde_json::json!(v);
+                } else if let Ok(v) = v.parse::<f64>() {
+                    weights[k] = serde_json::json!(v);
+                }
+            }
+            false
+        })
+        .cloned()
+        .collect();
+    engine.weights = serde_json::from_value(weights).map_err(|e| anyhow!("--set: {e}"))?;
     if !set.is_empty() {
         let mut tuning = serde_json::to_value(kb.index().tuning())?;
-        for kv in set {
+        for kv in &set {
             let (k, v) = kv
                 .split_once('=')
                 .ok_or_else(|| anyhow!("--set {kv:?}: expected NAME=VALUE"))?;
@@ -42,15 +69,26 @@ pub fn run(half: Half, set: &[String]) -> anyhow::Result<(QueryReport, LabelRepo
     let labels = eval::parse_labels(LABELS).map_err(|e| anyhow!(e))?;
     let q = eval::evaluate_queries(&kb, &queries, half)?;
     let l = eval::evaluate_labels(kb.taxonomy(), &labels, half).map_err(|e| anyhow!(e))?;
-    Ok((q, l))
+    let plans = notbetter_premortem::eval::parse_plans(PLANS).map_err(|e| anyhow!(e))?;
+    let half_name = match half {
+        Half::Tune => "tune",
+        Half::Report => "report",
+        Half::All => "all",
+    };
+    let p = notbetter_premortem::eval::evaluate(&engine, &kb.cases()?, &plans, half_name)?;
+    Ok((q, l, p))
 }
 
 pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result<u8> {
     let half = Half::parse(half)
         .ok_or_else(|| anyhow!("unknown half `{half}`: expected report, tune or all"))?;
-    let (queries, labels) = run(half, set)?;
+    let (queries, labels, premortem) = run(half, set)?;
     if json {
-        print_json(&Report { queries, labels })?;
+        print_json(&Report {
+            queries,
+            labels,
+            premortem,
+        })?;
         return Ok(EXIT_OK);
     }
     let row = |name: &str, r: &Relevance| {
@@ -98,6 +136,30 @@ pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result
             "  {} {:?}: {got}{rule}, expected {want}",
             e.dimension, e.text
         );
+    }
+    let recall = |name: &str, r: &Recall| {
+        println!(
+            "  {name:<14} {:>3} items  recall@3 {:.3}  recall@5 {:.3}  primary in top 3 {:.3}",
+            r.items, r.recall_at_3, r.recall_at_5, r.primary_at_3
+        )
+    };
+    println!("\nPre-mortem ({half:?} half)");
+    recall("leave-one-out", &premortem.leave_one_out);
+    recall("plans", &premortem.plans);
+    println!(
+        "  listed causes with a precedent from another field: {:.3}",
+        premortem.cross_domain_precedents
+    );
+    for m in &premortem.misses {
+        let plan = m.id.len() <= 4 && m.id.starts_with('p');
+        if all || plan {
+            println!(
+                "  {}: expected {}; top 5 {}",
+                m.id,
+                m.expected.join(", "),
+                m.got.join(", ")
+            );
+        }
     }
     Ok(EXIT_OK)
 }

@@ -82,7 +82,7 @@ pub fn ingest(
 ) -> anyhow::Result<u8> {
     let kb = super::open(cli)?;
     let mut batch = {
-        let mut checker = kb.checker(Source::Curated)?;
+        let mut checker = kb.checker(Source::Curated)?.require_review(strict);
         read_all(paths, &mut checker)
     };
     if strict {
@@ -124,7 +124,9 @@ pub fn ingest(
 
 pub fn check(paths: &[PathBuf], strict: bool, json: bool) -> anyhow::Result<u8> {
     let taxonomy = notbetter_taxonomy::bundled();
-    let mut checker = Checker::new(&taxonomy, Source::Curated, HashMap::new());
+    // `check` is the curator's tool: it holds input to the curated standard (review, evidence,
+    // method) and reports what falls short as warnings, errors under --strict.
+    let mut checker = Checker::new(&taxonomy, Source::Curated, HashMap::new()).require_review(true);
     let mut batch = read_all(paths, &mut checker);
     if strict {
         batch.make_strict();

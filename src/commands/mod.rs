@@ -4,6 +4,7 @@ mod eval;
 mod ingest;
 mod interop;
 mod perf;
+mod premortem;
 mod search;
 mod serve;
 mod taxonomy;
@@ -96,6 +97,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Export { .. } => interop::export(&cli),
         Command::Synth { cases, seed, out } => perf::synth(*cases, *seed, out),
         Command::Bench { .. } => perf::bench(&cli),
+        Command::Premortem {
+            file,
+            domain,
+            json,
+            markdown,
+        } => premortem::premortem(&cli, file, domain.as_deref(), *json, *markdown),
         Command::Eval {
             half,
             json,

@@ -15,6 +15,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
         domains,
         causes,
         modes,
+        methods,
         sources,
         year_from,
         year_to,
@@ -41,6 +42,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
             (Dimension::Domain, domains),
             (Dimension::Cause, causes),
             (Dimension::FailureMode, modes),
+            (Dimension::Method, methods),
         ] {
             for v in values {
                 let slug = kb.resolve(dim, v)?;
@@ -146,6 +148,7 @@ pub fn show(cli: &Cli, id: &str, json: bool) -> anyhow::Result<u8> {
         ("domains", &c.domains),
         ("causes", &c.causes),
         ("failure modes", &c.failure_modes),
+        ("methods", &c.methods),
     ] {
         let shown: Vec<String> = labels
             .iter()
@@ -164,6 +167,25 @@ pub fn show(cli: &Cli, id: &str, json: bool) -> anyhow::Result<u8> {
         if !text.is_empty() {
             println!("\n## {heading}\n{text}");
         }
+    }
+    let facts: Vec<String> = c
+        .evidence
+        .facts()
+        .iter()
+        .map(|(k, f)| format!("{k} {}", f.map_or("not stated", |f| f.as_str())))
+        .collect();
+    println!("evidence: {}", facts.join(", "));
+    if let Some(why) = &c.evidence.unknown_reason {
+        println!("  unknown because: {why}");
+    }
+    match &c.review {
+        Some(r) => println!(
+            "reviewed on {} against {}: {}",
+            r.date,
+            r.against.join(", "),
+            r.verdict.as_str()
+        ),
+        None => println!("not yet reviewed"),
     }
     println!("\nReferences:");
     for r in &c.references {

@@ -84,6 +84,23 @@ const pages = [
     },
   ],
   ['clusters', (p) => visit(p, '/clusters')],
+  ['premortem', (p) => visit(p, '/premortem')],
+  [
+    'premortem-checklist',
+    async (p) => {
+      await visit(p, '/premortem');
+      await p.fill(
+        '#description',
+        'We will train a CNN on 40,000 chest scans from our hospital, split at random at image level, several scans per patient, and deploy it at partner hospitals.',
+      );
+      await navigating(p, () => p.click('form.premortem-form button[value=html]'));
+      await p.locator('section.premortem li.cause-item').first().waitFor();
+      const causes = await p.locator('section.premortem li.cause-item h3 a').allTextContents();
+      assert.ok(causes.slice(0, 3).includes('Data leakage'), `leakage in the top 3: ${causes}`);
+      assert.ok(await p.locator('section.premortem ul.precedents li').count() >= 2, 'precedents are listed');
+      assert.ok(await p.locator('section.premortem ul.checks li').count() >= 2, 'checks are listed');
+    },
+  ],
   ['contribute', (p) => visit(p, '/contribute')],
   [
     'contribute-errors',

@@ -25,10 +25,13 @@ pub enum Class {
     Prefix,
     BrowseFilterOnly,
     TermWithFacet,
+    /// Questions of 5 to 12 words as people type them: function words, a taxonomy alias,
+    /// content words of every frequency (soft matching, synonyms, cause reading).
+    NaturalLanguage,
 }
 
 impl Class {
-    pub const ALL: [Class; 7] = [
+    pub const ALL: [Class; 8] = [
         Class::RareTerm,
         Class::CommonTerm,
         Class::And3,
@@ -36,6 +39,7 @@ impl Class {
         Class::Prefix,
         Class::BrowseFilterOnly,
         Class::TermWithFacet,
+        Class::NaturalLanguage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +51,7 @@ impl Class {
             Class::Prefix => "prefix",
             Class::BrowseFilterOnly => "browse_filter_only",
             Class::TermWithFacet => "term_with_facet",
+            Class::NaturalLanguage => "natural_language",
         }
     }
 }
@@ -158,6 +163,47 @@ pub fn mix(synth: &Synth) -> Vec<BenchQuery> {
     ] {
         let w = v.word(r);
         out.push(query(Class::TermWithFacet, w, w, &[(dim, slug)]));
+    }
+    // Questions: frame words, a cause alias from the generator's phrases, and content words
+    // from common to rare. FTS5 has no soft matching; the nearest it offers is OR.
+    let alias = |i: usize| phrases.get(i % phrases.len().max(1)).copied().unwrap_or("");
+    let questions = [
+        format!(
+            "what went wrong with {} {} models?",
+            v.word(g + 3),
+            v.word(g + 40)
+        ),
+        format!(
+            "why did the {} {} fail after {} at the new {}",
+            v.word(g + 15),
+            alias(0),
+            v.word(g + 120),
+            v.word(g + 700)
+        ),
+        format!(
+            "do {} really beat simple {} baselines on {} {} data",
+            v.word(g + 7),
+            v.word(g + 60),
+            v.word(g + 300),
+            v.word(n - 4_000)
+        ),
+        format!(
+            "the {} looked great on {} but {} {} {} in practice",
+            v.word(g + 2),
+            v.word(g + 200),
+            alias(1),
+            v.word(g + 35),
+            v.word(g + 1_500)
+        ),
+    ];
+    for q in &questions {
+        let fts = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        out.push(query(Class::NaturalLanguage, q, &fts, &[]));
     }
     out
 }

@@ -144,6 +144,7 @@ impl Report {
                 Class::Prefix => "ratio_prefix",
                 Class::BrowseFilterOnly => "ratio_browse_filter_only",
                 Class::TermWithFacet => "ratio_term_with_facet",
+                Class::NaturalLanguage => "ratio_natural_language",
             };
             if let Some(&r) = self.ratio_fts5_over_ours.get(class.name()) {
                 c.insert(

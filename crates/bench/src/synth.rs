@@ -103,6 +103,7 @@ pub struct SynthCase {
     pub domains: Vec<String>,
     pub causes: Vec<String>,
     pub failure_modes: Vec<String>,
+    pub methods: Vec<String>,
     pub tags: Vec<String>,
     pub use_case: String,
     pub solution: String,
@@ -111,8 +112,8 @@ pub struct SynthCase {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub lessons: String,
     pub references: Vec<SynthReference>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<SynthEvidence>,
+    pub evidence: SynthEvidence,
+    pub review: SynthReview,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,11 +131,24 @@ pub struct SynthReference {
     pub url: Option<String>,
 }
 
+/// Each fact `true`, `false` or `"unknown"`, as curated cases state them.
 #[derive(Debug, Clone, Serialize)]
 pub struct SynthEvidence {
-    pub code_available: bool,
-    pub data_available: bool,
-    pub external_validation: bool,
+    pub code_available: serde_json::Value,
+    pub data_available: serde_json::Value,
+    pub external_validation: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown_reason: Option<&'static str>,
+}
+
+/// A review of the case against its first reference, so the corpus meets the curated
+/// standard (`ingest --strict`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SynthReview {
+    pub date: String,
+    pub against: Vec<String>,
+    pub verdict: &'static str,
+    pub notes: &'static str,
 }
 
 const VENUES: &[&str] = &[
@@ -166,6 +180,7 @@ pub struct Synth {
     pub domains: LabelDim,
     pub causes: LabelDim,
     pub modes: LabelDim,
+    pub methods: LabelDim,
 }
 
 impl Synth {
@@ -176,6 +191,7 @@ impl Synth {
             // Reports name causes, rarely only their family.
             causes: LabelDim::new(taxonomy, Dimension::Cause, |d| d == 1, 12),
             modes: LabelDim::new(taxonomy, Dimension::FailureMode, |_| true, 13),
+            methods: LabelDim::new(taxonomy, Dimension::Method, |_| true, 14),
         }
     }
 
@@ -226,15 +242,38 @@ impl Synth {
                 }
             })
             .collect();
-        let references = (0..rng.range(1, 3))
+        let references: Vec<SynthReference> = (0..rng.range(1, 3))
             .map(|k| self.reference(rng, seed, i, k, year))
             .collect();
-        let evidence = rng.chance(0.5).then(|| SynthEvidence {
-            code_available: rng.chance(0.4),
-            data_available: rng.chance(0.5),
-            external_validation: rng.chance(0.3),
-        });
-        SynthCase {
+        let evidence = if rng.chance(0.5) {
+            SynthEvidence {
+                code_available: rng.chance(0.4).into(),
+                data_available: rng.chance(0.5).into(),
+                external_validation: rng.chance(0.3).into(),
+                unknown_reason: None,
+            }
+        } else {
+            let unknown = serde_json::Value::from("unknown");
+            SynthEvidence {
+                code_available: unknown.clone(),
+                data_available: unknown.clone(),
+                external_validation: unknown,
+                unknown_reason: Some("the synthetic source does not say"),
+            }
+        };
+        let first = &references[0];
+        let against = match (&first.doi, &first.arxiv, &first.url) {
+            (Some(doi), _, _) => format!("https://doi.org/{doi}"),
+            (_, Some(arxiv), _) => format!("arXiv:{arxiv}"),
+            (_, _, url) => url.clone().unwrap_or_default(),
+        };
+        let review = SynthReview {
+            date: format!("{}-06-01", (year + 1).min(2025)),
+            against: vec![against],
+            verdict: "confirmed",
+            notes: "synthetic",
+        };
+        let mut case = SynthCase {
             id: format!("synth-{seed}-{i}"),
             title,
             year,
@@ -253,7 +292,15 @@ impl Synth {
             },
             references,
             evidence,
-        }
+            review,
+            methods: Vec::new(),
+        };
+        // Drawn last, so the other fields are what they were before methods existed.
+        let n_methods = if rng.chance(0.8) { 1 } else { 2 };
+        case.methods = (self.methods.distinct(rng, n_methods).iter())
+            .map(|e| self.spell(rng, e))
+            .collect();
+        case
     }
 
     /// 60% the slug, 25% the display name, 15% an alias (each maps back to the slug).

@@ -127,7 +127,11 @@ fn fts5_baseline_counts_what_the_index_counts() {
     };
     queries.push(extra);
     let mut compared = 0;
-    for q in queries.iter().filter(|q| q.class != Class::Prefix) {
+    // Prefixes expand differently; questions match softly here and with OR in FTS5.
+    for q in queries
+        .iter()
+        .filter(|q| q.class != Class::Prefix && q.class != Class::NaturalLanguage)
+    {
         let (a, b) = (kb.search(&q.ours).unwrap(), fts.search(&q.fts).unwrap());
         // A word the small corpus lacks is spelled into one it has; FTS5 has no such step.
         if !a.reading.corrections.is_empty() {

@@ -7,12 +7,14 @@
 
 mod diagnostic;
 pub mod markdown;
+mod mirrors;
 pub mod normalise;
 mod read;
 mod refs;
 pub mod tabular;
 
 pub use diagnostic::{Diagnostic, Location, Severity};
+pub use mirrors::{mirror_of, BUNDLED_MIRRORS};
 pub use normalise::{normalise, Checker};
 pub use read::{collect_files, collect_files_with, parse_file, parse_text, Format, RawRecord};
 pub use refs::{classify_reference, is_valid_arxiv, is_valid_doi, is_valid_url, RefKind};
@@ -69,38 +71,43 @@ pub fn ingest_paths(
     source: &Source,
     known_dois: &std::collections::HashMap<String, String>,
 ) -> Batch {
-    let mut checker = Checker::new(taxonomy, source.clone(), known_dois.clone());
-    let mut batch = Batch::default();
-    let files = collect_files(paths, &mut batch.diagnostics);
-    for file in files {
-        match std::fs::read(&file) {
-            Ok(bytes) => {
-                let name = file.display().to_string();
-                match String::from_utf8(bytes) {
-                    Ok(text) => checker.add_text(&name, &text, &mut batch),
-                    Err(e) => batch.diagnostics.push(Diagnostic::error(
-                        &name,
-                        Location::Whole,
-                        None,
-                        format!(
-                            "file is not valid UTF-8 (first bad byte at offset {})",
-                            e.utf8_error().valid_up_to()
-                        ),
-                    )),
-                }
-            }
-            Err(e) => batch.diagnostics.push(Diagnostic::error(
-                file.display().to_string(),
-                Location::Whole,
-                None,
-                format!("cannot read file: {e}"),
-            )),
-        }
-    }
-    batch
+    Checker::new(taxonomy, source.clone(), known_dois.clone()).read_paths(paths)
 }
 
 impl Checker<'_> {
+    /// Reads every file under `paths` (files, or directories read recursively) and checks its
+    /// records, with this checker's settings.
+    pub fn read_paths(&mut self, paths: &[std::path::PathBuf]) -> Batch {
+        let mut batch = Batch::default();
+        let files = collect_files(paths, &mut batch.diagnostics);
+        for file in files {
+            match std::fs::read(&file) {
+                Ok(bytes) => {
+                    let name = file.display().to_string();
+                    match String::from_utf8(bytes) {
+                        Ok(text) => self.add_text(&name, &text, &mut batch),
+                        Err(e) => batch.diagnostics.push(Diagnostic::error(
+                            &name,
+                            Location::Whole,
+                            None,
+                            format!(
+                                "file is not valid UTF-8 (first bad byte at offset {})",
+                                e.utf8_error().valid_up_to()
+                            ),
+                        )),
+                    }
+                }
+                Err(e) => batch.diagnostics.push(Diagnostic::error(
+                    file.display().to_string(),
+                    Location::Whole,
+                    None,
+                    format!("cannot read file: {e}"),
+                )),
+            }
+        }
+        batch
+    }
+
     /// Parses one text (a file's content) by its name's extension and adds its cases and
     /// diagnostics to `batch`.
     pub fn add_text(&mut self, name: &str, text: &str, batch: &mut Batch) {

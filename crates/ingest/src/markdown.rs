@@ -67,18 +67,32 @@ pub fn parse(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Optio
             return None;
         }
     };
+    // Keys inside a table are recorded under `table.key` (`review.date`), the table under its
+    // header's line, so diagnostics on `[review]` and `[evidence]` name their own lines.
     let mut field_lines = HashMap::new();
+    let mut section: Option<String> = None;
     for (k, line) in lines[open + 1..close].iter().enumerate() {
         let trimmed = line.trim_start();
-        if let Some((key, _)) = trimmed.split_once('=') {
+        if let Some(header) = trimmed.strip_prefix('[').filter(|_| !trimmed.contains('=')) {
+            let name = header
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if !name.is_empty() {
+                field_lines.entry(name.to_string()).or_insert(k + offset);
+                section = Some(name.to_string());
+            }
+        } else if let Some((key, _)) = trimmed.split_once('=') {
             let key = key.trim();
             if !key.is_empty() && !key.contains(['[', '"', ' ']) {
-                field_lines.entry(key.to_string()).or_insert(k + offset);
+                let key = match &section {
+                    Some(t) => format!("{t}.{key}"),
+                    None => key.to_string(),
+                };
+                field_lines.entry(key).or_insert(k + offset);
             }
-        } else if trimmed.starts_with("[[references]]") {
-            field_lines.entry("references".into()).or_insert(k + offset);
-        } else if trimmed.starts_with("[evidence]") {
-            field_lines.entry("evidence".into()).or_insert(k + offset);
         }
     }
     let mut fields = match serde_json::to_value(&table) {
@@ -180,6 +194,27 @@ mod tests {
         assert_eq!(r.fields["investigation"], "W.");
         assert_eq!(r.field_lines["title"], 3);
         assert_eq!(r.field_lines["investigation"], 9);
+    }
+
+    #[test]
+    fn keys_inside_tables_are_recorded_under_their_table() {
+        let text = "+++\nid = \"a\"\n\n[[references]]\nurl = \"https://e.org\"\n\n[evidence]\ncode_available = true\n\n[review]\ndate = \"2026-01-02\"\nagainst = [\n  \"https://e.org\",\n]\n+++\n";
+        let (r, d) = parse_str(text);
+        assert!(d.is_empty(), "{d:?}");
+        let lines = r.unwrap().field_lines;
+        for (key, line) in [
+            ("id", 2),
+            ("references", 4),
+            ("references.url", 5),
+            ("evidence", 7),
+            ("evidence.code_available", 8),
+            ("review", 10),
+            ("review.date", 11),
+            ("review.against", 12),
+        ] {
+            assert_eq!(lines.get(key), Some(&line), "{key}: {lines:?}");
+        }
+        assert!(!lines.contains_key("date"), "{lines:?}");
     }
 
     #[test]

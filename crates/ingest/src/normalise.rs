@@ -23,6 +23,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "domains",
     "causes",
     "failure_modes",
+    "methods",
     "tags",
     "use_case",
     "solution",
@@ -32,6 +33,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "references",
     "evidence",
     "checked_against",
+    "review",
     "contributor",
     "source_id",
     "source_url",
@@ -54,6 +56,7 @@ pub struct Checker<'t> {
     seen_ids: HashMap<String, String>,
     seen_dois: HashMap<String, String>,
     max_year: i32,
+    require_review: bool,
 }
 
 /// Checks one record on its own (no run state); convenient for single submissions.
@@ -213,7 +216,17 @@ impl<'t> Checker<'t> {
             seen_ids: HashMap::new(),
             seen_dois: HashMap::new(),
             max_year: current_year() + 1,
+            require_review: false,
         }
+    }
+
+    /// Turns on the curation requirements: every case needs a `[review]`, all three evidence
+    /// facts stated, and at least one method; each one missing is a warning (an error under
+    /// `--strict`). Off by default, because reports, imports and contributions carry no
+    /// review; `check` turns it on, as do `ingest --strict` and the content test. A review or evidence table that is present is checked either way.
+    pub fn require_review(mut self, on: bool) -> Checker<'t> {
+        self.require_review = on;
+        self
     }
 
     /// Checks one record; returns the case unless the record has errors.
@@ -276,6 +289,7 @@ impl<'t> Checker<'t> {
             (Dimension::Domain, "domains"),
             (Dimension::Cause, "causes"),
             (Dimension::FailureMode, "failure_modes"),
+            (Dimension::Method, "methods"),
         ] {
             let raw = cx.list(field);
             let mut out: Vec<Label> = Vec::new();
@@ -340,6 +354,13 @@ impl<'t> Checker<'t> {
         }
         if labels[&Dimension::Domain].is_empty() {
             cx.warn("domains", "missing: expected at least one domain");
+        }
+        if self.require_review && labels[&Dimension::Method].is_empty() {
+            cx.warn(
+                "methods",
+                "missing: expected at least one method (the model family, e.g. cnn, transformer; \
+                 classical-ml for a case that is not deep learning)",
+            );
         }
 
         let mut texts = HashMap::new();
@@ -418,9 +439,10 @@ impl<'t> Checker<'t> {
         }
 
         let references = self.references(&mut cx, id.as_deref());
-        let evidence = references::evidence(&mut cx);
+        let evidence = facts::evidence(&mut cx, self.require_review);
         let tags = cx.list("tags");
         let checked_against = cx.string("checked_against");
+        let review = facts::review(&mut cx, self.require_review);
         let contributor = cx.string("contributor");
         let source_id = cx.string("source_id");
         let source_url = cx.string("source_url");
@@ -443,6 +465,7 @@ impl<'t> Checker<'t> {
         let domains = take(Dimension::Domain);
         let causes = take(Dimension::Cause);
         let failure_modes = take(Dimension::FailureMode);
+        let methods = take(Dimension::Method);
         let mut text = |f: &str| texts.remove(f).unwrap_or_default();
         Some(Case {
             id: id?,
@@ -451,6 +474,7 @@ impl<'t> Checker<'t> {
             domains,
             causes,
             failure_modes,
+            methods,
             tags,
             use_case: text("use_case"),
             solution: text("solution"),
@@ -460,6 +484,7 @@ impl<'t> Checker<'t> {
             references,
             evidence,
             checked_against,
+            review,
             source: self.source.clone(),
             source_id,
             source_url,
@@ -470,6 +495,7 @@ impl<'t> Checker<'t> {
     }
 }
 
+mod facts;
 mod references;
 #[cfg(test)]
 mod tests;

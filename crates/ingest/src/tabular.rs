@@ -91,7 +91,9 @@ pub fn parse_jsonl(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) ->
 }
 
 /// A CSV file with a header row. Every cell is a string; list cells (`domains`, `causes`,
-/// `failure_modes`, `tags`, `references`) are split on `;` when the record is checked.
+/// `failure_modes`, `methods`, `tags`, `references`, `review.against`) are split on `;` when
+/// the record is checked. A header with a dot names a key of a table: `review.date`,
+/// `evidence.code_available`.
 pub fn parse_csv(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<RawRecord> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -124,8 +126,23 @@ pub fn parse_csv(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> V
                 let line = row.position().map_or(0, |p| p.line() as usize);
                 let mut map = Map::new();
                 for (h, cell) in headers.iter().zip(row.iter()) {
-                    if !h.is_empty() && !cell.trim().is_empty() {
-                        map.insert(h.clone(), Value::String(cell.to_string()));
+                    if h.is_empty() || cell.trim().is_empty() {
+                        continue;
+                    }
+                    let cell = Value::String(cell.to_string());
+                    // `review.date`, `evidence.code_available`: a key of a table.
+                    match h.split_once('.') {
+                        Some((table, key)) if !table.is_empty() && !key.is_empty() => {
+                            let entry = map
+                                .entry(table.to_string())
+                                .or_insert_with(|| Value::Object(Map::new()));
+                            if let Value::Object(t) = entry {
+                                t.insert(key.to_string(), cell);
+                            }
+                        }
+                        _ => {
+                            map.insert(h.clone(), cell);
+                        }
                     }
                 }
                 out.push(record(name, Location::Row(line), map, true));
@@ -166,6 +183,16 @@ mod tests {
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].location, Location::Row(2));
         assert_eq!(recs[1].location, Location::Row(4));
+        let mut d = Vec::new();
+        let recs = parse_csv(
+            "x.csv",
+            "id,review.date,review.against,evidence.code_available\na,2026-01-02,10.1/x; 2104.01234,unknown\n",
+            &mut d,
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(recs[0].fields["review"]["date"], "2026-01-02");
+        assert_eq!(recs[0].fields["review"]["against"], "10.1/x; 2104.01234");
+        assert_eq!(recs[0].fields["evidence"]["code_available"], "unknown");
         let mut d = Vec::new();
         parse_csv("x.csv", "id,title\na,b,c\n", &mut d);
         assert_eq!(d[0].line, Some(2), "{d:?}");

@@ -106,6 +106,9 @@ fn avid_fixtures() {
         ]
     );
     assert_eq!(slugs(&r2.domains), ["language-technology"]);
+    // An LLM Evaluation report states its model family; the others state none.
+    assert_eq!(slugs(&r2.methods), ["transformer"]);
+    assert!(r1.methods.is_empty());
 
     let v = &cases["avid-2024-v901"];
     assert_eq!(

@@ -127,6 +127,7 @@ fn report(rng: &mut Rng, taxonomy: &Taxonomy, i: usize) -> Value {
         "domains": labels(rng, taxonomy, Dimension::Domain, 2),
         "causes": labels(rng, taxonomy, Dimension::Cause, 3),
         "failure_modes": labels(rng, taxonomy, Dimension::FailureMode, 2),
+        "methods": labels(rng, taxonomy, Dimension::Method, 2),
         "tags": (0..rng.below(4)).map(|_| rng.pick(&["shift", "ehr", "x-ray", "naïve", "🙃"]).to_string()).collect::<Vec<_>>(),
     });
     for field in [
@@ -150,6 +151,18 @@ fn report(rng: &mut Rng, taxonomy: &Taxonomy, i: usize) -> Value {
     if rng.chance(40) {
         r["evidence"] =
             json!({ "code_available": rng.chance(50), "data_available": rng.chance(50) });
+        if rng.chance(50) {
+            r["evidence"]["external_validation"] = json!("unknown");
+            r["evidence"]["unknown_reason"] = json!(sentence(rng));
+        }
+    }
+    if rng.chance(40) {
+        r["review"] = json!({
+            "date": format!("20{:02}-{:02}-{:02}", 10 + rng.below(15), 1 + rng.below(12), 1 + rng.below(28)),
+            "against": [format!("https://example.org/{i}"), "2104.01234"],
+            "verdict": rng.pick(&["confirmed", "corrected"]),
+            "notes": sentence(rng),
+        });
     }
     if rng.chance(30) {
         r["contributor"] = json!(sentence(rng));
@@ -180,8 +193,11 @@ fn ingest_jsonl(taxonomy: &Taxonomy, text: &str) -> Vec<Case> {
 fn canonical(case: &Case) -> Value {
     let mut v = serde_json::to_value(case).unwrap();
     v.as_object_mut().unwrap().remove("source");
-    for dim in ["domains", "causes", "failure_modes"] {
-        for label in v[dim].as_array_mut().unwrap() {
+    for dim in ["domains", "causes", "failure_modes", "methods"] {
+        let Some(labels) = v.get_mut(dim).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for label in labels {
             if label["state"] == "confirmed" {
                 label.as_object_mut().unwrap().remove("raw");
             }

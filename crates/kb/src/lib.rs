@@ -33,6 +33,11 @@ pub enum KbError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Premortem(#[from] notbetter_premortem::PremortemError),
+    /// The bundled checks do not fit the taxonomy (a build error, caught by the tests).
+    #[error("{0}")]
+    Checks(String),
     #[error("`{value}` is not a known {dimension}{hint}")]
     UnknownLabel {
         dimension: String,
@@ -46,6 +51,7 @@ impl KbError {
     pub fn is_user_error(&self) -> bool {
         match self {
             KbError::Search(e) => e.is_user_error(),
+            KbError::Premortem(e) => e.is_user_error(),
             KbError::UnknownLabel { .. } => true,
             _ => false,
         }
@@ -89,6 +95,7 @@ pub struct KnowledgeBase {
     index: SearchIndex,
     dir: PathBuf,
     clusters: clusters::ClusterCache,
+    premortem: notbetter_premortem::Premortem,
     pub opened: IndexState,
 }
 
@@ -104,7 +111,10 @@ impl KnowledgeBase {
         let mut store = Store::open(&data.database())?;
         store.sync_taxonomy(&taxonomy)?;
         let index = SearchIndex::open(&data.index(), &taxonomy)?;
+        let premortem =
+            notbetter_premortem::Premortem::bundled(taxonomy.clone()).map_err(KbError::Checks)?;
         let mut kb = KnowledgeBase {
+            premortem,
             taxonomy,
             store: Mutex::new(store),
             index,
@@ -238,6 +248,25 @@ impl KnowledgeBase {
 
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         Ok(self.index.search(req)?)
+    }
+
+    /// The pre-mortem of a planned project's description (never stored or logged).
+    pub fn premortem(
+        &self,
+        req: &notbetter_premortem::Request,
+    ) -> Result<notbetter_premortem::Report> {
+        Ok(self.premortem.run(&self.index, req, &[])?)
+    }
+
+    pub fn premortem_engine(&self) -> &notbetter_premortem::Premortem {
+        &self.premortem
+    }
+
+    /// Every case in the store, in id order.
+    pub fn cases(&self) -> Result<Vec<notbetter_taxonomy::Case>> {
+        let mut out = Vec::new();
+        self.store().for_each(|c| out.push(c))?;
+        Ok(out)
     }
 
     pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {

@@ -118,12 +118,19 @@ pub(crate) struct SegmentTable {
 }
 
 impl SegmentTable {
-    /// The labels of `dim` on document `doc`, ancestors included.
-    pub(crate) fn labels(&self, dim: FacetDim, doc: DocId) -> impl Iterator<Item = &str> {
+    /// The label ids of `dim` on document `doc` (ancestors included), and the table's number
+    /// of labels; `label_name` turns an id back into its slug.
+    pub(crate) fn label_ids(&self, dim: FacetDim, doc: DocId) -> &[u32] {
         let t = &self.dims[dim_index(dim)];
         t.nodes_of(t.doc_set[doc as usize] as usize)
-            .iter()
-            .map(|&n| t.names[n as usize].as_str())
+    }
+
+    pub(crate) fn label_count(&self, dim: FacetDim) -> usize {
+        self.dims[dim_index(dim)].names.len()
+    }
+
+    pub(crate) fn label_name(&self, dim: FacetDim, id: u32) -> &str {
+        &self.dims[dim_index(dim)].names[id as usize]
     }
 
     /// Documents per label of `dim` over the whole segment (deleted ones skipped when

@@ -14,8 +14,8 @@ mod stem;
 
 pub use index::SearchIndex;
 pub use query::{
-    Correction, FacetCounts, Hit, ReadLabel, Reading, SearchRequest, SearchResults, Similar, Sort,
-    Tuning, MAX_LIMIT, MAX_OFFSET,
+    Brief, Correction, FacetCounts, Hit, Neighbour, ReadLabel, Reading, SearchRequest,
+    SearchResults, Similar, Sort, TextCause, Tuning, MAX_LIMIT, MAX_OFFSET,
 };
 pub use schema::FacetDim;
 

@@ -51,15 +51,18 @@ pub enum FacetDim {
     FailureMode,
     /// curated, contributed, imported/<name>.
     Source,
+    /// Model families (confirmed).
+    Method,
 }
 
 impl FacetDim {
-    pub const ALL: [FacetDim; 5] = [
+    pub const ALL: [FacetDim; 6] = [
         FacetDim::Domain,
         FacetDim::Cause,
         FacetDim::InferredCause,
         FacetDim::FailureMode,
         FacetDim::Source,
+        FacetDim::Method,
     ];
 
     pub fn field_name(self) -> &'static str {
@@ -69,6 +72,7 @@ impl FacetDim {
             FacetDim::InferredCause => "inferred_cause",
             FacetDim::FailureMode => "failure_mode",
             FacetDim::Source => "source",
+            FacetDim::Method => "method",
         }
     }
 
@@ -81,6 +85,7 @@ impl FacetDim {
             Dimension::Domain => FacetDim::Domain,
             Dimension::Cause => FacetDim::Cause,
             Dimension::FailureMode => FacetDim::FailureMode,
+            Dimension::Method => FacetDim::Method,
         }
     }
 }
@@ -223,6 +228,7 @@ pub fn to_document(
             LabelState::Confirmed,
             FacetDim::FailureMode,
         ),
+        (Dimension::Method, LabelState::Confirmed, FacetDim::Method),
     ] {
         for slug in case.slugs(dim, state) {
             doc.add_facet(fields.facet(facet), facet_of(slug));
@@ -245,4 +251,83 @@ pub fn to_document(
         doc.add_i64(fields.year, i64::from(y));
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use notbetter_taxonomy::{bundled, Case, Evidence, Label, Source};
+
+    use crate::{FacetDim, SearchIndex, SearchRequest};
+
+    fn case(id: &str, cause: &str, methods: &[&str]) -> Case {
+        Case {
+            id: id.into(),
+            title: format!("Case {id}"),
+            year: Some(2020),
+            domains: vec![Label::confirmed("healthcare/medical-imaging")],
+            causes: vec![Label::confirmed(cause)],
+            failure_modes: vec![],
+            methods: methods.iter().map(|m| Label::confirmed(*m)).collect(),
+            tags: vec![],
+            use_case: "U.".into(),
+            solution: "S.".into(),
+            outcome: "O.".into(),
+            investigation: "I.".into(),
+            lessons: String::new(),
+            references: vec![],
+            evidence: Evidence::default(),
+            checked_against: None,
+            review: None,
+            source: Source::Curated,
+            source_id: None,
+            source_url: None,
+            licence: None,
+            contributor: None,
+            incomplete: false,
+        }
+    }
+
+    #[test]
+    fn methods_are_a_facet_with_disjunctive_counts_and_searchable_names() {
+        let idx = SearchIndex::in_memory(&bundled()).unwrap();
+        let cases = [
+            case("a", "model/shortcut-learning", &["cnn"]),
+            case("b", "model/shortcut-learning", &["cnn", "transformer"]),
+            case("c", "data/leakage", &["transformer"]),
+            case("d", "data/leakage", &["classical-ml"]),
+            case("e", "data/leakage", &[]),
+        ];
+        idx.rebuild(&cases, 1).unwrap();
+
+        let all = idx.search(&SearchRequest::new("")).unwrap();
+        let methods = &all.facets[&FacetDim::Method];
+        assert_eq!(methods["cnn"], 2);
+        assert_eq!(methods["transformer"], 2);
+        assert_eq!(methods["classical-ml"], 1);
+        assert_eq!(methods.len(), 3, "{methods:?}");
+
+        let cnn = idx
+            .search(&SearchRequest::new("").filter(FacetDim::Method, "cnn"))
+            .unwrap();
+        let mut ids: Vec<_> = cnn.hits.iter().map(|h| h.id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, ["a", "b"]);
+        // The method counts ignore the method filter; the others apply it.
+        assert_eq!(cnn.facets[&FacetDim::Method], all.facets[&FacetDim::Method]);
+        assert_eq!(cnn.facets[&FacetDim::Cause]["model/shortcut-learning"], 2);
+        assert!(!cnn.facets[&FacetDim::Cause].contains_key("data/leakage"));
+
+        let either = idx
+            .search(
+                &SearchRequest::new("")
+                    .filter(FacetDim::Method, "cnn")
+                    .filter(FacetDim::Method, "classical-ml"),
+            )
+            .unwrap();
+        assert_eq!(either.total, 3, "OR inside the dimension");
+
+        // The method's display name is searchable text.
+        let named = idx.search(&SearchRequest::new("convolutional")).unwrap();
+        assert_eq!(named.total, 2);
+    }
 }

@@ -35,6 +35,7 @@ pub fn page_with(title: &str, description: &str, alternate: Option<&str>, body: 
                             li { a href="/domains" { "Domains" } }
                             li { a href="/causes" { "Causes" } }
                             li { a href="/clusters" { "Clusters" } }
+                            li { a href="/premortem" { "Pre-mortem" } }
                             li { a href="/contribute" { "Contribute" } }
                         }
                     }

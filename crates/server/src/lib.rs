@@ -164,6 +164,10 @@ pub fn app(state: AppState) -> Router {
         .route("/clusters", get(pages::clusters::clusters))
         .route("/clusters/{id}", get(pages::clusters::cluster))
         .route(
+            "/premortem",
+            get(pages::premortem::form).post(pages::premortem::submit),
+        )
+        .route(
             "/contribute",
             get(pages::contribute::form).post(pages::contribute::submit),
         )

@@ -13,7 +13,9 @@ use tower::ServiceExt;
 
 use crate::{app, AppState, Config};
 
+mod methods;
 mod moderation;
+mod premortem;
 
 const CASES: &[(&str, &str)] = &[
     (
@@ -25,12 +27,21 @@ year = 2021
 domains = ["healthcare/medical-imaging"]
 causes = ["model/shortcut-learning", "data/distribution-shift"]
 failure_modes = ["suboptimal-performance"]
+methods = ["cnn"]
 tags = ["x-ray"]
 [[references]]
 title = "A test reference"
 doi = "10.5555/xray"
 [evidence]
 code_available = true
+data_available = false
+external_validation = "unknown"
+unknown_reason = "the paper does not say where it was tested"
+[review]
+date = "2025-06-01"
+against = ["https://doi.org/10.5555/xray", "arXiv:2104.01234"]
+verdict = "confirmed"
+notes = "title, year and the shortcut checked against the abstract"
 +++
 ## Use case
 Reading chest radiographs. Across hospitals.
@@ -52,6 +63,7 @@ title = "Inference models learn word overlap"
 year = 2019
 domains = ["language-technology/nlu"]
 causes = ["model/shortcut-learning"]
+methods = ["BERT"]
 [[references]]
 arxiv = "1902.01007"
 +++

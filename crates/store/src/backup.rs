@@ -42,7 +42,7 @@ impl Store {
             let backup = Backup::new(&source, &mut self.conn)?;
             backup.run_to_completion(256, Duration::from_millis(0), None)?;
         }
-        crate::schema::migrations().to_latest(&mut self.conn)?;
+        crate::migrate(&mut self.conn)?;
         Ok(())
     }
 }

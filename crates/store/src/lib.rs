@@ -62,9 +62,8 @@ impl Store {
     }
 
     fn init(mut conn: Connection) -> Result<Store> {
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        schema::migrations().to_latest(&mut conn)?;
+        migrate(&mut conn)?;
         Ok(Store { conn })
     }
 
@@ -124,6 +123,16 @@ impl Store {
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
+}
+
+/// Applies the migrations, then turns foreign keys on. Migrations run with them off, as
+/// SQLite's guide to rebuilding a table asks; each one that rebuilds a table checks the keys
+/// itself before it commits.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    schema::migrations().to_latest(conn)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
 }
 
 /// A UTC time as stored: RFC 3339 at whole seconds (`2026-11-29T04:50:00Z`), so that stored

@@ -118,11 +118,33 @@ CREATE TABLE sessions (
         // The home page and the feed list the newest cases; without this, each asked for a
         // scan and sort of every case (200 ms at 100k cases).
         M::up("CREATE INDEX cases_newest ON cases (created_at DESC, year DESC, id);"),
+        // The `method` dimension (model families). SQLite cannot change a CHECK constraint, so
+        // the taxonomy table is rebuilt the documented way (new table, copy, drop, rename),
+        // which needs foreign keys off: `Store::init` turns them on after the migrations, and
+        // the foreign key check below proves no label lost its entry.
+        M::up(
+            r#"
+CREATE TABLE taxonomy_new (
+    dimension   TEXT NOT NULL CHECK (dimension IN ('domain', 'cause', 'failure_mode', 'method')),
+    slug        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    parent      TEXT,
+    aliases     TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (dimension, slug)
+);
+INSERT INTO taxonomy_new (dimension, slug, name, description, parent, aliases)
+    SELECT dimension, slug, name, description, parent, aliases FROM taxonomy;
+DROP TABLE taxonomy;
+ALTER TABLE taxonomy_new RENAME TO taxonomy;
+"#,
+        )
+        .foreign_key_check(),
         // Labels mapped by a looser rule than an exact alias (`matched`): SQLite cannot change
         // a CHECK constraint, so the table is rebuilt.
         M::up(
             r#"
-CREATE TABLE case_labels_v4 (
+CREATE TABLE case_labels_v5 (
     case_id   TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
     dimension TEXT NOT NULL,
     position  INTEGER NOT NULL,
@@ -135,12 +157,13 @@ CREATE TABLE case_labels_v4 (
     FOREIGN KEY (dimension, slug) REFERENCES taxonomy (dimension, slug),
     CHECK ((state = 'unmapped') = (slug IS NULL))
 );
-INSERT INTO case_labels_v4 SELECT case_id, dimension, position, slug, raw, state, is_primary, evidence FROM case_labels;
+INSERT INTO case_labels_v5 SELECT case_id, dimension, position, slug, raw, state, is_primary, evidence FROM case_labels;
 DROP TABLE case_labels;
-ALTER TABLE case_labels_v4 RENAME TO case_labels;
+ALTER TABLE case_labels_v5 RENAME TO case_labels;
 CREATE INDEX case_labels_slug ON case_labels (dimension, slug);
 "#,
-        ),
+        )
+        .foreign_key_check(),
     ])
 }
 

@@ -1,6 +1,8 @@
 //! Store tests: migrations, idempotent writes, revisions, rollback and counts.
 
-use notbetter_taxonomy::{bundled, Case, Dimension, Evidence, Label, LabelState, Source};
+use notbetter_taxonomy::{
+    bundled, Case, Dimension, Evidence, Fact, Label, LabelState, Review, Source, Verdict,
+};
 
 use crate::Store;
 
@@ -21,6 +23,7 @@ fn case(id: &str, outcome: &str) -> Case {
             },
         ],
         failure_modes: vec![Label::confirmed("suboptimal-performance")],
+        methods: Vec::new(),
         tags: vec!["x-ray".into()],
         use_case: "U".into(),
         solution: "S".into(),
@@ -33,6 +36,7 @@ fn case(id: &str, outcome: &str) -> Case {
         }],
         evidence: Evidence::default(),
         checked_against: None,
+        review: None,
         source: Source::Curated,
         source_id: None,
         source_url: None,
@@ -63,7 +67,7 @@ fn migrations_run_once_on_a_real_file() {
         .connection()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     // The newest cases come from an index, not a sort of every case.
     let plan: Vec<String> = s
         .connection()
@@ -202,4 +206,127 @@ fn the_matrix_counts_each_case_once_per_cell() {
         !m["healthcare"].contains_key("vibes"),
         "unmapped labels are not counted"
     );
+}
+
+#[test]
+fn methods_review_and_unknown_evidence_round_trip() {
+    let mut s = store();
+    let mut c = case("m", "O");
+    c.methods = vec![
+        Label::confirmed("cnn"),
+        Label {
+            value: "abacus".into(),
+            state: LabelState::Unmapped,
+            raw: None,
+            evidence: vec![],
+            matched: None,
+        },
+    ];
+    c.evidence = Evidence {
+        code_available: Some(Fact::True),
+        data_available: Some(Fact::False),
+        external_validation: Some(Fact::Unknown),
+        unknown_reason: Some("the paper does not say".into()),
+    };
+    c.review = Some(Review {
+        date: "2026-01-02".into(),
+        against: vec!["https://doi.org/10.1000/m".into(), "2104.01234".into()],
+        verdict: Verdict::Corrected,
+        notes: "year corrected".into(),
+    });
+    s.apply([(&c, "f")]).unwrap();
+    assert_eq!(s.get("m").unwrap().unwrap().case, c);
+    let methods: Vec<(Option<String>, String)> = s
+        .connection()
+        .prepare("SELECT slug, state FROM case_labels WHERE case_id = 'm' AND dimension = 'method' ORDER BY position")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        methods,
+        [
+            (Some("cnn".into()), "confirmed".into()),
+            (None, "unmapped".into())
+        ]
+    );
+    assert_eq!(
+        s.label_counts(Dimension::Method, LabelState::Confirmed)
+            .unwrap()["cnn"],
+        1
+    );
+    // A method that is not in the taxonomy cannot be stored as confirmed.
+    let mut bad = case("bad", "O");
+    bad.methods = vec![Label::confirmed("abacus")];
+    assert!(s.apply([(&bad, "f")]).is_err());
+}
+
+#[test]
+fn cases_without_the_new_fields_keep_their_canonical_json() {
+    // Cases stored before methods and reviews existed hash the same afterwards, so upgrading
+    // does not turn every case into a new revision.
+    let doc = serde_json::to_value(case("a", "O")).unwrap();
+    for key in ["methods", "review"] {
+        assert!(doc.get(key).is_none(), "{key} in {doc}");
+    }
+    assert!(doc["evidence"].as_object().unwrap().is_empty());
+}
+
+#[test]
+fn migration_4_keeps_labels_and_admits_methods() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nb.sqlite");
+    // A database as the previous release left it: version 3, labels in use.
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        crate::schema::migrations()
+            .to_version(&mut conn, 3)
+            .unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        let mut old = Store { conn };
+        let without_methods = notbetter_taxonomy::Taxonomy::from_entries(
+            bundled()
+                .entries()
+                .iter()
+                .filter(|e| e.dimension != Dimension::Method)
+                .cloned()
+                .collect(),
+        )
+        .unwrap();
+        old.sync_taxonomy(&without_methods).unwrap();
+        assert!(
+            old.sync_taxonomy(&bundled()).is_err(),
+            "version 3 refuses the method dimension"
+        );
+        old.apply([(&case("a", "O"), "f")]).unwrap();
+    }
+    // A backup from before the migration restores too.
+    let copy = dir.path().join("v3-backup.sqlite");
+    std::fs::copy(&path, &copy).unwrap();
+    let mut restored = store();
+    restored.restore_from(&copy).unwrap();
+    assert_eq!(restored.get("a").unwrap().unwrap().case, case("a", "O"));
+
+    let mut s = Store::open(&path).unwrap();
+    let fk: i64 = s
+        .connection()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1, "foreign keys are on again after the migrations");
+    assert_eq!(s.get("a").unwrap().unwrap().case, case("a", "O"));
+    s.sync_taxonomy(&bundled()).unwrap();
+    let mut m = case("m", "O");
+    m.methods = vec![Label::confirmed("transformer")];
+    s.apply([(&m, "f")]).unwrap();
+    assert_eq!(
+        s.label_counts(Dimension::Method, LabelState::Confirmed)
+            .unwrap()["transformer"],
+        1
+    );
+    // The taxonomy rows the labels point at survived the rebuild.
+    assert!(s
+        .sync_taxonomy(&notbetter_taxonomy::Taxonomy::parse("").unwrap())
+        .is_err());
+    assert_eq!(s.integrity_check().unwrap(), "ok");
 }

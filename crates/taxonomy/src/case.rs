@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::facts::{Evidence, Review};
 use crate::model::Dimension;
 use crate::normalize::MatchRule;
 
@@ -127,24 +128,6 @@ impl Reference {
     }
 }
 
-/// Facts about the evidence behind a case, following the workshop's review criteria.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Evidence {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code_available: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_available: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_validation: Option<bool>,
-}
-
-impl Evidence {
-    pub fn is_empty(&self) -> bool {
-        *self == Evidence::default()
-    }
-}
-
 /// Where a case came from: the bundled curated files, a moderated contribution, or an importer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -186,6 +169,10 @@ pub struct Case {
     pub domains: Vec<Label>,
     pub causes: Vec<Label>,
     pub failure_modes: Vec<Label>,
+    /// Model families (the `method` dimension). Left out of the canonical JSON when empty, so
+    /// cases stored before methods existed keep their hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<Label>,
     pub tags: Vec<String>,
     pub use_case: String,
     pub solution: String,
@@ -195,6 +182,9 @@ pub struct Case {
     pub references: Vec<Reference>,
     pub evidence: Evidence,
     pub checked_against: Option<String>,
+    /// The recorded review against the primary sources, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
     pub source: Source,
     pub source_id: Option<String>,
     pub source_url: Option<String>,
@@ -209,6 +199,7 @@ impl Case {
             Dimension::Domain => &self.domains,
             Dimension::Cause => &self.causes,
             Dimension::FailureMode => &self.failure_modes,
+            Dimension::Method => &self.methods,
         }
     }
 
@@ -217,6 +208,7 @@ impl Case {
             Dimension::Domain => &mut self.domains,
             Dimension::Cause => &mut self.causes,
             Dimension::FailureMode => &mut self.failure_modes,
+            Dimension::Method => &mut self.methods,
         }
     }
 

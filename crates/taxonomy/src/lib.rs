@@ -5,11 +5,13 @@
 //! passes around.
 
 mod case;
+mod facts;
 mod model;
 mod normalize;
 mod resolve;
 
-pub use case::{Case, Evidence, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS};
+pub use case::{Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS};
+pub use facts::{source_link, Evidence, Fact, Review, Verdict};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
 pub use normalize::{normalize_label, Inference, Mapping, MatchRule};
 pub use resolve::MIN_CONFIDENCE;

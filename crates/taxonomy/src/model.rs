@@ -8,23 +8,31 @@ use serde::{Deserialize, Serialize};
 use crate::normalize::{normalize_label, LabelIndex};
 
 /// One axis of classification. Causes and cause families share the `cause` dimension, since a
-/// family slug (`data`) is the parent of its causes (`data/leakage`).
+/// family slug (`data`) is the parent of its causes (`data/leakage`). `method` is the model
+/// family the failed approach used (`cnn`, `transformer`, `classical-ml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     Domain,
     Cause,
     FailureMode,
+    Method,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 3] = [Dimension::Domain, Dimension::Cause, Dimension::FailureMode];
+    pub const ALL: [Dimension; 4] = [
+        Dimension::Domain,
+        Dimension::Cause,
+        Dimension::FailureMode,
+        Dimension::Method,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Dimension::Domain => "domain",
             Dimension::Cause => "cause",
             Dimension::FailureMode => "failure_mode",
+            Dimension::Method => "method",
         }
     }
 
@@ -33,6 +41,7 @@ impl Dimension {
             "domain" | "domains" => Some(Dimension::Domain),
             "cause" | "causes" => Some(Dimension::Cause),
             "failure_mode" | "failure_modes" | "mode" => Some(Dimension::FailureMode),
+            "method" | "methods" => Some(Dimension::Method),
             _ => None,
         }
     }
@@ -106,6 +115,8 @@ struct RawTaxonomy {
     domain: Vec<RawEntry>,
     #[serde(default)]
     failure_mode: Vec<RawEntry>,
+    #[serde(default)]
+    method: Vec<RawEntry>,
 }
 
 /// The whole taxonomy, with an index from normalised labels to slugs.
@@ -127,6 +138,7 @@ impl Taxonomy {
             (Dimension::Cause, raw.cause),
             (Dimension::Domain, raw.domain),
             (Dimension::FailureMode, raw.failure_mode),
+            (Dimension::Method, raw.method),
         ];
         for (dimension, list) in groups {
             for r in list {
@@ -266,6 +278,60 @@ mod tests {
         let domains = t.children(Dimension::Domain, None).count();
         assert!(domains >= 15, "{domains} top-level domains");
         assert_eq!(t.entries_of(Dimension::FailureMode).count(), 3);
+    }
+
+    #[test]
+    fn bundled_taxonomy_has_the_model_families() {
+        let t = crate::bundled();
+        for slug in [
+            "cnn",
+            "transformer",
+            "gnn",
+            "rnn",
+            "mlp",
+            "generative",
+            "deep-rl",
+            "foundation-model",
+            "classical-ml",
+        ] {
+            assert!(t.get(Dimension::Method, slug).is_some(), "{slug}");
+        }
+        // The families people write map onto them.
+        for (label, slug) in [
+            ("ConvNet", "cnn"),
+            ("LSTM", "rnn"),
+            ("BERT", "transformer"),
+            ("large language model", "transformer"),
+            ("graph neural networks", "gnn"),
+            ("multilayer perceptron", "mlp"),
+            ("diffusion models", "generative"),
+            ("GAN", "generative"),
+            ("deep reinforcement learning", "deep-rl"),
+            ("foundation models", "foundation-model"),
+            ("random forest", "classical-ml"),
+            ("logistic regression", "classical-ml"),
+        ] {
+            assert_eq!(
+                t.map(Dimension::Method, label),
+                crate::Mapping::Mapped { slug: slug.into() },
+                "{label}"
+            );
+        }
+        assert_eq!(Dimension::parse("methods"), Some(Dimension::Method));
+    }
+
+    #[test]
+    fn methods_parse_from_their_own_table() {
+        let text = r#"[[method]]
+slug = "cnn"
+name = "Convolutional network"
+description = "d"
+aliases = ["ConvNet"]"#;
+        let t = Taxonomy::parse(text).unwrap();
+        let e = t.get(Dimension::Method, "cnn").unwrap();
+        assert_eq!(e.dimension, Dimension::Method);
+        assert_eq!(e.aliases, ["ConvNet"]);
+        assert!(t.get(Dimension::Cause, "cnn").is_none());
     }
 
     #[test]

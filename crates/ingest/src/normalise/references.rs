@@ -1,7 +1,7 @@
 //! Checking a record's references (identifier syntax, plausible years, a DOI cited by another
-//! case) and its evidence table.
+//! case).
 
-use notbetter_taxonomy::{Evidence, Reference};
+use notbetter_taxonomy::Reference;
 use serde_json::Value;
 
 use super::{kind, Checker, Ctx, MIN_YEAR};
@@ -141,26 +141,5 @@ impl Checker<'_> {
             );
         }
         refs
-    }
-}
-
-pub(super) fn evidence(cx: &mut Ctx<'_>) -> Evidence {
-    match cx.record.fields.get("evidence") {
-        None | Some(Value::Null) => Evidence::default(),
-        Some(v @ Value::Object(_)) => match serde_json::from_value::<Evidence>(v.clone()) {
-            Ok(e) => e,
-            Err(e) => {
-                cx.error(
-                    "evidence",
-                    format!("{e}; expected booleans code_available, data_available, external_validation"),
-                );
-                Evidence::default()
-            }
-        },
-        Some(other) => {
-            let k = kind(other);
-            cx.error("evidence", format!("expected a table, found {k}"));
-            Evidence::default()
-        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use notbetter_taxonomy::{bundled, LabelState, Source};
+use notbetter_taxonomy::{bundled, Fact, LabelState, Source};
 
 use crate::{Batch, Checker, Location, Severity};
 
@@ -67,7 +67,7 @@ fn markdown_case_is_normalised() {
         ["model/shortcut-learning", "data/distribution-shift"]
     );
     assert!(!case.incomplete);
-    assert_eq!(case.evidence.code_available, Some(true));
+    assert_eq!(case.evidence.code_available, Some(Fact::True));
     assert_eq!(case.lessons, "Validate externally. Always.");
 }
 
@@ -241,7 +241,13 @@ fn bad_json_types_are_reported_per_field() {
     let jsonl = r#"{"id":"t","title":["not","a","string"],"year":"soon","domains":"EHR","causes":[1],"evidence":{"code_available":"yes"},"references":[{"doi":"10.1000/x","pages":"1-2"}],"use_case":"U.","solution":"S.","outcome":"O.","investigation":"I."}"#;
     let batch = run(&[("t.jsonl", jsonl)]);
     let fields: Vec<_> = batch.errors().map(|d| d.field.clone().unwrap()).collect();
-    for f in ["title", "year", "causes", "evidence", "references"] {
+    for f in [
+        "title",
+        "year",
+        "causes",
+        "evidence.code_available",
+        "references",
+    ] {
         assert!(
             fields.contains(&f.to_string()),
             "{f}: {:?}",

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use notbetter_taxonomy::{Case, Evidence, Reference, ELEMENTS};
+use notbetter_taxonomy::{Case, Evidence, Reference, Review, ELEMENTS};
 use serde::Serialize;
 
 use super::export_labels;
@@ -23,6 +23,8 @@ struct FrontMatter<'a> {
     domains: Vec<String>,
     causes: Vec<String>,
     failure_modes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    methods: Vec<String>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     tags: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,7 +50,9 @@ struct FrontMatter<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     references: &'a [Reference],
     #[serde(skip_serializing_if = "Option::is_none")]
-    evidence: Option<Evidence>,
+    evidence: Option<&'a Evidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<&'a Review>,
 }
 
 /// Whether `text` must go in the front matter because a `##` section would change it.
@@ -68,6 +72,7 @@ pub fn case_markdown(case: &Case) -> Result<String, InteropError> {
         domains: export_labels(&case.domains),
         causes: export_labels(&case.causes),
         failure_modes: export_labels(&case.failure_modes),
+        methods: export_labels(&case.methods),
         tags: &case.tags,
         checked_against: case.checked_against.as_deref(),
         contributor: case.contributor.as_deref(),
@@ -80,7 +85,8 @@ pub fn case_markdown(case: &Case) -> Result<String, InteropError> {
         investigation: in_front(&case.investigation),
         lessons: in_front(&case.lessons),
         references: &case.references,
-        evidence: (!case.evidence.is_empty()).then_some(case.evidence),
+        evidence: (!case.evidence.is_empty()).then_some(&case.evidence),
+        review: case.review.as_ref(),
     };
     let toml = toml::to_string(&front).map_err(|source| InteropError::Toml {
         id: case.id.clone(),

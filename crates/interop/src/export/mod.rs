@@ -8,14 +8,15 @@
 //! What does not survive: the `raw` wording behind a confirmed label (the slug is what matters),
 //! the source (everything re-ingested is curated), and inferred causes that an importer drew
 //! from text the case does not keep (AIID report titles, GMF "potential" labels). CSV also
-//! drops reference details other than the DOI, arXiv id or URL, and the evidence facts.
+//! drops reference details other than the DOI, arXiv id or URL; it keeps the evidence facts
+//! and the review in dotted columns (`evidence.code_available`, `review.date`).
 
 pub mod bibtex;
 pub mod markdown;
 
 use std::io::Write;
 
-use notbetter_taxonomy::{Case, Evidence, Label, LabelState, Reference};
+use notbetter_taxonomy::{Case, Evidence, Label, LabelState, Reference, Review};
 use serde::{Deserialize, Serialize};
 
 use crate::InteropError;
@@ -50,6 +51,7 @@ pub struct InputForm {
     pub domains: Vec<String>,
     pub causes: Vec<String>,
     pub failure_modes: Vec<String>,
+    pub methods: Vec<String>,
     pub tags: Vec<String>,
     pub use_case: String,
     pub solution: String,
@@ -59,6 +61,7 @@ pub struct InputForm {
     pub references: Vec<Reference>,
     pub evidence: Evidence,
     pub checked_against: Option<String>,
+    pub review: Option<Review>,
     pub contributor: Option<String>,
     pub source_id: Option<String>,
     pub source_url: Option<String>,
@@ -88,6 +91,7 @@ pub fn input_form(case: &Case) -> InputForm {
         domains: export_labels(&case.domains),
         causes: export_labels(&case.causes),
         failure_modes: export_labels(&case.failure_modes),
+        methods: export_labels(&case.methods),
         tags: case.tags.clone(),
         use_case: case.use_case.clone(),
         solution: case.solution.clone(),
@@ -95,8 +99,9 @@ pub fn input_form(case: &Case) -> InputForm {
         investigation: case.investigation.clone(),
         lessons: case.lessons.clone(),
         references: case.references.clone(),
-        evidence: case.evidence,
+        evidence: case.evidence.clone(),
         checked_against: case.checked_against.clone(),
+        review: case.review.clone(),
         contributor: case.contributor.clone(),
         source_id: case.source_id.clone(),
         source_url: case.source_url.clone(),
@@ -114,7 +119,8 @@ pub fn write_jsonl(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropErr
     Ok(())
 }
 
-/// The CSV columns: the input form's names, less `evidence` (a table, which a cell cannot hold).
+/// The CSV columns: the input form's names, with the `evidence` and `review` tables spread
+/// into dotted columns that ingest reads back into tables.
 pub const CSV_COLUMNS: &[&str] = &[
     "id",
     "title",
@@ -122,6 +128,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "domains",
     "causes",
     "failure_modes",
+    "methods",
     "tags",
     "use_case",
     "solution",
@@ -129,7 +136,15 @@ pub const CSV_COLUMNS: &[&str] = &[
     "investigation",
     "lessons",
     "references",
+    "evidence.code_available",
+    "evidence.data_available",
+    "evidence.external_validation",
+    "evidence.unknown_reason",
     "checked_against",
+    "review.date",
+    "review.against",
+    "review.verdict",
+    "review.notes",
     "contributor",
     "source_id",
     "source_url",
@@ -151,7 +166,9 @@ pub fn write_csv(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError
     for case in cases {
         let f = input_form(case);
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let fact = |f: Option<notbetter_taxonomy::Fact>| f.map(|f| f.as_str().to_string());
         let refs: Vec<String> = f.references.iter().filter_map(reference_id).collect();
+        let review = f.review.as_ref();
         w.write_record([
             f.id.clone(),
             f.title.clone(),
@@ -159,6 +176,7 @@ pub fn write_csv(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError
             f.domains.join("; "),
             f.causes.join("; "),
             f.failure_modes.join("; "),
+            f.methods.join("; "),
             f.tags.join("; "),
             f.use_case.clone(),
             f.solution.clone(),
@@ -166,7 +184,17 @@ pub fn write_csv(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError
             f.investigation.clone(),
             f.lessons.clone(),
             refs.join("; "),
+            opt(&fact(f.evidence.code_available)),
+            opt(&fact(f.evidence.data_available)),
+            opt(&fact(f.evidence.external_validation)),
+            opt(&f.evidence.unknown_reason),
             opt(&f.checked_against),
+            review.map(|r| r.date.clone()).unwrap_or_default(),
+            review.map(|r| r.against.join("; ")).unwrap_or_default(),
+            review
+                .map(|r| r.verdict.as_str().to_string())
+                .unwrap_or_default(),
+            review.map(|r| r.notes.clone()).unwrap_or_default(),
             opt(&f.contributor),
             opt(&f.source_id),
             opt(&f.source_url),

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use notbetter_ingest::{Batch, Checker};
-use notbetter_taxonomy::{Case, Evidence, Label, LabelState, Reference, Source};
+use notbetter_taxonomy::{
+    Case, Evidence, Fact, Label, LabelState, Reference, Review, Source, Verdict,
+};
 
 use super::bibtex::{bibtex_key, case_bibtex};
 use super::markdown::case_markdown;
@@ -31,6 +33,10 @@ fn case(id: &str) -> Case {
             label("gremlins in the pipeline", LabelState::Unmapped),
         ],
         failure_modes: vec![label("safety-reliability", LabelState::Confirmed)],
+        methods: vec![
+            label("cnn", LabelState::Confirmed),
+            label("a hand-made abacus", LabelState::Unmapped),
+        ],
         tags: vec!["chest x-ray".into(), "external validation".into()],
         use_case: "Screening.\n\nTwo paragraphs.".into(),
         solution: "A CNN.".into(),
@@ -48,11 +54,21 @@ fn case(id: &str) -> Case {
             url: None,
         }],
         evidence: Evidence {
-            code_available: Some(true),
+            code_available: Some(Fact::True),
             data_available: None,
-            external_validation: Some(false),
+            external_validation: Some(Fact::Unknown),
+            unknown_reason: Some("the paper does not say; nor does its code".into()),
         },
         checked_against: Some("https://example.org/checked".into()),
+        review: Some(Review {
+            date: "2026-01-02".into(),
+            against: vec![
+                "https://doi.org/10.1038/s42256-021-00338-7".into(),
+                "2104.01234".into(),
+            ],
+            verdict: Verdict::Corrected,
+            notes: "venue \"corrected\"; year checked".into(),
+        }),
         source: Source::Curated,
         source_id: Some("X-1".into()),
         source_url: Some("https://example.org/x-1".into()),
@@ -68,6 +84,7 @@ fn incomplete(id: &str) -> Case {
         year: None,
         domains: Vec::new(),
         failure_modes: Vec::new(),
+        methods: Vec::new(),
         tags: Vec::new(),
         use_case: String::new(),
         solution: String::new(),
@@ -76,6 +93,7 @@ fn incomplete(id: &str) -> Case {
         references: Vec::new(),
         evidence: Evidence::default(),
         checked_against: None,
+        review: None,
         source_id: None,
         source_url: None,
         licence: None,
@@ -187,11 +205,23 @@ fn csv_has_the_input_names_and_reads_back_less_what_cells_cannot_hold() {
         back.references[0].title, None,
         "CSV keeps only the identifier"
     );
-    assert_eq!(
-        back.evidence,
-        Evidence::default(),
-        "CSV has no evidence column"
+    assert_eq!(back.methods, c.methods);
+    assert_eq!(back.evidence, c.evidence, "evidence in dotted columns");
+    assert_eq!(back.review, c.review, "the review in dotted columns");
+    assert!(text.contains(",cnn; a hand-made abacus,"), "{text}");
+}
+
+#[test]
+fn markdown_writes_methods_evidence_and_review_as_the_bundled_files_do() {
+    let md = case_markdown(&case("reviewed")).unwrap();
+    assert!(
+        md.contains("\nmethods = [\"cnn\", \"a hand-made abacus\"]\n"),
+        "{md}"
     );
+    assert!(md.contains("\nexternal_validation = \"unknown\"\n"), "{md}");
+    assert!(md.contains("\ncode_available = true\n"), "{md}");
+    assert!(md.contains("\n[review]\ndate = \"2026-01-02\"\n"), "{md}");
+    assert!(md.contains("\nverdict = \"corrected\"\n"), "{md}");
 }
 
 #[test]

@@ -6,8 +6,9 @@
 //! results) the outcome; AVID has no use case, solution or investigation, so those stay empty.
 //! The SEP view maps onto causes by code ([`sep_causes`]); codes that name a harm rather than a
 //! cause stay as unmapped labels. The risk domain maps onto failure modes, `LLM Evaluation`
-//! reports onto the language-technology domain, and the lifecycle view, the report class and
-//! type and the affected artifacts and developers are kept as tags.
+//! reports onto the language-technology domain and the large-language-model method (the only
+//! model family AVID states), and the lifecycle view, the report class and type and the
+//! affected artifacts and developers are kept as tags.
 
 use std::path::PathBuf;
 
@@ -308,6 +309,8 @@ fn draft(
     let classof = problem.and_then(|p| text(p.classof.as_deref()));
     if classof.as_deref() == Some("LLM Evaluation") {
         d.set("domains", vec!["language-technology"]);
+        // The one model family AVID states: its class names large language models.
+        d.set("methods", vec!["large language model"]);
     }
     for t in [classof, problem.and_then(|p| text(p.kind.as_deref()))]
         .into_iter()

@@ -23,13 +23,17 @@ use crate::facets::SegmentTables;
 use crate::schema::FacetDim;
 
 /// Cases looked at per query word.
-const SAMPLE_PER_WORD: usize = 20_000;
-/// A cause needs this many sampled cases holding a word before the word counts for it.
-const MIN_SUPPORT: u64 = 2;
-/// Smoothing: a word's cases are mixed with this many cases at the overall rate.
-const PRIOR_CASES: f64 = 3.0;
-/// Weight of a word from the cause's own name, aliases or description.
-const TAXONOMY_WEIGHT: f64 = 1.0;
+const SAMPLE_PER_WORD: usize = 5_000;
+/// How causes are scored (from `Tuning`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CauseParams {
+    /// A cause needs this many sampled cases holding a word before the word counts for it.
+    pub support: u64,
+    /// Smoothing: a word's cases are mixed with this many cases at the overall rate.
+    pub smoothing: f64,
+    /// Weight of a word from the cause's own name, aliases or description.
+    pub taxonomy: f64,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CauseScore {
@@ -83,6 +87,7 @@ pub(crate) fn read_causes(
     body: &[Field],
     lexicon: &Lexicon,
     words: &[(String, String)],
+    params: CauseParams,
 ) -> tantivy::Result<Vec<CauseScore>> {
     let priors = priors.get(searcher, tables)?;
     let (n_docs, totals) = (&priors.0, &priors.1);
@@ -115,14 +120,14 @@ pub(crate) fn read_causes(
         if df > 0 {
             let (seen, per_cause) = tally(searcher, tables, &terms)?;
             for (slug, k) in per_cause {
-                if k < MIN_SUPPORT {
+                if k < params.support {
                     continue;
                 }
                 let Some(&total) = totals.get(slug.as_str()) else {
                     continue;
                 };
                 let prior = total as f64 / n;
-                let p = (k as f64 + PRIOR_CASES * prior) / (seen as f64 + PRIOR_CASES);
+                let p = (k as f64 + params.smoothing * prior) / (seen as f64 + params.smoothing);
                 let lift = (p / prior).ln();
                 if lift > 0.0 {
                     let slug = lexicon
@@ -140,7 +145,7 @@ pub(crate) fn read_causes(
         if let Some(spread) = spread {
             for (slug, vocab) in &lexicon.cause_words {
                 if vocab.contains(stem.as_str()) {
-                    let w = idf * TAXONOMY_WEIGHT / spread as f64;
+                    let w = idf * params.taxonomy / spread as f64;
                     let e = scores.entry(slug.as_str()).or_default();
                     e.0 += w;
                     e.1.push((w, surface));
@@ -196,18 +201,24 @@ fn tally(
         }
         let table = tables.get(segment)?;
         let alive = segment.alive_bitset();
+        // Counted by label id within the segment, named once at the end.
+        let mut counts = vec![0u64; table.label_count(FacetDim::Cause)];
         let mut scorer = weight.scorer(segment, 1.0)?;
         let mut doc = scorer.doc();
         while doc != TERMINATED && (seen as usize) < SAMPLE_PER_WORD {
             if alive.is_none_or(|a| a.is_alive(doc)) {
                 seen += 1;
-                for slug in table.labels(FacetDim::Cause, doc) {
-                    if slug.contains('/') {
-                        *per_cause.entry(slug.to_string()).or_default() += 1;
-                    }
+                for &id in table.label_ids(FacetDim::Cause, doc) {
+                    counts[id as usize] += 1;
                 }
             }
             doc = scorer.advance();
+        }
+        for (id, n) in counts.into_iter().enumerate() {
+            let slug = table.label_name(FacetDim::Cause, id as u32);
+            if n > 0 && slug.contains('/') {
+                *per_cause.entry(slug.to_string()).or_default() += n;
+            }
         }
     }
     Ok((seen, per_cause))

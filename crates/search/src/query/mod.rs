@@ -7,12 +7,14 @@
 
 mod causes;
 mod lexicon;
+mod like;
 mod parse;
 mod plan;
 mod spell;
 
 pub(crate) use causes::Priors;
 pub(crate) use lexicon::Lexicon;
+pub use like::{Brief, Neighbour, TextCause};
 pub use plan::{Correction, ReadLabel, Reading, Tuning};
 pub(crate) use plan::{BODY_FIELDS, PROXIMITY_FIELDS};
 
@@ -298,6 +300,11 @@ impl SearchIndex {
         // Relevance over several soft words: a wider window by text score, reordered by how
         // much of the query each case holds (see `rerank`).
         let rerank = req.sort == Sort::Relevance && plan.concepts.len() > 1;
+        let full = if rerank {
+            self.with_feedback(searcher, full, plan.concepts.len())?
+        } else {
+            full
+        };
 
         // Facet counts come from a pass over the query without its facet filters (see
         // `facets`); with no filter that is the same query, so they share the pass for the hits.
@@ -385,6 +392,46 @@ impl SearchIndex {
             facets,
             reading: plan.reading,
         })
+    }
+
+    /// Pseudo-relevance feedback for questions of several words: the cases most like the
+    /// best few hits (more-like-this over their text) rank higher. The matching set does
+    /// not change (the feedback is optional), so totals and facet counts stay exact.
+    fn with_feedback(
+        &self,
+        searcher: &Searcher,
+        full: Box<dyn Query>,
+        words: usize,
+    ) -> Result<Box<dyn Query>> {
+        let tuning = self.tuning();
+        if tuning.feedback <= 0.0 || words < FEEDBACK_MIN_WORDS {
+            return Ok(full);
+        }
+        let seeds = self.timed(searcher.search(
+            full.as_ref(),
+            &TopDocs::with_limit(FEEDBACK_DOCS).order_by_score(),
+        ))?;
+        if seeds.is_empty() {
+            return Ok(full);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, full)];
+        for (_, addr) in seeds {
+            let mlt = MoreLikeThisQuery::builder()
+                .with_min_doc_frequency(2)
+                .with_max_doc_frequency((searcher.num_docs() / 5).max(2))
+                .with_min_term_frequency(1)
+                .with_min_word_length(4)
+                .with_max_query_terms(FEEDBACK_TERMS)
+                .with_document(addr);
+            clauses.push((
+                Occur::Should,
+                Box::new(tantivy::query::BoostQuery::new(
+                    Box::new(mlt),
+                    tuning.feedback,
+                )),
+            ));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// Orders candidates by text score plus how much of the query they hold: the share of the
@@ -602,6 +649,12 @@ impl SearchIndex {
         Ok(out)
     }
 }
+
+/// Pseudo-relevance feedback: from questions of this many concepts, the best this many
+/// hits, each contributing this many of its terms.
+const FEEDBACK_MIN_WORDS: usize = 4;
+const FEEDBACK_DOCS: usize = 2;
+const FEEDBACK_TERMS: usize = 25;
 
 /// Candidates looked at beyond the page asked for, when reordering by how much of the query
 /// each holds.

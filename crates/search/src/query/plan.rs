@@ -39,6 +39,13 @@ pub struct Tuning {
     pub cause_relative: f32,
     /// Boost of two query words found near each other (within two words).
     pub proximity: f32,
+    /// Weight of pseudo-relevance feedback (cases like the best hits), 0 to turn it off.
+    pub feedback: f32,
+    /// Cause reading: cases needed before a word counts for a cause, smoothing (in cases at
+    /// the overall rate), and the weight of the taxonomy's own words.
+    pub cause_support: f32,
+    pub cause_smoothing: f32,
+    pub cause_taxonomy: f32,
 }
 
 impl Default for Tuning {
@@ -51,6 +58,10 @@ impl Default for Tuning {
             cause_threshold: 0.5,
             cause_relative: 0.6,
             proximity: 1.0,
+            feedback: 0.0,
+            cause_support: 2.0,
+            cause_smoothing: 3.0,
+            cause_taxonomy: 1.0,
         }
     }
 }
@@ -266,6 +277,11 @@ impl SearchIndex {
                 &self.fields.body,
                 &self.lexicon,
                 &pairs,
+                super::causes::CauseParams {
+                    support: tuning.cause_support as u64,
+                    smoothing: f64::from(tuning.cause_smoothing),
+                    taxonomy: f64::from(tuning.cause_taxonomy),
+                },
             )?
         } else {
             Vec::new()

@@ -54,6 +54,7 @@ fn valid_id(id: &str) -> bool {
         ("cause" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Confirmed cause slug; repeat for OR", explode = true),
         ("inferred_cause" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Inferred cause slug; repeat for OR", explode = true),
         ("mode" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Failure mode slug; repeat for OR", explode = true),
+        ("method" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Method (model family) slug such as cnn or classical-ml; repeat for OR", explode = true),
         ("source" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "curated, contributed, imported or imported/<name>", explode = true),
         ("year_from" = Option<i32>, Query, minimum = 1900, maximum = 2100, description = "Earliest year, inclusive"),
         ("year_to" = Option<i32>, Query, minimum = 1900, maximum = 2100, description = "Latest year, inclusive; not before year_from"),
@@ -174,6 +175,7 @@ pub async fn taxonomy(State(state): State<AppState>) -> ApiResult<TaxonomyView> 
         domains: entries(&state, Dimension::Domain).await?,
         causes: entries(&state, Dimension::Cause).await?,
         failure_modes: entries(&state, Dimension::FailureMode).await?,
+        methods: entries(&state, Dimension::Method).await?,
     }))
 }
 
@@ -358,4 +360,45 @@ pub async fn similar(
             })
             .collect(),
     ))
+}
+
+/// A pre-mortem: the failure causes that hit projects like the one described, in any field,
+/// with why each applies, precedents and what to check before building. The description is
+/// neither stored nor logged.
+#[utoipa::path(
+    post,
+    path = "/api/v1/premortem",
+    tag = "premortem",
+    request_body = PremortemRequest,
+    responses(
+        (status = 200, body = PremortemResponse),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn premortem(
+    State(state): State<AppState>,
+    body: Result<Json<PremortemRequest>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<PremortemResponse> {
+    let Json(req) = body.map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body must be JSON {{\"description\": text, \"domain\": optional text, \"tags\": optional list}}: {}",
+            e.body_text()
+        ))
+    })?;
+    let report = state
+        .run(move |kb| {
+            let domain = match req.domain.as_deref().map(str::trim) {
+                Some(d) if !d.is_empty() => {
+                    Some(kb.resolve(notbetter_taxonomy::Dimension::Domain, d)?)
+                }
+                _ => None,
+            };
+            Ok(kb.premortem(&notbetter_premortem::Request {
+                description: req.description,
+                domain,
+                tags: req.tags,
+            })?)
+        })
+        .await?;
+    Ok(Json(PremortemResponse::from(report)))
 }

@@ -39,6 +39,7 @@ use crate::AppState;
         handlers::clusters,
         handlers::cluster,
         handlers::similar,
+        handlers::premortem,
     ),
     components(schemas(
         SortParam,
@@ -51,10 +52,16 @@ use crate::AppState;
         ReadingView,
         ReadLabelView,
         CorrectionView,
+        PremortemRequest,
+        PremortemResponse,
+        PremortemCauseView,
+        PrecedentView,
         CaseView,
         LabelView,
         ReferenceView,
         EvidenceView,
+        FactView,
+        ReviewView,
         RevisionView,
         EntryView,
         TaxonomyView,
@@ -71,11 +78,16 @@ pub fn openapi_json() -> serde_json::Value {
 }
 
 pub fn router() -> Router<AppState> {
-    let cors = CorsLayer::new().allow_origin(Any).allow_methods([
-        Method::GET,
-        Method::HEAD,
-        Method::OPTIONS,
-    ]);
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            // The pre-mortem reads; it changes nothing.
+            Method::POST,
+        ])
+        .allow_headers([header::CONTENT_TYPE]);
     Router::new()
         .route("/search", get(handlers::search))
         .route("/cases/{id}", get(handlers::case))
@@ -89,6 +101,7 @@ pub fn router() -> Router<AppState> {
         .route("/clusters", get(handlers::clusters))
         .route("/clusters/{id}", get(handlers::cluster))
         .route("/cases/{id}/similar", get(handlers::similar))
+        .route("/premortem", axum::routing::post(handlers::premortem))
         .route("/openapi.json", get(|| async { Json(openapi_json()) }))
         .fallback(|| async { ApiError::not_found("no such API endpoint") })
         .layer(cors)

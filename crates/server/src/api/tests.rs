@@ -179,3 +179,57 @@ async fn clusters_api_lists_cross_domain_clusters_and_finds_each() {
     assert!(case.body.contains("This failure elsewhere"));
     assert!(case.body.contains(&format!("/clusters/{id}")));
 }
+
+#[tokio::test]
+async fn the_api_filters_by_method_and_shows_review_and_evidence() {
+    let f = fixture();
+    let r = get(&f.app, "/api/v1/search?method=cnn").await;
+    assert_eq!(r.status.as_str(), "200", "{}", r.body);
+    let j: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(j["total"], 1);
+    assert_eq!(j["hits"][0]["id"], "xray-shortcut");
+    assert_eq!(j["facets"]["method"], json!({ "cnn": 1, "transformer": 1 }));
+    let either: Value = serde_json::from_str(
+        &get(&f.app, "/api/v1/search?method=cnn&method=transformer")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(either["total"], 2);
+
+    let c: Value =
+        serde_json::from_str(&get(&f.app, "/api/v1/cases/xray-shortcut").await.body).unwrap();
+    assert_eq!(c["methods"][0]["value"], "cnn");
+    assert_eq!(
+        c["evidence"],
+        json!({
+            "code_available": "yes",
+            "data_available": "no",
+            "external_validation": "unknown",
+            "unknown_reason": "the paper does not say where it was tested"
+        })
+    );
+    assert_eq!(c["review"]["date"], "2025-06-01");
+    assert_eq!(c["review"]["verdict"], "confirmed");
+    assert_eq!(
+        c["review"]["links"],
+        json!([
+            "https://doi.org/10.5555/xray",
+            "https://arxiv.org/abs/2104.01234"
+        ])
+    );
+    let bare: Value =
+        serde_json::from_str(&get(&f.app, "/api/v1/cases/recsys-baselines").await.body).unwrap();
+    assert!(bare["review"].is_null());
+    assert_eq!(bare["evidence"]["code_available"], "not_stated");
+    assert_eq!(bare["methods"], json!([]));
+
+    let t: Value = serde_json::from_str(&get(&f.app, "/api/v1/taxonomy").await.body).unwrap();
+    let cnn = t["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["slug"] == "cnn")
+        .unwrap();
+    assert_eq!(cnn["cases"], 1);
+}

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use notbetter_store::{Revision, StoredCase};
-use notbetter_taxonomy::{Case, Entry, Label, Reference};
-use serde::Serialize;
+use notbetter_taxonomy::{Case, Entry, Fact, Label, Reference, Review};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The order of search hits. It only documents the accepted values in the OpenAPI document;
@@ -83,11 +83,67 @@ impl From<&Reference> for ReferenceView {
     }
 }
 
+/// One evidence fact as the case states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FactView {
+    Yes,
+    No,
+    /// The source was read and does not say; `unknown_reason` says why.
+    Unknown,
+    /// The case does not record this fact.
+    NotStated,
+}
+
+impl From<Option<Fact>> for FactView {
+    fn from(f: Option<Fact>) -> FactView {
+        match f {
+            Some(Fact::True) => FactView::Yes,
+            Some(Fact::False) => FactView::No,
+            Some(Fact::Unknown) => FactView::Unknown,
+            None => FactView::NotStated,
+        }
+    }
+}
+
+/// The workshop's review criteria as facts: always all three.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EvidenceView {
-    pub code_available: Option<bool>,
-    pub data_available: Option<bool>,
-    pub external_validation: Option<bool>,
+    pub code_available: FactView,
+    pub data_available: FactView,
+    pub external_validation: FactView,
+    /// Why a fact is `unknown`.
+    pub unknown_reason: Option<String>,
+}
+
+/// A second reader's check of the case against its primary sources.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The primary sources read, as written (URLs, DOIs, arXiv ids).
+    pub against: Vec<String>,
+    /// A link for each entry of `against`, in the same order.
+    pub links: Vec<String>,
+    /// `confirmed` or `corrected`.
+    pub verdict: String,
+    pub notes: String,
+}
+
+impl From<&Review> for ReviewView {
+    fn from(r: &Review) -> Self {
+        ReviewView {
+            date: r.date.clone(),
+            against: r.against.clone(),
+            links: r
+                .against
+                .iter()
+                .map(|e| notbetter_taxonomy::source_link(e))
+                .collect(),
+            verdict: r.verdict.as_str().into(),
+            notes: r.notes.clone(),
+        }
+    }
 }
 
 /// A whole case.
@@ -99,6 +155,8 @@ pub struct CaseView {
     pub domains: Vec<LabelView>,
     pub causes: Vec<LabelView>,
     pub failure_modes: Vec<LabelView>,
+    /// Model families (`cnn`, `transformer`, `classical-ml`...).
+    pub methods: Vec<LabelView>,
     pub tags: Vec<String>,
     pub use_case: String,
     pub solution: String,
@@ -108,6 +166,8 @@ pub struct CaseView {
     pub references: Vec<ReferenceView>,
     pub evidence: EvidenceView,
     pub checked_against: Option<String>,
+    /// The recorded review, if any.
+    pub review: Option<ReviewView>,
     /// `curated`, `contributed` or `imported/<source>`.
     pub source: String,
     pub source_id: Option<String>,
@@ -130,6 +190,7 @@ impl From<&Case> for CaseView {
             domains: labels(&c.domains),
             causes: labels(&c.causes),
             failure_modes: labels(&c.failure_modes),
+            methods: labels(&c.methods),
             tags: c.tags.clone(),
             use_case: c.use_case.clone(),
             solution: c.solution.clone(),
@@ -138,11 +199,13 @@ impl From<&Case> for CaseView {
             lessons: c.lessons.clone(),
             references: c.references.iter().map(ReferenceView::from).collect(),
             evidence: EvidenceView {
-                code_available: c.evidence.code_available,
-                data_available: c.evidence.data_available,
-                external_validation: c.evidence.external_validation,
+                code_available: c.evidence.code_available.into(),
+                data_available: c.evidence.data_available.into(),
+                external_validation: c.evidence.external_validation.into(),
+                unknown_reason: c.evidence.unknown_reason.clone(),
             },
             checked_against: c.checked_against.clone(),
+            review: c.review.as_ref().map(ReviewView::from),
             source: c.source.facet(),
             source_id: c.source_id.clone(),
             source_url: c.source_url.clone(),
@@ -307,8 +370,8 @@ pub struct SearchResponse {
     pub page: usize,
     pub limit: usize,
     pub hits: Vec<HitView>,
-    /// Dimension (`domain`, `cause`, `inferred_cause`, `failure_mode`, `source`) → slug →
-    /// count. Counts are disjunctive: a dimension ignores its own filter.
+    /// Dimension (`domain`, `cause`, `inferred_cause`, `failure_mode`, `source`, `method`) →
+    /// slug → count. Counts are disjunctive: a dimension ignores its own filter.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
     /// How the query was read.
     pub reading: ReadingView,
@@ -343,6 +406,8 @@ pub struct TaxonomyView {
     pub domains: Vec<EntryView>,
     pub causes: Vec<EntryView>,
     pub failure_modes: Vec<EntryView>,
+    /// Model families.
+    pub methods: Vec<EntryView>,
 }
 
 /// One domain or cause with its breakdown along the other axis and its cases.
@@ -425,4 +490,84 @@ pub struct SimilarView {
     pub title: String,
     pub domains: Vec<String>,
     pub score: f32,
+}
+
+/// A planned project to run a pre-mortem on. Not stored, not logged.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PremortemRequest {
+    /// The plan in free text: use case, data and how it is collected, labelled and split,
+    /// model, evaluation and deployment (up to about 5,000 words).
+    pub description: String,
+    /// The project's field: a domain slug, name or alias.
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A case that failed for this cause.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrecedentView {
+    pub id: String,
+    pub title: String,
+    pub domains: Vec<String>,
+    /// The first sentence of its outcome.
+    pub outcome: String,
+    /// The first sentence of its lessons (empty if none).
+    pub lesson: String,
+}
+
+/// One cause of the checklist.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PremortemCauseView {
+    pub cause: String,
+    pub name: String,
+    pub score: f64,
+    /// Sentences of the description that point to the cause.
+    pub why: Vec<String>,
+    /// The description already says how it handles the cause.
+    pub addressed: bool,
+    pub precedents: Vec<PrecedentView>,
+    /// Questions to answer before building, each ending with its source.
+    pub checks: Vec<String>,
+}
+
+/// The pre-mortem checklist, best-supported cause first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PremortemResponse {
+    pub causes: Vec<PremortemCauseView>,
+    /// The field precedents treat as the project's own (given, or read from similar cases).
+    pub domain: Option<String>,
+}
+
+impl From<notbetter_premortem::Report> for PremortemResponse {
+    fn from(r: notbetter_premortem::Report) -> Self {
+        PremortemResponse {
+            domain: r.domain,
+            causes: r
+                .causes
+                .into_iter()
+                .map(|c| PremortemCauseView {
+                    cause: c.cause,
+                    name: c.name,
+                    score: c.score,
+                    why: c.why,
+                    addressed: c.addressed,
+                    precedents: c
+                        .precedents
+                        .into_iter()
+                        .map(|p| PrecedentView {
+                            id: p.id,
+                            title: p.title,
+                            domains: p.domains,
+                            outcome: p.outcome,
+                            lesson: p.lesson,
+                        })
+                        .collect(),
+                    checks: c.checks,
+                })
+                .collect(),
+        }
+    }
 }

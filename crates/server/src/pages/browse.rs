@@ -239,6 +239,7 @@ pub async fn cause(
         p.lead { (entry.description) }
         @if let Some(p) = entry.parent() { p { "Family: " a href=(format!("/causes/{p}")) { (t.name(Dimension::Cause, p)) } } }
         @if !entry.aliases.is_empty() { p.aliases { "Also called: " (entry.aliases.join(", ")) } }
+        p.premortem-link { "Would this hit your project? " a href="/premortem" { "Run a pre-mortem" } "." }
         @if !kids.is_empty() {
             h2 { "Causes in this family" }
             ul.inline { @for k in kids { li { a href=(format!("/causes/{}", k.slug)) { (k.name) } } } }

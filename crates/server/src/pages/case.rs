@@ -1,5 +1,5 @@
 //! `/cases/{id}` (and `/cases/{id}.json`, `/cases/{id}.bib`): one case with its four elements,
-//! references, labels, evidence, provenance, revisions, similar cases and citation.
+//! references, labels, review, evidence, provenance, revisions, similar cases and citation.
 
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use notbetter_search::Similar;
 use notbetter_store::{Revision, StoredCase};
-use notbetter_taxonomy::{Case, Dimension, ELEMENTS};
+use notbetter_taxonomy::{source_link, Case, Dimension, Fact, Review, ELEMENTS};
 
 use super::{chip, slug_chips};
 use crate::error::AppError;
@@ -83,11 +83,35 @@ fn plain_citation(c: &Case) -> String {
     )
 }
 
-fn yes_no(v: Option<bool>) -> &'static str {
+fn yes_no(v: Option<Fact>) -> &'static str {
     match v {
-        Some(true) => "yes",
-        Some(false) => "no",
+        Some(Fact::True) => "yes",
+        Some(Fact::False) => "no",
+        Some(Fact::Unknown) => "unknown: the source does not say",
         None => "not stated",
+    }
+}
+
+/// "Reviewed on <date> against <links>: <verdict>", or a note that no review is recorded.
+fn review_block(review: Option<&Review>) -> Markup {
+    html! {
+        section.review {
+            h2 { "Review" }
+            @match review {
+                Some(r) => {
+                    p {
+                        "Reviewed on " time datetime=(r.date) { (r.date) } " against "
+                        @for (i, entry) in r.against.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href=(source_link(entry)) rel="nofollow noopener" { (entry) }
+                        }
+                        ": " strong.verdict { (r.verdict.as_str()) } "."
+                    }
+                    @if !r.notes.is_empty() { p.notes { (r.notes) } }
+                }
+                None => p.missing { "Not yet reviewed against its primary sources." },
+            }
+        }
     }
 }
 
@@ -158,6 +182,9 @@ fn render_case(
                     @if !c.failure_modes.is_empty() {
                         p { span.label-kind { "Failure modes " } @for l in &c.failure_modes { (chip(t, Dimension::FailureMode, l)) } }
                     }
+                    @if !c.methods.is_empty() {
+                        p { span.label-kind { "Methods " } @for l in &c.methods { (chip(t, Dimension::Method, l)) } }
+                    }
                     @if !c.tags.is_empty() { p.tags { span.label-kind { "Tags " } @for tag in &c.tags { span.tag { (tag) } } } }
                 }
             }
@@ -187,12 +214,14 @@ fn render_case(
                     }
                 }
             }
+            (review_block(c.review.as_ref()))
             section.facts {
                 h2 { "Evidence and provenance" }
                 dl {
                     dt { "Code released" } dd { (yes_no(c.evidence.code_available)) }
                     dt { "Data released" } dd { (yes_no(c.evidence.data_available)) }
                     dt { "Validated externally" } dd { (yes_no(c.evidence.external_validation)) }
+                    @if let Some(why) = &c.evidence.unknown_reason { dt { "Why unknown" } dd { (why) } }
                     @if let Some(ch) = &c.checked_against { dt { "Checked against" } dd { (ch) } }
                     @if let Some(who) = &c.contributor { dt { "Contributed by" } dd { (who) } }
                     @if let Some(u) = &c.source_url { dt { "Source record" } dd { a href=(u) rel="nofollow noopener" { (u) } } }

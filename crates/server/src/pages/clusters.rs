@@ -159,6 +159,7 @@ pub async fn cluster(
         p {
             "Primary cause: " a href=(format!("/causes/{}", c.cause)) { (t.name(Dimension::Cause, &c.cause)) }
             " · " (c.members.len()) " cases · " a href=(members_search(&c)) { "these cases in the search" }
+            " · " a href=(format!("/premortem?description={}", crate::pages::encode(&format!("Our planned project may share this mechanism: {}", c.mechanism)))) { "run a pre-mortem with this mechanism" }
         }
         @if !c.terms.is_empty() { p.aliases { "Distinctive terms: " (c.terms.iter().take(10).cloned().collect::<Vec<_>>().join(", ")) } }
         h2 { "Side by side, by domain" }

@@ -51,6 +51,11 @@ pub async fn home(State(state): State<AppState>) -> Result<Markup, AppError> {
                     button type="submit" { "Search" }
                 }
             }
+            p.premortem-link {
+                "Planning a project? "
+                a href="/premortem" { "Run a pre-mortem" }
+                ": describe it and see the failures that hit similar projects in any field, with what to check before you build."
+            }
             ul.stats {
                 li { strong { (total) } " cases" }
                 li { strong { (domains.len()) } " domains" }

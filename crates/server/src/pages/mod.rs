@@ -8,6 +8,7 @@ pub mod contribute;
 pub mod feeds;
 pub mod form;
 pub mod home;
+pub mod premortem;
 pub mod review;
 pub mod search;
 
@@ -38,6 +39,7 @@ fn facet_param(dim: FacetDim) -> &'static str {
         FacetDim::InferredCause => "inferred_cause",
         FacetDim::FailureMode => "mode",
         FacetDim::Source => "source",
+        FacetDim::Method => "method",
     }
 }
 
@@ -89,15 +91,7 @@ impl SearchParams {
                         .ok_or_else(|| format!("`page` must be a number from 1 to {max}"))?
                 }
                 other => {
-                    let dim = [
-                        FacetDim::Domain,
-                        FacetDim::Cause,
-                        FacetDim::InferredCause,
-                        FacetDim::FailureMode,
-                        FacetDim::Source,
-                    ]
-                    .into_iter()
-                    .find(|d| facet_param(*d) == other);
+                    let dim = FacetDim::ALL.into_iter().find(|d| facet_param(*d) == other);
                     match dim {
                         Some(_) if v.is_empty() => {}
                         Some(d) if slug_ok(v) => p.add_filter(d, v),
@@ -194,11 +188,17 @@ pub fn search_url(dim: FacetDim, slug: &str) -> String {
     .url()
 }
 
+/// `text` as one query-string value.
+pub fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 pub fn browse_url(dim: Dimension, slug: &str) -> String {
     match dim {
         Dimension::Domain => format!("/domains/{slug}"),
         Dimension::Cause => format!("/causes/{slug}"),
         Dimension::FailureMode => search_url(FacetDim::FailureMode, slug),
+        Dimension::Method => search_url(FacetDim::Method, slug),
     }
 }
 

@@ -110,6 +110,7 @@ fn render(
                         (facet_group(t, params, r, FacetDim::Domain, Dimension::Domain, "Domain"))
                         (facet_group(t, params, r, FacetDim::Cause, Dimension::Cause, "Cause"))
                         (facet_group(t, params, r, FacetDim::FailureMode, Dimension::FailureMode, "Failure mode"))
+                        (facet_group(t, params, r, FacetDim::Method, Dimension::Method, "Method"))
                         (facet_group(t, params, r, FacetDim::InferredCause, Dimension::Cause, "Inferred cause"))
                         (source_group(params, r))
                         fieldset.years {
@@ -192,6 +193,7 @@ fn label_name(t: &Taxonomy, dim: FacetDim, slug: &str) -> String {
         FacetDim::Cause => (Some(Dimension::Cause), ""),
         FacetDim::InferredCause => (Some(Dimension::Cause), "inferred: "),
         FacetDim::FailureMode => (Some(Dimension::FailureMode), ""),
+        FacetDim::Method => (Some(Dimension::Method), "method: "),
         FacetDim::Source => (None, "source: "),
     };
     match d {
@@ -207,6 +209,7 @@ fn param_name(dim: FacetDim) -> &'static str {
         FacetDim::InferredCause => "inferred_cause",
         FacetDim::FailureMode => "mode",
         FacetDim::Source => "source",
+        FacetDim::Method => "method",
     }
 }
 
