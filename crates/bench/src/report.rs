@@ -63,6 +63,8 @@ pub struct Report {
     pub ratio_fts5_over_ours: BTreeMap<&'static str, f64>,
     pub cold_start_ms: f64,
     pub freshness_ms: f64,
+    /// Median milliseconds of a pre-mortem of a 5,000-word description.
+    pub premortem_ms: f64,
     /// Seconds to cluster the cases; null when no clustering crate is built in.
     pub cluster_s: Option<f64>,
     pub checks: BTreeMap<&'static str, Check>,
@@ -176,6 +178,16 @@ impl Report {
                 self.freshness_ms,
                 "ms",
                 self.freshness_ms <= TARGET_FRESH_MS,
+                "",
+            ),
+        );
+        c.insert(
+            "premortem",
+            check(
+                "a pre-mortem of a 5,000-word description within 2 s at 100k cases",
+                self.premortem_ms,
+                "ms",
+                self.premortem_ms <= 2_000.0,
                 "",
             ),
         );

@@ -179,6 +179,7 @@ fn the_report_has_every_key() {
         "ratio_fts5_over_ours",
         "cold_start_ms",
         "freshness_ms",
+        "premortem_ms",
         "cluster_s",
         "checks",
     ];
@@ -187,6 +188,7 @@ fn the_report_has_every_key() {
     keys_sorted.sort_unstable();
     assert_eq!(keys_sorted, expected);
     assert_eq!(json["cases"], 300);
+    assert!(json["premortem_ms"].as_f64().unwrap() > 0.0);
     for class in Class::ALL {
         for part in ["search", "fts5"] {
             for p in ["p50_ms", "p95_ms", "p99_ms"] {

@@ -72,6 +72,19 @@ pub async fn search(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<SearchResponse> {
     let mut pairs = pairs(raw);
+    // The page's form sends empty fields, which mean "not set"; the API documents values, so
+    // an empty one is refused rather than read as absent.
+    if let Some((k, _)) = pairs.iter().find(|(k, v)| {
+        v.is_empty()
+            && matches!(
+                k.as_str(),
+                "domain" | "cause" | "inferred_cause" | "mode" | "method" | "source" | "sort"
+            )
+    }) {
+        return Err(ApiError::bad_request(format!(
+            "`{k}` is empty: give a value or leave the parameter out"
+        )));
+    }
     let mut limit = 20;
     if let Some(pos) = pairs.iter().position(|(k, _)| k == "limit") {
         let (_, v) = pairs.remove(pos);
