@@ -481,6 +481,19 @@ async fn preview_shows_the_case_without_storing_it() {
     );
     assert!(r.body.contains("gremlins"), "unmapped labels are shown");
     assert_eq!(pending(&f), 0);
+    // A label mapped by a looser rule is shown as such, with its raw text, rule and
+    // confidence, for a person to confirm.
+    let mut form = good_form(&token, "Previewed case");
+    form.retain(|(k, _)| *k != "action" && *k != "cause_other");
+    form.push(("cause_other", "covariate shift across sites"));
+    form.push(("action", "preview"));
+    let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
+    assert!(
+        r.body
+            .contains("(matched from “covariate shift across sites”: contains"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]

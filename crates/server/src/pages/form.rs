@@ -389,7 +389,7 @@ pub fn fields(t: &Taxonomy, f: &CaseForm, errors: &FieldErrors) -> Markup {
 pub fn label_summary(t: &Taxonomy, case: &Case) -> Markup {
     html! {
         ul.label-summary {
-            @for (dim, name) in [(Dimension::Domain, "Domains"), (Dimension::Cause, "Causes"), (Dimension::FailureMode, "Failure modes")] {
+            @for (dim, name) in [(Dimension::Domain, "Domains"), (Dimension::Cause, "Causes"), (Dimension::FailureMode, "Failure modes"), (Dimension::Method, "Methods")] {
                 li {
                     strong { (name) ": " }
                     @for l in case.labels(dim) {
