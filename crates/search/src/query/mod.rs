@@ -6,11 +6,16 @@
 //! except that dimension's own, so a reader sees how many cases each other value would add.
 
 mod causes;
+mod hits;
 mod lexicon;
 mod like;
 mod parse;
 mod plan;
+mod rank;
 mod spell;
+mod terms;
+
+use rank::{held, RERANK_EXTRA};
 
 pub(crate) use causes::Priors;
 pub(crate) use lexicon::Lexicon;
@@ -18,7 +23,7 @@ pub use like::{Brief, Neighbour, TextCause};
 pub use plan::{Correction, ReadLabel, Reading, Tuning};
 pub(crate) use plan::{BODY_FIELDS, PROXIMITY_FIELDS};
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::atomic::Ordering as AtomicOrdering;
 use std::time::{Duration, Instant};
@@ -26,12 +31,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, TopDocs};
-use tantivy::query::{
-    BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, RangeQuery, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
-use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, DocSet, Order, Searcher, TantivyDocument, Term};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, Order, Searcher, Term};
 
 use crate::deadline::{Deadline, TIMED_OUT};
 use crate::facets::{Counts, FacetCounter};
@@ -394,81 +396,6 @@ impl SearchIndex {
         })
     }
 
-    /// Pseudo-relevance feedback for questions of several words: the cases most like the
-    /// best few hits (more-like-this over their text) rank higher. The matching set does
-    /// not change (the feedback is optional), so totals and facet counts stay exact.
-    fn with_feedback(
-        &self,
-        searcher: &Searcher,
-        full: Box<dyn Query>,
-        words: usize,
-    ) -> Result<Box<dyn Query>> {
-        let tuning = self.tuning();
-        if tuning.feedback <= 0.0 || words < FEEDBACK_MIN_WORDS {
-            return Ok(full);
-        }
-        let seeds = self.timed(searcher.search(
-            full.as_ref(),
-            &TopDocs::with_limit(FEEDBACK_DOCS).order_by_score(),
-        ))?;
-        if seeds.is_empty() {
-            return Ok(full);
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, full)];
-        for (_, addr) in seeds {
-            let mlt = MoreLikeThisQuery::builder()
-                .with_min_doc_frequency(2)
-                .with_max_doc_frequency((searcher.num_docs() / 5).max(2))
-                .with_min_term_frequency(1)
-                .with_min_word_length(4)
-                .with_max_query_terms(FEEDBACK_TERMS)
-                .with_document(addr);
-            clauses.push((
-                Occur::Should,
-                Box::new(tantivy::query::BoostQuery::new(
-                    Box::new(mlt),
-                    tuning.feedback,
-                )),
-            ));
-        }
-        Ok(Box::new(BooleanQuery::new(clauses)))
-    }
-
-    /// Orders candidates by text score plus how much of the query they hold: the share of the
-    /// words' weight (rarer words weigh more) times the best score times `Tuning::coverage`,
-    /// so with the default a case holding every word ranks above one that misses a rare word.
-    fn rerank(
-        &self,
-        concepts: &[plan::Concept],
-        addresses: Vec<(f32, DocAddress)>,
-        held: Vec<Vec<bool>>,
-    ) -> Vec<((f32, DocAddress), Vec<bool>)> {
-        let coverage = self.tuning().coverage;
-        let total: f32 = concepts.iter().map(|c| c.weight).sum::<f32>().max(1e-6);
-        let best = addresses.iter().map(|a| a.0).fold(0.0f32, f32::max);
-        let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> = addresses
-            .into_iter()
-            .zip(held)
-            .map(|((score, addr), h)| {
-                let share: f32 = concepts
-                    .iter()
-                    .zip(&h)
-                    .filter(|(_, h)| **h)
-                    .map(|(c, _)| c.weight)
-                    .sum::<f32>()
-                    / total;
-                ((score + coverage * best * share, addr), h)
-            })
-            .collect();
-        ranked.sort_by(|a, b| {
-            b.0 .0
-                .total_cmp(&a.0 .0)
-                .then(a.0 .1.segment_ord.cmp(&b.0 .1.segment_ord))
-                .then(a.0 .1.doc_id.cmp(&b.0 .1.doc_id))
-        });
-        ranked
-    }
-
     /// One pass over `query`: the total, the top hits by `top`, and the facets if `counter`
     /// is given. The collectors form a tuple, so each document reaches them without dynamic
     /// dispatch.
@@ -486,221 +413,6 @@ impl SearchIndex {
         };
         self.timed(searcher.search(query, &collector))
     }
-
-    fn hits(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        addresses: &[(f32, DocAddress)],
-    ) -> Result<Vec<Hit>> {
-        // Snippet generators only for fields the query has terms in (a browse has none, and
-        // a generator without terms still tokenises the whole field), each made on first use.
-        let mut with_terms = HashSet::new();
-        query.query_terms(&mut |term, _| {
-            with_terms.insert(term.field());
-        });
-        let mut generators: Vec<(Field, Option<SnippetGenerator>)> = self
-            .fields
-            .snippet
-            .iter()
-            .filter(|f| with_terms.contains(f))
-            .map(|&f| (f, None))
-            .collect();
-        let mut hits = Vec::with_capacity(addresses.len());
-        for &(score, addr) in addresses {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let mut snippet = None;
-            for (field, generator) in &mut generators {
-                if generator.is_none() {
-                    let mut g = SnippetGenerator::create(searcher, query, *field)?;
-                    g.set_max_num_chars(SNIPPET_CHARS);
-                    *generator = Some(g);
-                }
-                let s = generator
-                    .as_ref()
-                    .expect("created above")
-                    .snippet_from_doc(&doc);
-                if !s.highlighted().is_empty() {
-                    snippet = Some(s.to_html());
-                    break;
-                }
-            }
-            let snippet = snippet.unwrap_or_else(|| {
-                let text = self.text_of(&doc, crate::schema::USE_CASE);
-                let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
-                if text.chars().count() > SNIPPET_CHARS {
-                    cut.push('…');
-                }
-                escape_html(&cut)
-            });
-            hits.push(Hit {
-                id: self.text_of(&doc, crate::schema::ID),
-                title: self.text_of(&doc, crate::schema::TITLE),
-                year: doc
-                    .get_first(self.fields.year)
-                    .and_then(|v| v.as_i64())
-                    .map(|y| y as i32),
-                domains: self.facets_of(&doc, FacetDim::Domain),
-                causes: self.facets_of(&doc, FacetDim::Cause),
-                inferred_causes: self.facets_of(&doc, FacetDim::InferredCause),
-                failure_modes: self.facets_of(&doc, FacetDim::FailureMode),
-                source: self
-                    .facets_of(&doc, FacetDim::Source)
-                    .pop()
-                    .unwrap_or_default(),
-                snippet,
-                score,
-                missing: Vec::new(),
-            });
-        }
-        Ok(hits)
-    }
-
-    fn text_of(&self, doc: &TantivyDocument, name: &str) -> String {
-        let field = self.schema.get_field(name).expect("field");
-        doc.get_first(field)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    fn facets_of(&self, doc: &TantivyDocument, dim: FacetDim) -> Vec<String> {
-        doc.get_all(self.fields.facet(dim))
-            .filter_map(|v| match OwnedValue::from(v) {
-                OwnedValue::Facet(f) => {
-                    Some(f.to_path_string().trim_start_matches('/').to_string())
-                }
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The ids of every case matching a request, ignoring paging (for tests and exports).
-    pub fn matching_ids(&self, req: &SearchRequest) -> Result<Vec<String>> {
-        let searcher = self.reader.searcher();
-        let plan = self.planned(&searcher, &req.query, false)?;
-        let strict = plan.reading.min_match > 1;
-        let mut full = self.combined(plan.query.as_ref(), req, true);
-        let mut n = self.timed(searcher.search(full.as_ref(), &Count))?;
-        if n == 0 && strict {
-            // As `search` does: cases holding any of the words.
-            let relaxed = self.planned(&searcher, &req.query, true)?;
-            full = self.combined(relaxed.query.as_ref(), req, true);
-            n = self.timed(searcher.search(full.as_ref(), &Count))?;
-        }
-        let n = n.max(1);
-        let addrs =
-            self.timed(searcher.search(full.as_ref(), &TopDocs::with_limit(n).order_by_score()))?;
-        addrs
-            .into_iter()
-            .map(|(_, a)| {
-                let doc: TantivyDocument = searcher.doc(a)?;
-                Ok(self.text_of(&doc, crate::schema::ID))
-            })
-            .collect()
-    }
-
-    /// Cases like `id` by tantivy's more-like-this over the stored text, preferring cases from
-    /// other top-level domains: their score is doubled, since the point is to see the same
-    /// failure elsewhere.
-    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
-        let limit = limit.clamp(1, MAX_LIMIT);
-        let searcher = self.reader.searcher();
-        let term = Term::from_field_text(self.fields.id, id);
-        let found = searcher.search(
-            &TermQuery::new(term, IndexRecordOption::Basic),
-            &TopDocs::with_limit(1).order_by_score(),
-        )?;
-        let Some(&(_, addr)) = found.first() else {
-            return Ok(Vec::new());
-        };
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        let own: HashSet<String> = self
-            .facets_of(&doc, FacetDim::Domain)
-            .into_iter()
-            .map(|d| top_level(&d).to_string())
-            .collect();
-        let mlt = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(1)
-            .with_max_doc_frequency((searcher.num_docs() / 4).max(2))
-            .with_min_term_frequency(1)
-            .with_min_word_length(4)
-            .with_max_query_terms(40)
-            .with_document(addr);
-        let candidates =
-            searcher.search(&mlt, &TopDocs::with_limit(limit * 4 + 1).order_by_score())?;
-        let mut out = Vec::new();
-        for (score, a) in candidates {
-            if a == addr {
-                continue;
-            }
-            let d: TantivyDocument = searcher.doc(a)?;
-            let domains = self.facets_of(&d, FacetDim::Domain);
-            let elsewhere = !domains.iter().any(|x| own.contains(top_level(x)));
-            out.push(Similar {
-                id: self.text_of(&d, crate::schema::ID),
-                title: self.text_of(&d, crate::schema::TITLE),
-                domains,
-                score: if elsewhere { score * 2.0 } else { score },
-            });
-        }
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-        out.truncate(limit);
-        Ok(out)
-    }
-}
-
-/// Pseudo-relevance feedback: from questions of this many concepts, the best this many
-/// hits, each contributing this many of its terms.
-const FEEDBACK_MIN_WORDS: usize = 4;
-const FEEDBACK_DOCS: usize = 2;
-const FEEDBACK_TERMS: usize = 25;
-
-/// Candidates looked at beyond the page asked for, when reordering by how much of the query
-/// each holds.
-const RERANK_EXTRA: usize = 100;
-
-/// For each address, which of the concepts its case holds (by seeking each concept's
-/// matches; addresses are visited in document order per segment).
-fn held(
-    searcher: &Searcher,
-    concepts: &[plan::Concept],
-    addresses: &[(f32, DocAddress)],
-) -> tantivy::Result<Vec<Vec<bool>>> {
-    let mut out = vec![vec![false; concepts.len()]; addresses.len()];
-    if concepts.len() < 2 {
-        // One word: every hit holds it.
-        out.iter_mut()
-            .for_each(|h| h.iter_mut().for_each(|x| *x = true));
-        return Ok(out);
-    }
-    let mut order: Vec<usize> = (0..addresses.len()).collect();
-    order.sort_by_key(|&i| (addresses[i].1.segment_ord, addresses[i].1.doc_id));
-    for (c, concept) in concepts.iter().enumerate() {
-        let weight = concept
-            .query
-            .weight(EnableScoring::disabled_from_searcher(searcher))?;
-        let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
-        for &i in &order {
-            let addr = addresses[i].1;
-            if current.as_ref().is_none_or(|(s, _)| *s != addr.segment_ord) {
-                let segment = searcher.segment_reader(addr.segment_ord);
-                current = Some((addr.segment_ord, weight.scorer(segment, 1.0)?));
-            }
-            let (_, scorer) = current.as_mut().expect("set above");
-            let at = if scorer.doc() >= addr.doc_id {
-                scorer.doc()
-            } else {
-                scorer.seek(addr.doc_id)
-            };
-            out[i][c] = at == addr.doc_id;
-        }
-    }
-    Ok(out)
-}
-
-fn top_level(slug: &str) -> &str {
-    slug.split('/').next().unwrap_or(slug)
 }
 
 #[cfg(test)]

@@ -5,17 +5,15 @@
 
 use serde::Serialize;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery,
-    Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query,
 };
-use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::causes::{read_causes, CauseScore};
 use super::lexicon::{query_words, QueryWord};
-use super::parse::{parse, Occ, Part, Shape};
+use super::parse::{parse, Occ, Shape};
 use super::spell;
-use crate::schema::{facet_of, FacetDim, Fields, INVESTIGATION, LESSONS, OUTCOME, TAGS, TITLE};
+use crate::schema::{FacetDim, INVESTIGATION, LESSONS, OUTCOME, TAGS, TITLE};
 use crate::SearchIndex;
 
 /// The knobs of soft matching and cause reading, chosen on the tuning half of the evaluation
@@ -287,7 +285,7 @@ impl SearchIndex {
             Vec::new()
         };
         let lifts = self.choose_causes(&read, &named_causes, &tuning);
-        for (c, strength) in &lifts {
+        for (c, _) in &lifts {
             reading.causes.push(ReadLabel {
                 dimension: FacetDim::Cause,
                 slug: c.slug.clone(),
@@ -299,7 +297,6 @@ impl SearchIndex {
                     .unwrap_or_else(|| c.slug.clone()),
                 words: c.words.clone(),
             });
-            let _ = strength;
         }
 
         let n = concepts.len();
@@ -389,100 +386,6 @@ impl SearchIndex {
             }
         }
         out
-    }
-
-    /// A word in any text field, each field with its boost.
-    fn word_query(&self, stem: &str) -> Box<dyn Query> {
-        let clauses: Vec<(Occur, Box<dyn Query>)> = self
-            .fields
-            .text
-            .iter()
-            .map(|&(f, boost)| {
-                let q =
-                    TermQuery::new(Term::from_field_text(f, stem), IndexRecordOption::WithFreqs);
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
-    }
-
-    /// A part the user clearly meant: every word (in one field, or any), a phrase, or a
-    /// phrase prefix.
-    fn strict(&self, part: &Part, words: &[QueryWord]) -> Box<dyn Query> {
-        let fields: Vec<(Field, f32)> = match part.field {
-            Some(name) => vec![(Fields::by_name(&self.schema, name), 1.0)],
-            None => self.fields.text.clone(),
-        };
-        let per_field = |f: Field| -> Box<dyn Query> {
-            let terms: Vec<Term> = words
-                .iter()
-                .map(|w| Term::from_field_text(f, &w.stem))
-                .collect();
-            match (part.shape, terms.len()) {
-                (Shape::PhrasePrefix, _) => {
-                    let mut q = PhrasePrefixQuery::new(terms);
-                    q.set_max_expansions(50);
-                    Box::new(q)
-                }
-                (_, 1) => Box::new(TermQuery::new(
-                    terms.into_iter().next().expect("one"),
-                    IndexRecordOption::WithFreqs,
-                )),
-                // Words of one token ("ResNet-50") or a quoted phrase stay together.
-                _ => Box::new(PhraseQuery::new(terms)),
-            }
-        };
-        if part.shape == Shape::Words && words.len() > 1 && part.text.contains(char::is_whitespace)
-        {
-            // `+a b` never reaches here (b is its own token), but `title:"a b"` is a phrase;
-            // several separate words in one part are all required.
-            let each: Vec<Box<dyn Query>> = words
-                .iter()
-                .map(|w| {
-                    self.strict(
-                        &Part {
-                            text: w.surface.clone(),
-                            ..part.clone()
-                        },
-                        std::slice::from_ref(w),
-                    )
-                })
-                .collect();
-            return Box::new(BooleanQuery::intersection(each));
-        }
-        let clauses: Vec<(Occur, Box<dyn Query>)> = fields
-            .iter()
-            .map(|&(f, boost)| {
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(per_field(f), boost)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
-    }
-
-    fn facet_query(&self, dim: FacetDim, slug: &str) -> Box<dyn Query> {
-        Box::new(TermQuery::new(
-            Term::from_facet(self.fields.facet(dim), &facet_of(slug)),
-            IndexRecordOption::Basic,
-        ))
-    }
-
-    /// Inverse document frequency of a stem over the body fields (rarer words say more).
-    fn idf(&self, searcher: &Searcher, stem: &str) -> f32 {
-        let n = searcher.num_docs() as f32;
-        let df = self
-            .fields
-            .body
-            .iter()
-            .filter_map(|f| searcher.doc_freq(&Term::from_field_text(*f, stem)).ok())
-            .max()
-            .unwrap_or(0) as f32;
-        (1.0 + n / (df + 1.0)).ln().max(0.05)
     }
 }
 

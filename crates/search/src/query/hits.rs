@@ -1,0 +1,182 @@
+//! Turning matches into what a reader sees: hits with snippets and labels, the ids of every
+//! match (for exports), and similar cases.
+
+use std::collections::HashSet;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{MoreLikeThisQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+use super::{escape_html, Hit, SearchRequest, Similar, MAX_LIMIT, SNIPPET_CHARS};
+use crate::schema::FacetDim;
+use crate::{Result, SearchIndex};
+
+impl SearchIndex {
+    pub(super) fn hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        addresses: &[(f32, DocAddress)],
+    ) -> Result<Vec<Hit>> {
+        // Snippet generators only for fields the query has terms in (a browse has none, and
+        // a generator without terms still tokenises the whole field), each made on first use.
+        let mut with_terms = HashSet::new();
+        query.query_terms(&mut |term, _| {
+            with_terms.insert(term.field());
+        });
+        let mut generators: Vec<(Field, Option<SnippetGenerator>)> = self
+            .fields
+            .snippet
+            .iter()
+            .filter(|f| with_terms.contains(f))
+            .map(|&f| (f, None))
+            .collect();
+        let mut hits = Vec::with_capacity(addresses.len());
+        for &(score, addr) in addresses {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let mut snippet = None;
+            for (field, generator) in &mut generators {
+                if generator.is_none() {
+                    let mut g = SnippetGenerator::create(searcher, query, *field)?;
+                    g.set_max_num_chars(SNIPPET_CHARS);
+                    *generator = Some(g);
+                }
+                let s = generator
+                    .as_ref()
+                    .expect("created above")
+                    .snippet_from_doc(&doc);
+                if !s.highlighted().is_empty() {
+                    snippet = Some(s.to_html());
+                    break;
+                }
+            }
+            let snippet = snippet.unwrap_or_else(|| {
+                let text = self.text_of(&doc, crate::schema::USE_CASE);
+                let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
+                if text.chars().count() > SNIPPET_CHARS {
+                    cut.push('…');
+                }
+                escape_html(&cut)
+            });
+            hits.push(Hit {
+                id: self.text_of(&doc, crate::schema::ID),
+                title: self.text_of(&doc, crate::schema::TITLE),
+                year: doc
+                    .get_first(self.fields.year)
+                    .and_then(|v| v.as_i64())
+                    .map(|y| y as i32),
+                domains: self.facets_of(&doc, FacetDim::Domain),
+                causes: self.facets_of(&doc, FacetDim::Cause),
+                inferred_causes: self.facets_of(&doc, FacetDim::InferredCause),
+                failure_modes: self.facets_of(&doc, FacetDim::FailureMode),
+                source: self
+                    .facets_of(&doc, FacetDim::Source)
+                    .pop()
+                    .unwrap_or_default(),
+                snippet,
+                score,
+                missing: Vec::new(),
+            });
+        }
+        Ok(hits)
+    }
+
+    pub(super) fn text_of(&self, doc: &TantivyDocument, name: &str) -> String {
+        let field = self.schema.get_field(name).expect("field");
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub(super) fn facets_of(&self, doc: &TantivyDocument, dim: FacetDim) -> Vec<String> {
+        doc.get_all(self.fields.facet(dim))
+            .filter_map(|v| match OwnedValue::from(v) {
+                OwnedValue::Facet(f) => {
+                    Some(f.to_path_string().trim_start_matches('/').to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The ids of every case matching a request, ignoring paging (for tests and exports).
+    pub fn matching_ids(&self, req: &SearchRequest) -> Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let plan = self.planned(&searcher, &req.query, false)?;
+        let strict = plan.reading.min_match > 1;
+        let mut full = self.combined(plan.query.as_ref(), req, true);
+        let mut n = self.timed(searcher.search(full.as_ref(), &Count))?;
+        if n == 0 && strict {
+            // As `search` does: cases holding any of the words.
+            let relaxed = self.planned(&searcher, &req.query, true)?;
+            full = self.combined(relaxed.query.as_ref(), req, true);
+            n = self.timed(searcher.search(full.as_ref(), &Count))?;
+        }
+        let n = n.max(1);
+        let addrs =
+            self.timed(searcher.search(full.as_ref(), &TopDocs::with_limit(n).order_by_score()))?;
+        addrs
+            .into_iter()
+            .map(|(_, a)| {
+                let doc: TantivyDocument = searcher.doc(a)?;
+                Ok(self.text_of(&doc, crate::schema::ID))
+            })
+            .collect()
+    }
+
+    /// Cases like `id` by tantivy's more-like-this over the stored text, preferring cases from
+    /// other top-level domains: their score is doubled, since the point is to see the same
+    /// failure elsewhere.
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.id, id);
+        let found = searcher.search(
+            &TermQuery::new(term, IndexRecordOption::Basic),
+            &TopDocs::with_limit(1).order_by_score(),
+        )?;
+        let Some(&(_, addr)) = found.first() else {
+            return Ok(Vec::new());
+        };
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let own: HashSet<String> = self
+            .facets_of(&doc, FacetDim::Domain)
+            .into_iter()
+            .map(|d| top_level(&d).to_string())
+            .collect();
+        let mlt = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_max_doc_frequency((searcher.num_docs() / 4).max(2))
+            .with_min_term_frequency(1)
+            .with_min_word_length(4)
+            .with_max_query_terms(40)
+            .with_document(addr);
+        let candidates =
+            searcher.search(&mlt, &TopDocs::with_limit(limit * 4 + 1).order_by_score())?;
+        let mut out = Vec::new();
+        for (score, a) in candidates {
+            if a == addr {
+                continue;
+            }
+            let d: TantivyDocument = searcher.doc(a)?;
+            let domains = self.facets_of(&d, FacetDim::Domain);
+            let elsewhere = !domains.iter().any(|x| own.contains(top_level(x)));
+            out.push(Similar {
+                id: self.text_of(&d, crate::schema::ID),
+                title: self.text_of(&d, crate::schema::TITLE),
+                domains,
+                score: if elsewhere { score * 2.0 } else { score },
+            });
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        out.truncate(limit);
+        Ok(out)
+    }
+}
+
+fn top_level(slug: &str) -> &str {
+    slug.split('/').next().unwrap_or(slug)
+}

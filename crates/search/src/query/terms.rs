@@ -1,0 +1,109 @@
+//! The query parts of a plan: a word in any field, a part the user clearly meant (phrase,
+//! prefix, field), a facet term, and a word's weight.
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
+
+use super::lexicon::QueryWord;
+use super::parse::{Part, Shape};
+use crate::schema::{facet_of, FacetDim, Fields};
+use crate::SearchIndex;
+
+impl SearchIndex {
+    /// A word in any text field, each field with its boost.
+    pub(super) fn word_query(&self, stem: &str) -> Box<dyn Query> {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = self
+            .fields
+            .text
+            .iter()
+            .map(|&(f, boost)| {
+                let q =
+                    TermQuery::new(Term::from_field_text(f, stem), IndexRecordOption::WithFreqs);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// A part the user clearly meant: every word (in one field, or any), a phrase, or a
+    /// phrase prefix.
+    pub(super) fn strict(&self, part: &Part, words: &[QueryWord]) -> Box<dyn Query> {
+        let fields: Vec<(Field, f32)> = match part.field {
+            Some(name) => vec![(Fields::by_name(&self.schema, name), 1.0)],
+            None => self.fields.text.clone(),
+        };
+        let per_field = |f: Field| -> Box<dyn Query> {
+            let terms: Vec<Term> = words
+                .iter()
+                .map(|w| Term::from_field_text(f, &w.stem))
+                .collect();
+            match (part.shape, terms.len()) {
+                (Shape::PhrasePrefix, _) => {
+                    let mut q = PhrasePrefixQuery::new(terms);
+                    q.set_max_expansions(50);
+                    Box::new(q)
+                }
+                (_, 1) => Box::new(TermQuery::new(
+                    terms.into_iter().next().expect("one"),
+                    IndexRecordOption::WithFreqs,
+                )),
+                // Words of one token ("ResNet-50") or a quoted phrase stay together.
+                _ => Box::new(PhraseQuery::new(terms)),
+            }
+        };
+        if part.shape == Shape::Words && words.len() > 1 && part.text.contains(char::is_whitespace)
+        {
+            // `+a b` never reaches here (b is its own token), but `title:"a b"` is a phrase;
+            // several separate words in one part are all required.
+            let each: Vec<Box<dyn Query>> = words
+                .iter()
+                .map(|w| {
+                    self.strict(
+                        &Part {
+                            text: w.surface.clone(),
+                            ..part.clone()
+                        },
+                        std::slice::from_ref(w),
+                    )
+                })
+                .collect();
+            return Box::new(BooleanQuery::intersection(each));
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = fields
+            .iter()
+            .map(|&(f, boost)| {
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(per_field(f), boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    pub(super) fn facet_query(&self, dim: FacetDim, slug: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_facet(self.fields.facet(dim), &facet_of(slug)),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    /// Inverse document frequency of a stem over the body fields (rarer words say more).
+    pub(super) fn idf(&self, searcher: &Searcher, stem: &str) -> f32 {
+        let n = searcher.num_docs() as f32;
+        let df = self
+            .fields
+            .body
+            .iter()
+            .filter_map(|f| searcher.doc_freq(&Term::from_field_text(*f, stem)).ok())
+            .max()
+            .unwrap_or(0) as f32;
+        (1.0 + n / (df + 1.0)).ln().max(0.05)
+    }
+}
