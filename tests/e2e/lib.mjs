@@ -264,6 +264,11 @@ export async function searchUntil(page, q, ok, within = 10_000) {
  * injected) and returns the violations of impact serious or critical.
  */
 export async function axeSerious(page) {
+  return (await axeAll(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Every axe violation on the page, whatever its impact. */
+export async function axeAll(page) {
   const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!loaded) await page.addScriptTag({ path: AXE_PATH });
   await page.waitForFunction(() => typeof window.axe !== 'undefined');
@@ -282,7 +287,7 @@ export async function axeSerious(page) {
       })),
     }));
   });
-  return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return results;
 }
 
 /** A readable report of axe violations. */

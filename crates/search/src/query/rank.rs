@@ -51,8 +51,11 @@ impl SearchIndex {
     }
 
     /// Orders candidates by text score plus how much of the query they hold: the share of the
-    /// words' weight (rarer words weigh more) times the best score times `Tuning::coverage`,
-    /// so with the default a case holding every word ranks above one that misses a rare word.
+    /// words' weight (rarer words weigh more) times the best score times `Tuning::coverage`.
+    /// With the default, holding every word is worth as much as the best text score, so a
+    /// case that misses a rare word ranks below one that holds it unless its text score is
+    /// much higher. (Weighting coverage twice as much, nearer a strict order, lowered recall@10 on
+    /// the tuning half from 0.800 to 0.791 on the cases of the time.)
     pub(super) fn rerank(
         &self,
         concepts: &[plan::Concept],
