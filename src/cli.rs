@@ -225,6 +225,9 @@ pub enum Command {
         /// The project's field: a domain slug, name or alias.
         #[arg(long)]
         domain: Option<String>,
+        /// A tag (a method, a kind of data…); repeat for several.
+        #[arg(long = "tag")]
+        tags: Vec<String>,
         /// Print the checklist as JSON.
         #[arg(long)]
         json: bool,

@@ -100,9 +100,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Premortem {
             file,
             domain,
+            tags,
             json,
             markdown,
-        } => premortem::premortem(&cli, file, domain.as_deref(), *json, *markdown),
+        } => premortem::premortem(&cli, file, domain.as_deref(), tags, *json, *markdown),
         Command::Eval {
             half,
             json,

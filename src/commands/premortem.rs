@@ -16,6 +16,7 @@ pub fn premortem(
     cli: &Cli,
     file: &Path,
     domain: Option<&str>,
+    tags: &[String],
     json: bool,
     markdown: bool,
 ) -> anyhow::Result<u8> {
@@ -42,7 +43,7 @@ pub fn premortem(
     let report = match kb.premortem(&Request {
         description,
         domain,
-        tags: Vec::new(),
+        tags: tags.to_vec(),
     }) {
         Ok(r) => r,
         Err(e) if e.is_user_error() => {

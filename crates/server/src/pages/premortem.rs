@@ -23,6 +23,9 @@ pub struct PremortemForm {
     pub description: String,
     #[serde(default)]
     pub domain: String,
+    /// Comma-separated tags (methods, data types, anything the description leaves implicit).
+    #[serde(default)]
+    pub tags: String,
     /// `md` downloads the checklist as Markdown.
     #[serde(default)]
     pub format: String,
@@ -43,6 +46,13 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let domain = f.domain.trim().to_string();
     let description = f.description.clone();
+    let tags: Vec<String> = f
+        .tags
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
     let result = state
         .run(move |kb| {
             let domain = if domain.is_empty() {
@@ -53,7 +63,7 @@ pub async fn submit(
             Ok(kb.premortem(&Request {
                 description,
                 domain,
-                tags: Vec::new(),
+                tags,
             }))
         })
         .await;
@@ -109,6 +119,8 @@ fn render(
             textarea #description name="description" rows="12" required { (f.description) }
             label for="domain" { "Field (optional: a domain name, slug or alias, e.g. radiology)" }
             input #domain type="text" name="domain" value=(f.domain);
+            label for="tags" { "Tags (optional, comma-separated: e.g. CNN, chest x-ray, EHR)" }
+            input #tags type="text" name="tags" value=(f.tags);
             div.row {
                 button type="submit" name="format" value="html" { "Run the pre-mortem" }
                 button.secondary type="submit" name="format" value="md" { "Download as Markdown" }

@@ -99,6 +99,56 @@ async fn the_page_and_the_api_give_the_same_checklist() {
 }
 
 #[tokio::test]
+async fn tags_and_a_domain_take_part() {
+    let f = fixture();
+    // A description that says little, with tags that say what it is about.
+    let run = |tags: &'static str| {
+        let app = f.app.clone();
+        async move {
+            post(
+                &app,
+                "/premortem",
+                "",
+                &[
+                    ("description", "We plan a model for our data."),
+                    ("domain", ""),
+                    ("tags", tags),
+                ],
+                &[],
+            )
+            .await
+        }
+    };
+    // The first cause listed.
+    let first = |body: &str| {
+        let at = body
+            .find("<li class=\"cause-item\"><h3><a href=\"/causes/")
+            .expect("a cause");
+        let rest = &body[at + "<li class=\"cause-item\"><h3><a href=\"/causes/".len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+    let bare = run("").await;
+    assert_eq!(bare.status, StatusCode::OK, "{}", bare.body);
+    assert_ne!(first(&bare.body), "evaluation/weak-baselines");
+    let tagged =
+        run("neural collaborative filtering, top-n recommendation, untuned baselines").await;
+    assert_eq!(first(&tagged.body), "evaluation/weak-baselines");
+    assert!(tagged.body.contains(
+        "value=\"neural collaborative filtering, top-n recommendation, untuned baselines\""
+    ));
+    let bad = post(
+        &f.app,
+        "/premortem",
+        "",
+        &[("description", "A plan."), ("domain", "basket weaving")],
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("not a known domain"), "{}", bad.body);
+}
+
+#[tokio::test]
 async fn bad_descriptions_are_400s_that_say_why() {
     let f = fixture();
     let empty = post(&f.app, "/premortem", "", &[("description", "   ")], &[]).await;
