@@ -182,3 +182,29 @@ fn bundled_cases_pass_strict_validation_and_meet_coverage() {
         cross.len()
     );
 }
+
+/// The pre-mortem's checks cite a bundled case (`case:<id>`) or a checklist item with a link.
+#[test]
+fn every_check_cites_a_bundled_case_or_a_checklist_item() {
+    let taxonomy = notbetter_taxonomy::bundled();
+    let checks =
+        notbetter_premortem::Checks::parse(notbetter_premortem::BUNDLED_CHECKS, &taxonomy).unwrap();
+    let mut n = 0;
+    for c in checks.all() {
+        n += 1;
+        match c.case_id() {
+            Some(id) => assert!(
+                repo().join(format!("data/cases/{id}.md")).is_file(),
+                "{}: cites case `{id}`, which is not bundled",
+                c.cause
+            ),
+            None => assert!(
+                c.url.starts_with("https://"),
+                "{}: `{}` needs a link",
+                c.cause,
+                c.source
+            ),
+        }
+    }
+    assert!(n >= 66, "{n} checks");
+}

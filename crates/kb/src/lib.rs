@@ -95,7 +95,8 @@ pub struct KnowledgeBase {
     index: SearchIndex,
     dir: PathBuf,
     clusters: clusters::ClusterCache,
-    premortem: notbetter_premortem::Premortem,
+    /// Built on first use: most commands never run a pre-mortem.
+    premortem: std::sync::OnceLock<notbetter_premortem::Premortem>,
     pub opened: IndexState,
 }
 
@@ -111,10 +112,8 @@ impl KnowledgeBase {
         let mut store = Store::open(&data.database())?;
         store.sync_taxonomy(&taxonomy)?;
         let index = SearchIndex::open(&data.index(), &taxonomy)?;
-        let premortem =
-            notbetter_premortem::Premortem::bundled(taxonomy.clone()).map_err(KbError::Checks)?;
         let mut kb = KnowledgeBase {
-            premortem,
+            premortem: std::sync::OnceLock::new(),
             taxonomy,
             store: Mutex::new(store),
             index,
@@ -255,11 +254,15 @@ impl KnowledgeBase {
         &self,
         req: &notbetter_premortem::Request,
     ) -> Result<notbetter_premortem::Report> {
-        Ok(self.premortem.run(&self.index, req, &[])?)
-    }
-
-    pub fn premortem_engine(&self) -> &notbetter_premortem::Premortem {
-        &self.premortem
+        let engine = match self.premortem.get() {
+            Some(e) => e,
+            None => {
+                let built = notbetter_premortem::Premortem::bundled(self.taxonomy.clone())
+                    .map_err(KbError::Checks)?;
+                self.premortem.get_or_init(|| built)
+            }
+        };
+        Ok(engine.run(&self.index, req, &[])?)
     }
 
     /// Every case in the store, in id order.

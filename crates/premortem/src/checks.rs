@@ -71,3 +71,19 @@ impl Checks {
         self.by_cause.values().flatten()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_checks_fit_the_taxonomy_and_cover_every_cause() {
+        let t = notbetter_taxonomy::bundled();
+        let checks = Checks::parse(BUNDLED_CHECKS, &t).unwrap();
+        for cause in t.causes().filter(|e| e.slug.contains('/')) {
+            assert!(checks.of(&cause.slug).len() >= 2, "{}", cause.slug);
+        }
+        let bad = "[[check]]\ncause = \"data/no-such\"\ntext = \"?\"\nsource = \"x\"\n";
+        assert!(Checks::parse(bad, &t).unwrap_err().contains("data/no-such"));
+    }
+}

@@ -26,7 +26,7 @@ use crate::schema::FacetDim;
 const SAMPLE_PER_WORD: usize = 5_000;
 /// How causes are scored (from `Tuning`).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct CauseParams {
+struct CauseParams {
     /// A cause needs this many sampled cases holding a word before the word counts for it.
     pub support: u64,
     /// Smoothing: a word's cases are mixed with this many cases at the overall rate.
@@ -80,7 +80,7 @@ impl Priors {
 
 /// Scores every cause against the query's content words, `(stem, surface)`, best first;
 /// causes scoring nothing are left out.
-pub(crate) fn read_causes(
+fn read_causes(
     searcher: &Searcher,
     tables: &SegmentTables,
     priors: &Priors,
@@ -107,10 +107,7 @@ pub(crate) fn read_causes(
             .iter()
             .map(|f| Term::from_field_text(*f, stem))
             .collect();
-        let mut df = 0u64;
-        for t in &terms {
-            df = df.max(searcher.doc_freq(t)?);
-        }
+        let df = body_df(searcher, body, stem)?;
         let spread = lexicon.cause_word_spread.get(stem.as_str()).copied();
         if df == 0 && spread.is_none() {
             continue;
@@ -175,6 +172,40 @@ pub(crate) fn read_causes(
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.slug.cmp(&b.slug)));
     Ok(out)
+}
+
+/// How many cases hold `stem` in the body fields: the most of any one field (a case holding
+/// it in two fields counts once).
+pub(crate) fn body_df(searcher: &Searcher, body: &[Field], stem: &str) -> tantivy::Result<u64> {
+    let mut df = 0;
+    for f in body {
+        df = df.max(searcher.doc_freq(&Term::from_field_text(*f, stem))?);
+    }
+    Ok(df)
+}
+
+impl crate::SearchIndex {
+    /// `read_causes` over this index, with the knobs in force.
+    pub(crate) fn read_causes(
+        &self,
+        searcher: &Searcher,
+        words: &[(String, String)],
+    ) -> tantivy::Result<Vec<CauseScore>> {
+        let t = self.tuning();
+        read_causes(
+            searcher,
+            &self.facet_tables,
+            &self.priors,
+            &self.fields.body,
+            &self.lexicon,
+            words,
+            CauseParams {
+                support: t.cause_support as u64,
+                smoothing: f64::from(t.cause_smoothing),
+                taxonomy: f64::from(t.cause_taxonomy),
+            },
+        )
+    }
 }
 
 /// The number of cases holding any of `terms` (at most `SAMPLE_PER_WORD` looked at), and

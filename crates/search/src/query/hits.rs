@@ -127,21 +127,34 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The stored document of case `id`, and where it is.
+    pub(super) fn doc_by_id(
+        &self,
+        searcher: &Searcher,
+        id: &str,
+    ) -> Result<Option<(DocAddress, TantivyDocument)>> {
+        let found = searcher.search(
+            &TermQuery::new(
+                Term::from_field_text(self.fields.id, id),
+                IndexRecordOption::Basic,
+            ),
+            &TopDocs::with_limit(1).order_by_score(),
+        )?;
+        let Some(&(_, addr)) = found.first() else {
+            return Ok(None);
+        };
+        Ok(Some((addr, searcher.doc(addr)?)))
+    }
+
     /// Cases like `id` by tantivy's more-like-this over the stored text, preferring cases from
     /// other top-level domains: their score is doubled, since the point is to see the same
     /// failure elsewhere.
     pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
         let limit = limit.clamp(1, MAX_LIMIT);
         let searcher = self.reader.searcher();
-        let term = Term::from_field_text(self.fields.id, id);
-        let found = searcher.search(
-            &TermQuery::new(term, IndexRecordOption::Basic),
-            &TopDocs::with_limit(1).order_by_score(),
-        )?;
-        let Some(&(_, addr)) = found.first() else {
+        let Some((addr, doc)) = self.doc_by_id(&searcher, id)? else {
             return Ok(Vec::new());
         };
-        let doc: TantivyDocument = searcher.doc(addr)?;
         let own: HashSet<String> = self
             .facets_of(&doc, FacetDim::Domain)
             .into_iter()

@@ -10,7 +10,7 @@ use tantivy::query::{BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, OwnedValue};
 use tantivy::{TantivyDocument, Term};
 
-use super::causes::{read_causes, CauseParams};
+use super::causes::body_df;
 use super::lexicon::query_words;
 use crate::schema::{
     facet_of, FacetDim, INVESTIGATION, LESSONS, OUTCOME, SOLUTION, TAGS, TITLE, USE_CASE,
@@ -145,13 +145,7 @@ impl SearchIndex {
         let mut words: Vec<(f64, String, String)> = seen
             .into_iter()
             .map(|(stem, surface)| {
-                let df = self
-                    .fields
-                    .body
-                    .iter()
-                    .filter_map(|f| searcher.doc_freq(&Term::from_field_text(*f, &stem)).ok())
-                    .max()
-                    .unwrap_or(0);
+                let df = body_df(&searcher, &self.fields.body, &stem).unwrap_or(0);
                 // Words in no case cannot point anywhere; taxonomy words still can.
                 let known = df > 0 || self.lexicon.cause_word_spread.contains_key(&stem);
                 let idf = if known {
@@ -166,20 +160,7 @@ impl SearchIndex {
         words.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         words.truncate(CAUSE_WORDS);
         let pairs: Vec<(String, String)> = words.into_iter().map(|(_, s, w)| (s, w)).collect();
-        let tuning = self.tuning();
-        let read = read_causes(
-            &searcher,
-            &self.facet_tables,
-            &self.priors,
-            &self.fields.body,
-            &self.lexicon,
-            &pairs,
-            CauseParams {
-                support: tuning.cause_support as u64,
-                smoothing: f64::from(tuning.cause_smoothing),
-                taxonomy: f64::from(tuning.cause_taxonomy),
-            },
-        )?;
+        let read = self.read_causes(&searcher, &pairs)?;
         Ok(read
             .into_iter()
             .map(|c| TextCause {
@@ -205,15 +186,9 @@ impl SearchIndex {
     /// A case's title, domains, outcome and lessons, from the index's stored text.
     pub fn brief(&self, id: &str) -> Result<Option<Brief>> {
         let searcher = self.reader.searcher();
-        let term = Term::from_field_text(self.fields.id, id);
-        let found = searcher.search(
-            &TermQuery::new(term, IndexRecordOption::Basic),
-            &TopDocs::with_limit(1).order_by_score(),
-        )?;
-        let Some(&(_, addr)) = found.first() else {
+        let Some((_, doc)) = self.doc_by_id(&searcher, id)? else {
             return Ok(None);
         };
-        let doc: TantivyDocument = searcher.doc(addr)?;
         Ok(Some(Brief {
             id: id.to_string(),
             title: self.text_of(&doc, TITLE),

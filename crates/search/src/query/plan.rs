@@ -9,7 +9,7 @@ use tantivy::query::{
 };
 use tantivy::{Searcher, Term};
 
-use super::causes::{read_causes, CauseScore};
+use super::causes::CauseScore;
 use super::lexicon::{query_words, QueryWord};
 use super::parse::{parse, Occ, Shape};
 use super::spell;
@@ -268,19 +268,7 @@ impl SearchIndex {
             .map(|w| (w.stem.clone(), w.surface.clone()))
             .collect();
         let read = if content.len() >= 2 {
-            read_causes(
-                searcher,
-                &self.facet_tables,
-                &self.priors,
-                &self.fields.body,
-                &self.lexicon,
-                &pairs,
-                super::causes::CauseParams {
-                    support: tuning.cause_support as u64,
-                    smoothing: f64::from(tuning.cause_smoothing),
-                    taxonomy: f64::from(tuning.cause_taxonomy),
-                },
-            )?
+            self.read_causes(searcher, &pairs)?
         } else {
             Vec::new()
         };

@@ -97,13 +97,7 @@ impl SearchIndex {
     /// Inverse document frequency of a stem over the body fields (rarer words say more).
     pub(super) fn idf(&self, searcher: &Searcher, stem: &str) -> f32 {
         let n = searcher.num_docs() as f32;
-        let df = self
-            .fields
-            .body
-            .iter()
-            .filter_map(|f| searcher.doc_freq(&Term::from_field_text(*f, stem)).ok())
-            .max()
-            .unwrap_or(0) as f32;
+        let df = super::causes::body_df(searcher, &self.fields.body, stem).unwrap_or(0) as f32;
         (1.0 + n / (df + 1.0)).ln().max(0.05)
     }
 }
