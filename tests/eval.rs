@@ -140,3 +140,25 @@ fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
         );
     }
 }
+
+/// A new user's first command on an empty data directory finds the bundled cases: `search`
+/// and `premortem` seed it as `serve` does.
+#[test]
+fn a_first_command_on_a_fresh_data_dir_finds_the_bundled_cases() {
+    let env = Env::new();
+    let plan = env.data_dir().join("plan.txt");
+    std::fs::write(
+        &plan,
+        "A CNN on chest scans from our hospital, split at random at image level, deployed at partner hospitals.",
+    )
+    .unwrap();
+    let r = env.run(&["premortem", plan.to_str().unwrap(), "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = r.json();
+    assert!(
+        !r["causes"][0]["precedents"].as_array().unwrap().is_empty(),
+        "{r}"
+    );
+    let s = env.run(&["search", "sepsis", "--json"]).json();
+    assert!(s["total"].as_u64().unwrap() > 0, "{s}");
+}

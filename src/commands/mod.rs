@@ -25,6 +25,20 @@ pub fn open(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
     Ok(kb)
 }
 
+/// Opens the knowledge base for a command that reads cases, giving an empty data directory
+/// the bundled cases first (as `serve` does at start), so a first command on a new machine
+/// finds real content. A data directory with any case is left as it is: a running server
+/// keeps its own in step, and this never takes the index lock then.
+pub fn open_with_cases(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
+    let kb = open(cli)?;
+    if kb.store().count()? == 0 {
+        if let Some((report, _)) = kb.seed(&crate::bundled::case_files())? {
+            tracing::info!(added = report.added, "seeded the bundled cases");
+        }
+    }
+    Ok(kb)
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match &cli.command {
         Command::Ingest {

@@ -29,7 +29,7 @@ pub fn premortem(
         description = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read the description from {}", file.display()))?;
     }
-    let kb = super::open(cli)?;
+    let kb = super::open_with_cases(cli)?;
     let domain = match domain {
         Some(d) => match kb.resolve(Dimension::Domain, d) {
             Ok(slug) => Some(slug),

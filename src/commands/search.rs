@@ -27,7 +27,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     else {
         unreachable!("dispatched on Command::Search")
     };
-    let kb = super::open(cli)?;
+    let kb = super::open_with_cases(cli)?;
     let Some(sort) = Sort::parse(sort) else {
         bail!("unknown sort `{sort}`: expected relevance, year or year_asc");
     };
@@ -128,7 +128,7 @@ fn strip_tags(html: &str) -> String {
 }
 
 pub fn show(cli: &Cli, id: &str, json: bool) -> anyhow::Result<u8> {
-    let kb = super::open(cli)?;
+    let kb = super::open_with_cases(cli)?;
     let Some(stored) = kb.get(id)? else {
         eprintln!("error: no case with id `{id}`");
         return Ok(EXIT_INPUT);
