@@ -141,8 +141,9 @@ fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
     }
 }
 
-/// A new user's first command on an empty data directory finds the bundled cases: `search`
-/// and `premortem` seed it as `serve` does.
+/// A new user's first pre-mortem on an empty data directory has the bundled cases to draw
+/// on (it seeds the directory as `serve` does); `search` stays read-only and says the
+/// directory is empty.
 #[test]
 fn a_first_command_on_a_fresh_data_dir_finds_the_bundled_cases() {
     let env = Env::new();
@@ -161,4 +162,8 @@ fn a_first_command_on_a_fresh_data_dir_finds_the_bundled_cases() {
     );
     let s = env.run(&["search", "sepsis", "--json"]).json();
     assert!(s["total"].as_u64().unwrap() > 0, "{s}");
+    let empty = Env::new();
+    let r = empty.run(&["search", "sepsis"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stderr.contains("holds no cases yet"), "{}", r.stderr);
 }

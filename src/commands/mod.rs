@@ -25,10 +25,11 @@ pub fn open(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
     Ok(kb)
 }
 
-/// Opens the knowledge base for a command that reads cases, giving an empty data directory
-/// the bundled cases first (as `serve` does at start), so a first command on a new machine
-/// finds real content. A data directory with any case is left as it is: a running server
-/// keeps its own in step, and this never takes the index lock then.
+/// Opens the knowledge base for the pre-mortem, giving an empty data directory the bundled
+/// cases first (as `serve` does at start): a pre-mortem without precedents is of no use. A
+/// data directory with any case is left as it is, so this takes the index lock only where no
+/// server has ever run (a server seeds its directory when it starts). `search` and `show`
+/// stay read-only and never take it.
 pub fn open_with_cases(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
     let kb = open(cli)?;
     if kb.store().count()? == 0 {

@@ -27,7 +27,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     else {
         unreachable!("dispatched on Command::Search")
     };
-    let kb = super::open_with_cases(cli)?;
+    let kb = super::open(cli)?;
     let Some(sort) = Sort::parse(sort) else {
         bail!("unknown sort `{sort}`: expected relevance, year or year_asc");
     };
@@ -94,6 +94,12 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     for note in &r.notes {
         println!("note: {note}");
     }
+    if results.total == 0 && kb.store().count()? == 0 {
+        eprintln!(
+            "note: the knowledge base in {} holds no cases yet; `notbetter serve` or `notbetter premortem` loads the bundled ones, `notbetter ingest` your own",
+            kb.dir().display()
+        );
+    }
     println!("{} case(s)", results.total);
     for h in &results.hits {
         let year = h
@@ -128,7 +134,7 @@ fn strip_tags(html: &str) -> String {
 }
 
 pub fn show(cli: &Cli, id: &str, json: bool) -> anyhow::Result<u8> {
-    let kb = super::open_with_cases(cli)?;
+    let kb = super::open(cli)?;
     let Some(stored) = kb.get(id)? else {
         eprintln!("error: no case with id `{id}`");
         return Ok(EXIT_INPUT);
