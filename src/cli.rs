@@ -75,26 +75,8 @@ pub enum Command {
     Search {
         #[arg(default_value = "")]
         query: String,
-        /// Keep cases in this domain (slug, name or alias); repeat for OR.
-        #[arg(long = "domain")]
-        domains: Vec<String>,
-        /// Keep cases with this confirmed cause; repeat for OR.
-        #[arg(long = "cause")]
-        causes: Vec<String>,
-        /// Keep cases with this failure mode; repeat for OR.
-        #[arg(long = "mode")]
-        modes: Vec<String>,
-        /// Keep cases of this method (model family: cnn, transformer, classical-ml, or a name
-        /// such as LSTM); repeat for OR.
-        #[arg(long = "method")]
-        methods: Vec<String>,
-        /// Keep cases from this source: curated, contributed, imported, imported/avid, ...
-        #[arg(long = "source")]
-        sources: Vec<String>,
-        #[arg(long)]
-        year_from: Option<i32>,
-        #[arg(long)]
-        year_to: Option<i32>,
+        #[command(flatten)]
+        filters: Filters,
         /// relevance, year (newest first) or year_asc.
         #[arg(long, default_value = "relevance")]
         sort: String,
@@ -166,10 +148,11 @@ pub enum Command {
         /// The file to write (standard output when absent); for md, the directory (required).
         #[arg(long, required_if_eq("format", "md"))]
         out: Option<PathBuf>,
-        /// Only cases from this source: curated, contributed, imported, imported/avid, ...;
-        /// repeat for OR.
-        #[arg(long = "source")]
-        sources: Vec<String>,
+        /// Only the cases this search matches (words as `search` reads them); all when absent.
+        #[arg(long = "query", short = 'q', default_value = "")]
+        query: String,
+        #[command(flatten)]
+        filters: Filters,
     },
     /// Copy the database to PATH with SQLite's online backup API (safe while the server runs).
     Backup { path: PathBuf },
@@ -280,4 +263,30 @@ pub enum ExportFormatArg {
     Csv,
     Md,
     Bibtex,
+}
+
+/// The filters `search` and `export` share: the search page's and the API's parameters.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Filters {
+    /// Keep cases in this domain (slug, name or alias); repeat for OR.
+    #[arg(long = "domain")]
+    pub domains: Vec<String>,
+    /// Keep cases with this confirmed cause; repeat for OR.
+    #[arg(long = "cause")]
+    pub causes: Vec<String>,
+    /// Keep cases with this failure mode; repeat for OR.
+    #[arg(long = "mode")]
+    pub modes: Vec<String>,
+    /// Keep cases of this method (model family: cnn, transformer, classical-ml, or a name
+    /// such as LSTM); repeat for OR.
+    #[arg(long = "method")]
+    pub methods: Vec<String>,
+    /// Keep cases from this source: curated, contributed, imported, imported/avid, ...;
+    /// repeat for OR.
+    #[arg(long = "source")]
+    pub sources: Vec<String>,
+    #[arg(long)]
+    pub year_from: Option<i32>,
+    #[arg(long)]
+    pub year_to: Option<i32>,
 }

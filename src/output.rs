@@ -1,7 +1,7 @@
 //! Shared output helpers: diagnostics and progress bars.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use notbetter_ingest::Diagnostic;
+use notbetter_kb::Diagnostic;
 use serde::Serialize;
 
 /// A diagnostic as printed by `--json` outputs.

@@ -4,8 +4,8 @@
 
 use anyhow::{anyhow, Context};
 use notbetter_kb::eval::{self, Half, LabelReport, QueryReport, Relevance};
+use notbetter_kb::eval::{PremortemReport, Recall};
 use notbetter_kb::KnowledgeBase;
-use notbetter_premortem::eval::{PremortemReport, Recall};
 use serde::Serialize;
 
 use crate::output::print_json;
@@ -30,7 +30,7 @@ pub fn run(
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
     let kb = KnowledgeBase::open(dir.path(), notbetter_taxonomy::bundled())?;
     let mut engine =
-        notbetter_premortem::Premortem::bundled(kb.taxonomy().clone()).map_err(|e| anyhow!(e))?;
+        notbetter_kb::eval::Premortem::bundled(kb.taxonomy().clone()).map_err(|e| anyhow!(e))?;
     let mut weights = serde_json::to_value(engine.weights)?;
     let set: Vec<String> = set
         .iter()
@@ -51,7 +51,7 @@ pub fn run(
         .collect();
     engine.weights = serde_json::from_value(weights).map_err(|e| anyhow!("--set: {e}"))?;
     if !set.is_empty() {
-        let mut tuning = serde_json::to_value(kb.index().tuning())?;
+        let mut tuning = serde_json::to_value(kb.tuning())?;
         for kv in &set {
             let (k, v) = kv
                 .split_once('=')
@@ -62,20 +62,20 @@ pub fn run(
             tuning[k] = serde_json::json!(v);
         }
         let tuning = serde_json::from_value(tuning).map_err(|e| anyhow!("--set: {e}"))?;
-        kb.index().set_tuning(tuning);
+        kb.set_tuning(tuning);
     }
     kb.seed(&crate::bundled::case_files())?;
     let queries = eval::parse_queries(QUERIES).map_err(|e| anyhow!(e))?;
     let labels = eval::parse_labels(LABELS).map_err(|e| anyhow!(e))?;
     let q = eval::evaluate_queries(&kb, &queries, half)?;
     let l = eval::evaluate_labels(kb.taxonomy(), &labels, half).map_err(|e| anyhow!(e))?;
-    let plans = notbetter_premortem::eval::parse_plans(PLANS).map_err(|e| anyhow!(e))?;
+    let plans = eval::parse_plans(PLANS).map_err(|e| anyhow!(e))?;
     let half_name = match half {
         Half::Tune => "tune",
         Half::Report => "report",
         Half::All => "all",
     };
-    let p = notbetter_premortem::eval::evaluate(&engine, &kb.cases()?, &plans, half_name)?;
+    let p = eval::evaluate_premortem(&engine, &kb.cases()?, &plans, half_name)?;
     Ok((q, l, p))
 }
 

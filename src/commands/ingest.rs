@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use notbetter_ingest::{collect_files, Batch, Checker, Diagnostic, Location};
+use notbetter_kb::{collect_files, Batch, Checker, Diagnostic, Location};
 use notbetter_taxonomy::Source;
 use serde::Serialize;
 

@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 
 use anyhow::{bail, Context};
-use notbetter_ingest::Batch;
-use notbetter_interop::export::markdown;
-use notbetter_interop::{import_paths, ExportFormat, Peer};
-use notbetter_taxonomy::{Case, Source};
+use notbetter_kb::import::{import_paths, Peer};
+use notbetter_kb::{write_markdown_dir, Batch, ExportFormat};
+use notbetter_taxonomy::Source;
 use serde::Serialize;
 
 use crate::cli::{Cli, Command, ExportFormatArg, ImportSource};
@@ -123,25 +122,17 @@ pub fn import(cli: &Cli) -> anyhow::Result<u8> {
     Ok(if errors > 0 { EXIT_INPUT } else { EXIT_OK })
 }
 
-/// Whether `case` is from one of `sources` (`imported` covers every importer).
-fn from_sources(case: &Case, sources: &[String]) -> bool {
-    let facet = case.source.facet();
-    sources.is_empty()
-        || sources
-            .iter()
-            .any(|s| facet == *s || facet.starts_with(&format!("{s}/")))
-}
-
 pub fn export(cli: &Cli) -> anyhow::Result<u8> {
     let Command::Export {
         format,
         out,
-        sources,
+        query,
+        filters,
     } = &cli.command
     else {
         unreachable!("dispatched on Command::Export")
     };
-    for s in sources {
+    for s in &filters.sources {
         if s != "imported" && Source::parse(s).is_none() {
             eprintln!(
                 "error: unknown source `{s}`: expected curated, contributed, imported or \
@@ -152,17 +143,25 @@ pub fn export(cli: &Cli) -> anyhow::Result<u8> {
     }
     let format = format.format();
     let kb = super::open(cli)?;
-    let all = kb.store().all()?;
-    let cases: Vec<Case> = all
-        .into_iter()
-        .map(|s| s.case)
-        .filter(|c| from_sources(c, sources))
-        .collect();
+    let req = match super::search::request(&kb, query, filters) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_INPUT);
+        }
+    };
     if format == ExportFormat::Markdown {
         let Some(dir) = out else {
             bail!("the md export writes one file per case: give a directory with --out");
         };
-        let n = markdown::write_dir(&cases, dir)?;
+        let ids = kb.matching_ids(&req)?;
+        let mut cases = Vec::with_capacity(ids.len());
+        for id in &ids {
+            if let Some(s) = kb.get(id)? {
+                cases.push(s.case);
+            }
+        }
+        let n = write_markdown_dir(&cases, dir)?;
         eprintln!("wrote {n} case file(s) to {}", dir.display());
         return Ok(EXIT_OK);
     }
@@ -170,22 +169,23 @@ pub fn export(cli: &Cli) -> anyhow::Result<u8> {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
-            let result = notbetter_interop::write(format, &cases, &mut BufWriter::new(file));
-            if result.is_ok() {
-                eprintln!("wrote {} case(s) to {}", cases.len(), path.display());
-            }
-            result
+            kb.export(&req, format, BufWriter::new(file))
+                .and_then(|(n, mut w)| {
+                    w.flush().map_err(notbetter_kb::InteropError::Write)?;
+                    Ok(n)
+                })
+                .map(|n| eprintln!("wrote {n} case(s) to {}", path.display()))
         }
-        None => {
-            let mut stdout = BufWriter::new(std::io::stdout().lock());
-            notbetter_interop::write(format, &cases, &mut stdout).and_then(|_| {
-                stdout.flush()?;
-                Ok(())
-            })
-        }
+        None => kb
+            .export(&req, format, BufWriter::new(std::io::stdout().lock()))
+            .and_then(|(_, mut w)| Ok(w.flush().map_err(notbetter_kb::InteropError::Write)?)),
     };
     match result {
         Err(e) if e.is_broken_pipe() => Ok(EXIT_OK),
+        Err(e) if e.is_user_error() => {
+            eprintln!("error: {e}");
+            Ok(EXIT_INPUT)
+        }
         Err(e) => Err(e.into()),
         Ok(()) => Ok(EXIT_OK),
     }

@@ -32,7 +32,7 @@ pub fn open(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
 /// stay read-only and never take it.
 pub fn open_with_cases(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
     let kb = open(cli)?;
-    if kb.store().count()? == 0 {
+    if kb.count()? == 0 {
         if let Some((report, _)) = kb.seed(&crate::bundled::case_files())? {
             tracing::info!(added = report.added, "seeded the bundled cases");
         }
@@ -83,14 +83,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::User { action } => user::user(&cli, action),
         Command::Backup { path } => {
             let kb = open(&cli)?;
-            kb.store()
-                .backup_to(path)
+            kb.backup_to(path)
                 .with_context(|| format!("cannot back up to {}", path.display()))?;
-            println!(
-                "backed up {} cases to {}",
-                kb.store().count()?,
-                path.display()
-            );
+            println!("backed up {} cases to {}", kb.count()?, path.display());
             Ok(crate::EXIT_OK)
         }
         Command::Restore { path } => {
@@ -98,10 +93,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 anyhow::bail!("no backup file at {}", path.display());
             }
             let kb = open(&cli)?;
-            kb.store()
+            let n = kb
                 .restore_from(path)
                 .with_context(|| format!("cannot restore from {}", path.display()))?;
-            let n = kb.reindex()?;
             println!(
                 "restored {n} cases from {} and rebuilt the index",
                 path.display()

@@ -100,7 +100,7 @@ mod tests {
             0
         );
         let kb = notbetter_kb::KnowledgeBase::open(&data, notbetter_taxonomy::bundled()).unwrap();
-        assert_eq!(kb.store().count().unwrap(), 200);
+        assert_eq!(kb.count().unwrap(), 200);
         drop(kb);
         // The same seed again gives the same bytes.
         assert_eq!(synth(), 0);

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
-use notbetter_premortem::Request;
+use notbetter_kb::PremortemRequest as Request;
 use notbetter_taxonomy::Dimension;
 
 use crate::cli::Cli;
@@ -57,7 +57,7 @@ pub fn premortem(
     } else if markdown {
         print!(
             "{}",
-            notbetter_premortem::to_markdown(&report, kb.taxonomy())
+            notbetter_kb::premortem_markdown(&report, kb.taxonomy())
         );
     } else {
         for (i, c) in report.causes.iter().enumerate() {

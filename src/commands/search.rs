@@ -1,24 +1,50 @@
 //! `notbetter search` and `notbetter show`.
 
 use anyhow::bail;
-use notbetter_kb::{FacetDim, KbError, Sort};
-use notbetter_search::SearchRequest;
+use notbetter_kb::{FacetDim, KbError, KnowledgeBase, SearchRequest, Sort};
 use notbetter_taxonomy::Dimension;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Filters};
 use crate::output::print_json;
 use crate::{EXIT_INPUT, EXIT_OK};
+
+/// A search request for `query` under `filters`, each label resolved as filters are (slug,
+/// name or alias); an unknown one is a clear error.
+pub fn request(
+    kb: &KnowledgeBase,
+    query: &str,
+    filters: &Filters,
+) -> Result<SearchRequest, KbError> {
+    let mut req = SearchRequest::new(query);
+    req.year_from = filters.year_from;
+    req.year_to = filters.year_to;
+    for (dim, values) in [
+        (Dimension::Domain, &filters.domains),
+        (Dimension::Cause, &filters.causes),
+        (Dimension::FailureMode, &filters.modes),
+        (Dimension::Method, &filters.methods),
+    ] {
+        for v in values {
+            let slug = kb.resolve(dim, v)?;
+            req.filters
+                .entry(FacetDim::from_dimension(dim))
+                .or_default()
+                .push(slug);
+        }
+    }
+    for s in &filters.sources {
+        req.filters
+            .entry(FacetDim::Source)
+            .or_default()
+            .push(s.clone());
+    }
+    Ok(req)
+}
 
 pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     let Command::Search {
         query,
-        domains,
-        causes,
-        modes,
-        methods,
-        sources,
-        year_from,
-        year_to,
+        filters,
         sort,
         limit,
         offset,
@@ -31,39 +57,16 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     let Some(sort) = Sort::parse(sort) else {
         bail!("unknown sort `{sort}`: expected relevance, year or year_asc");
     };
-    let mut req = SearchRequest::new(query.clone());
+    let mut req = match request(&kb, query, filters) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_INPUT);
+        }
+    };
     req.sort = sort;
     req.limit = *limit;
     req.offset = *offset;
-    req.year_from = *year_from;
-    req.year_to = *year_to;
-    let resolved = (|| -> Result<(), KbError> {
-        for (dim, values) in [
-            (Dimension::Domain, domains),
-            (Dimension::Cause, causes),
-            (Dimension::FailureMode, modes),
-            (Dimension::Method, methods),
-        ] {
-            for v in values {
-                let slug = kb.resolve(dim, v)?;
-                req.filters
-                    .entry(FacetDim::from_dimension(dim))
-                    .or_default()
-                    .push(slug);
-            }
-        }
-        Ok(())
-    })();
-    if let Err(e) = resolved {
-        eprintln!("error: {e}");
-        return Ok(EXIT_INPUT);
-    }
-    for s in sources {
-        req.filters
-            .entry(FacetDim::Source)
-            .or_default()
-            .push(s.clone());
-    }
     let results = match kb.search(&req) {
         Ok(r) => r,
         Err(e) if e.is_user_error() => {
@@ -94,7 +97,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     for note in &r.notes {
         println!("note: {note}");
     }
-    if results.total == 0 && kb.store().count()? == 0 {
+    if results.total == 0 && kb.count()? == 0 {
         eprintln!(
             "note: the knowledge base in {} holds no cases yet; `notbetter serve` or `notbetter premortem` loads the bundled ones, `notbetter ingest` your own",
             kb.dir().display()

@@ -18,9 +18,8 @@ pub struct Options {
 
 pub fn serve(cli: &Cli, opts: &Options) -> anyhow::Result<u8> {
     let kb = super::open(cli)?;
-    kb.index().set_result_cache(opts.search_cache);
-    kb.index()
-        .set_search_timeout(std::time::Duration::from_millis(opts.search_timeout_ms));
+    kb.set_result_cache(opts.search_cache);
+    kb.set_search_timeout(std::time::Duration::from_millis(opts.search_timeout_ms));
     kb.set_cluster_limit(opts.cluster_max_cases);
     if let Some((report, batch)) = kb.seed(&crate::bundled::case_files())? {
         tracing::info!(
@@ -30,7 +29,7 @@ pub fn serve(cli: &Cli, opts: &Options) -> anyhow::Result<u8> {
             "synced the bundled cases"
         );
     }
-    tracing::info!(data_dir = %kb.dir().display(), cases = kb.index().num_docs(), "knowledge base ready");
+    tracing::info!(data_dir = %kb.dir().display(), cases = kb.indexed(), "knowledge base ready");
     let config = notbetter_server::Config {
         secure_cookies: opts.secure_cookies,
         contributions_per_hour: opts.contributions_per_hour,

@@ -36,7 +36,7 @@ pub fn user(cli: &Cli, action: &UserAction) -> anyhow::Result<u8> {
     }
     let hash = notbetter_server::hash_password(password).map_err(anyhow::Error::msg)?;
     let kb = super::open(cli)?;
-    kb.store().add_user(name, role, &hash)?;
+    kb.add_user(name, role, &hash)?;
     println!("user {name} ({role}) saved");
     Ok(EXIT_OK)
 }

@@ -138,7 +138,7 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
     let t = Instant::now();
     let kb = KnowledgeBase::open(&data, taxonomy.clone())?;
     // The engine is measured, not the result cache: every query of the mix repeats.
-    kb.index().set_result_cache(0);
+    kb.set_result_cache(0);
     kb.search(&queries[4].ours)?;
     let cold_start_ms = round3(t.elapsed().as_secs_f64() * 1e3);
     log(&format!(
@@ -197,7 +197,7 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
     let mut cluster_s = None;
     if opts.cluster_cases > 0 {
         let mut cases = Vec::new();
-        kb.store().for_each(|c| {
+        kb.for_each_case(|c| {
             if cases.len() < opts.cluster_cases {
                 cases.push(c);
             }
@@ -371,7 +371,7 @@ fn freshness(kb: &KnowledgeBase, synth: &Synth, seed: u64) -> anyhow::Result<f64
         notbetter_ingest::normalise(kb.taxonomy(), Source::Contributed, &raw, &mut diagnostics)
             .with_context(|| format!("the probe case does not check: {diagnostics:?}"))?;
     let public_id = format!("bench-{seed}");
-    kb.store().add_submission(
+    kb.submit(
         &public_id,
         &case.title,
         &serde_json::Value::Object(fields),

@@ -237,6 +237,6 @@ fn a_streamed_ingest_stops_writing_at_the_first_error_and_counts_every_one() {
     assert_eq!(r.errors, 2, "{:?}", r.diagnostics);
     assert_eq!(r.diagnostics[0].line, Some(26));
     assert_eq!(r.diagnostics[1].line, Some(41));
-    assert_eq!(kb.store().count().unwrap(), 20);
-    assert_eq!(kb.index().num_docs(), 20);
+    assert_eq!(kb.count().unwrap(), 20);
+    assert_eq!(kb.indexed(), 20);
 }

@@ -40,9 +40,8 @@ const KNOWN_FIELDS: &[&str] = &[
     "licence",
 ];
 
-/// The earliest year a report can plausibly be from: the perceptron predates deep learning, but
-/// nothing in this knowledge base can predate computers.
-pub const MIN_YEAR: i32 = 1950;
+/// The earliest year a report can plausibly be from (see [`notbetter_taxonomy::YEAR_MIN`]).
+pub const MIN_YEAR: i32 = notbetter_taxonomy::YEAR_MIN;
 
 pub fn current_year() -> i32 {
     time::OffsetDateTime::now_utc().year()

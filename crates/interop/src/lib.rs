@@ -14,7 +14,7 @@ pub mod import;
 
 pub use export::bibtex::{bibtex_key, case_bibtex};
 pub use export::markdown::case_markdown;
-pub use export::{input_form, write, ExportFormat, InputForm};
+pub use export::{input_form, write, CaseWriter, ExportFormat, InputForm};
 pub use import::{import_paths, Peer};
 
 use std::path::PathBuf;

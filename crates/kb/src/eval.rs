@@ -3,6 +3,13 @@
 //! would choose, or none). Each set is split into a tuning half and a reporting half; the
 //! figures that count are the reporting half's.
 
+/// The pre-mortem's own evaluation (leave-one-out and plans), run over this knowledge base's
+/// cases by `notbetter eval`.
+pub use notbetter_premortem::eval::{
+    evaluate as evaluate_premortem, parse_plans, PremortemReport, Recall,
+};
+pub use notbetter_premortem::Premortem;
+
 use std::collections::{BTreeMap, HashSet};
 
 use notbetter_search::SearchRequest;

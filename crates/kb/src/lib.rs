@@ -9,18 +9,42 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use notbetter_ingest::{Batch, Checker};
-use notbetter_search::{SearchIndex, SearchRequest, SearchResults, Similar};
-use notbetter_store::{ApplyReport, Revision, Store, StoredCase};
-use notbetter_taxonomy::{Case, Dimension, Mapping, Source, Taxonomy};
+use notbetter_search::SearchIndex;
+use notbetter_store::Store;
+use notbetter_taxonomy::{Dimension, Mapping, Source, Taxonomy};
 use sha2::{Digest, Sha256};
 
+// The value types of the knowledge base's answers: callers (the server, the binary) use these
+// and never name the store or the search crate.
 pub use notbetter_cluster::{Cluster, Clustering};
-pub use notbetter_search::{FacetDim, Sort};
+pub use notbetter_ingest::{
+    classify_reference, collect_files, normalise, Batch, Checker, Diagnostic, Location, RawRecord,
+    RefKind, Severity,
+};
+pub use notbetter_premortem::Request as PremortemRequest;
+pub use notbetter_premortem::{to_markdown as premortem_markdown, Report as PremortemReport};
+pub use notbetter_search::{
+    Correction, FacetDim, Hit, ReadLabel, Reading, SearchRequest, SearchResults, Similar, Sort,
+    Tuning, MAX_LIMIT, MAX_OFFSET,
+};
+pub use notbetter_store::{ApplyReport, Revision, StoredCase, Submission, SubmissionStatus, User};
+pub use notbetter_taxonomy::Case;
 
+mod admin;
 mod clusters;
 pub mod eval;
+mod export;
+mod moderation;
+mod stream;
 pub use clusters::{Matrix, CLUSTER_MAX_CASES};
+pub use export::{ExportFormat, InteropError};
+pub use notbetter_interop::export::markdown::write_dir as write_markdown_dir;
+/// The importers of peer databases' records (AVID, MITRE ATLAS, the AI Incident Database).
+pub mod import {
+    pub use notbetter_interop::import::*;
+}
+pub use moderation::{Login, LoginPolicy};
+pub use stream::{StreamReport, STREAM_DIAGNOSTICS_KEPT};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
@@ -44,17 +68,43 @@ pub enum KbError {
         value: String,
         hint: String,
     },
+    #[error(transparent)]
+    Export(#[from] notbetter_interop::InteropError),
+    /// A restore was asked for while another process (a running server) holds the index.
+    #[error("the search index of {0} is held by another process (is `notbetter serve` running on it?); stop it first: the database was not changed")]
+    Busy(PathBuf),
+}
+
+/// What kind of failure a [`KbError`] is, for callers that answer requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request was wrong (a bad query, an unknown label).
+    User,
+    /// The thing asked for is not there.
+    NotFound,
+    /// The request raced another one that changed the thing first (a submission decided by
+    /// another reviewer), or the resource is held elsewhere.
+    Conflict,
+    /// The system failed.
+    Internal,
 }
 
 impl KbError {
+    pub fn kind(&self) -> ErrorKind {
+        use notbetter_store::StoreError;
+        match self {
+            KbError::Search(e) if e.is_user_error() => ErrorKind::User,
+            KbError::Premortem(e) if e.is_user_error() => ErrorKind::User,
+            KbError::UnknownLabel { .. } => ErrorKind::User,
+            KbError::Store(StoreError::NotFound(_)) => ErrorKind::NotFound,
+            KbError::Store(StoreError::AlreadyDecided(_)) | KbError::Busy(_) => ErrorKind::Conflict,
+            _ => ErrorKind::Internal,
+        }
+    }
+
     /// Whether the error was caused by the request rather than by the system.
     pub fn is_user_error(&self) -> bool {
-        match self {
-            KbError::Search(e) => e.is_user_error(),
-            KbError::Premortem(e) => e.is_user_error(),
-            KbError::UnknownLabel { .. } => true,
-            _ => false,
-        }
+        self.kind() == ErrorKind::User
     }
 }
 
@@ -154,13 +204,46 @@ impl KnowledgeBase {
         &self.taxonomy
     }
 
-    /// The store, locked. Hold it briefly.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
+    /// The store, locked. Hold it briefly. Only the knowledge base itself reaches the store.
+    fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn index(&self) -> &SearchIndex {
-        &self.index
+    /// Indexes cases the store has just committed at `generation`, and commits the index at
+    /// that generation. The one place "store first, then index, else roll the index back"
+    /// lives: if indexing fails, the store (the truth) keeps the change and the index is
+    /// rebuilt at the next open.
+    fn commit_to_index<'a>(
+        &self,
+        cases: impl IntoIterator<Item = &'a Case>,
+        generation: u64,
+    ) -> Result<()> {
+        self.commit_to_index_with(cases, |_| false, generation)
+    }
+
+    /// [`Self::commit_to_index`], skipping the delete of an old copy for the cases `is_new`
+    /// names (the store has just added them).
+    fn commit_to_index_with<'a>(
+        &self,
+        cases: impl IntoIterator<Item = &'a Case>,
+        is_new: impl Fn(&str) -> bool,
+        generation: u64,
+    ) -> Result<()> {
+        let upserted = self.index.upsert_with(cases, is_new);
+        self.seal_index(upserted, generation)
+    }
+
+    /// The second half of [`Self::commit_to_index`], for callers that free their copies of the
+    /// cases between the two: commits what `upserted` added at `generation`, or rolls the
+    /// index back.
+    fn seal_index(&self, upserted: notbetter_search::Result<usize>, generation: u64) -> Result<()> {
+        let result = upserted.and_then(|_| self.index.commit(generation));
+        if let Err(e) = result {
+            tracing::error!(error = %e, "indexing failed after a committed write");
+            let _ = self.index.rollback();
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     /// A checker for new input, aware of the DOIs already in the store.
@@ -179,21 +262,13 @@ impl KnowledgeBase {
         }
         let generation = store.generation()?;
         let changed: HashMap<&str, &Case> = cases.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
-        let result = self
-            .index
-            .upsert(
-                report
-                    .changed
-                    .iter()
-                    .filter_map(|id| changed.get(id.as_str()).copied()),
-            )
-            .and_then(|_| self.index.commit(generation));
-        if let Err(e) = result {
-            // The store is the truth and has the change; the index is rebuilt at next open.
-            tracing::error!(error = %e, "indexing failed after a committed write");
-            let _ = self.index.rollback();
-            return Err(e.into());
-        }
+        self.commit_to_index(
+            report
+                .changed
+                .iter()
+                .filter_map(|id| changed.get(id.as_str()).copied()),
+            generation,
+        )?;
         Ok(report)
     }
 
@@ -211,30 +286,6 @@ impl KnowledgeBase {
         self.write(&cases)
     }
 
-    /// Approves a pending submission: the case is written with the submission's closing in one
-    /// store transaction, then indexed, so it is searchable as soon as this returns.
-    pub fn approve(&self, public_id: &str, reviewer: &str, case: &Case) -> Result<()> {
-        let mut store = self.store();
-        store.decide_submission(
-            public_id,
-            notbetter_store::SubmissionStatus::Approved,
-            reviewer,
-            None,
-            Some(case),
-        )?;
-        let generation = store.generation()?;
-        let result = self
-            .index
-            .upsert([case])
-            .and_then(|_| self.index.commit(generation));
-        if let Err(e) = result {
-            tracing::error!(error = %e, "indexing failed after an approval");
-            let _ = self.index.rollback();
-            return Err(e.into());
-        }
-        Ok(())
-    }
-
     /// Rebuilds the index from the store.
     pub fn reindex(&self) -> Result<usize> {
         let store = self.store();
@@ -250,10 +301,7 @@ impl KnowledgeBase {
     }
 
     /// The pre-mortem of a planned project's description (never stored or logged).
-    pub fn premortem(
-        &self,
-        req: &notbetter_premortem::Request,
-    ) -> Result<notbetter_premortem::Report> {
+    pub fn premortem(&self, req: &PremortemRequest) -> Result<PremortemReport> {
         let engine = match self.premortem.get() {
             Some(e) => e,
             None => {
@@ -266,7 +314,7 @@ impl KnowledgeBase {
     }
 
     /// Every case in the store, in id order.
-    pub fn cases(&self) -> Result<Vec<notbetter_taxonomy::Case>> {
+    pub fn cases(&self) -> Result<Vec<Case>> {
         let mut out = Vec::new();
         self.store().for_each(|c| out.push(c))?;
         Ok(out)
@@ -366,211 +414,6 @@ impl KnowledgeBase {
         self.store().set_meta("bundled_hash", &digest)?;
         Ok(Some((report, batch)))
     }
-}
-
-/// What [`KnowledgeBase::ingest_jsonl`] did.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct StreamReport {
-    /// Records read and checked without errors.
-    pub cases: usize,
-    pub added: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    /// Batches written (each one store transaction and one index commit).
-    pub batches: usize,
-    pub warnings: usize,
-    pub errors: usize,
-    /// The first [`STREAM_DIAGNOSTICS_KEPT`] diagnostics, errors and warnings in input order;
-    /// the rest are only counted, so memory stays bounded whatever the input's size.
-    pub diagnostics: Vec<notbetter_ingest::Diagnostic>,
-}
-
-/// How many diagnostics a [`StreamReport`] keeps.
-pub const STREAM_DIAGNOSTICS_KEPT: usize = 100;
-
-type StreamBatch = Vec<(Case, String)>;
-
-impl KnowledgeBase {
-    /// Ingests JSON Lines from `reader` in batches of `batch_size` checked cases, so that peak
-    /// memory is bounded by a few batches, not by the input. Each batch is one store
-    /// transaction, then one index commit at the store's generation after it, as in
-    /// [`KnowledgeBase::write`].
-    ///
-    /// Three stages overlap, one thread each: reading and checking batch k+2, writing batch
-    /// k+1 to the store, and indexing batch k. The index therefore lags the store by at most
-    /// one batch while this runs, which is the state [`KnowledgeBase::open`] repairs if the
-    /// process dies; it never holds a case the store lacks.
-    ///
-    /// Unlike [`KnowledgeBase::ingest`], a run is atomic per batch, not as a whole: once any
-    /// record has an error, nothing more is written (the batch holding it and every later one),
-    /// but reading and checking go on to the end so that every error is counted. Batches
-    /// written before the first error stay stored. Read errors and invalid UTF-8 are errors of
-    /// their line. `progress` is called after each indexed batch.
-    pub fn ingest_jsonl(
-        &self,
-        name: &str,
-        reader: impl std::io::BufRead + Send,
-        source: Source,
-        batch_size: usize,
-        mut progress: impl FnMut(&StreamReport),
-    ) -> Result<StreamReport> {
-        let checker = self.checker(source)?;
-        let batch_size = batch_size.max(1);
-        std::thread::scope(|s| {
-            let (to_store, from_reader) = std::sync::mpsc::sync_channel::<StreamBatch>(0);
-            let (to_index, from_store) =
-                std::sync::mpsc::sync_channel::<(StreamBatch, ApplyReport, u64)>(0);
-            let reading = s.spawn(move || read_jsonl(name, reader, checker, batch_size, to_store));
-            let storing = s.spawn(move || -> Result<()> {
-                for batch in from_reader {
-                    let mut store = self.store();
-                    let applied = store.apply(batch.iter().map(|(c, o)| (c, o.as_str())))?;
-                    let generation = store.generation()?;
-                    drop(store);
-                    if to_index.send((batch, applied, generation)).is_err() {
-                        break;
-                    }
-                }
-                Ok(())
-            });
-            let mut done = StreamReport::default();
-            let mut indexed: Result<()> = Ok(());
-            for (batch, applied, generation) in from_store {
-                if !applied.changed.is_empty() {
-                    let by_id: HashMap<&str, &Case> =
-                        batch.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
-                    let upserted = self.index.upsert_with(
-                        applied
-                            .changed
-                            .iter()
-                            .filter_map(|id| by_id.get(id.as_str()).copied()),
-                        |id| applied.added_ids.contains(id),
-                    );
-                    // The writer has its own copies now: free the batch before the commit.
-                    drop(by_id);
-                    drop(batch);
-                    let result = upserted.and_then(|_| self.index.commit(generation));
-                    if let Err(e) = result {
-                        // The store has the batch; the index is rebuilt at next open.
-                        tracing::error!(error = %e, "indexing failed after a committed write");
-                        let _ = self.index.rollback();
-                        indexed = Err(e.into());
-                        break;
-                    }
-                }
-                done.added += applied.added;
-                done.updated += applied.updated;
-                done.unchanged += applied.unchanged;
-                done.batches += 1;
-                progress(&done);
-            }
-            let stored = storing
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            let mut report = reading
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            indexed?;
-            stored?;
-            report.added = done.added;
-            report.updated = done.updated;
-            report.unchanged = done.unchanged;
-            report.batches = done.batches;
-            Ok(report)
-        })
-    }
-}
-
-/// The reading stage of [`KnowledgeBase::ingest_jsonl`]: parses and checks every line, sends
-/// clean batches on, and stops sending (not checking) at the first error or when the next stage
-/// has stopped.
-fn read_jsonl(
-    name: &str,
-    mut reader: impl std::io::BufRead,
-    mut checker: Checker<'_>,
-    batch_size: usize,
-    to_store: std::sync::mpsc::SyncSender<StreamBatch>,
-) -> StreamReport {
-    use notbetter_ingest::{Diagnostic, Location, Severity};
-    let mut report = StreamReport::default();
-    let mut pending: StreamBatch = Vec::with_capacity(batch_size.min(100_000));
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut line = Vec::new();
-    let mut line_no = 0usize;
-    let mut sending = true;
-    loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line);
-        let at_end = matches!(read, Ok(0));
-        let failed = read.is_err();
-        if !at_end {
-            line_no += 1;
-        }
-        match read {
-            Ok(0) => {}
-            Ok(_) => match std::str::from_utf8(&line) {
-                Ok(text) if text.trim().is_empty() => {}
-                Ok(text) => {
-                    let records =
-                        notbetter_ingest::tabular::parse_jsonl(name, text, &mut diagnostics);
-                    for mut record in records {
-                        record.location = Location::JsonLine(line_no);
-                        if let Some(case) = checker.check(&record, &mut diagnostics) {
-                            report.cases += 1;
-                            if sending {
-                                pending.push((case, record.origin()));
-                            }
-                        }
-                    }
-                }
-                Err(e) => diagnostics.push(Diagnostic::error(
-                    name,
-                    Location::JsonLine(line_no),
-                    None,
-                    format!(
-                        "not valid UTF-8 (first bad byte at offset {})",
-                        e.valid_up_to()
-                    ),
-                )),
-            },
-            Err(e) => diagnostics.push(Diagnostic::error(
-                name,
-                Location::JsonLine(line_no),
-                None,
-                format!("cannot read: {e}"),
-            )),
-        }
-        for mut d in diagnostics.drain(..) {
-            // parse_jsonl saw one line: put its diagnostics on the line in the stream.
-            if d.location == Location::JsonLine(1) {
-                d.location = Location::JsonLine(line_no);
-                d.line = Some(line_no);
-            }
-            match d.severity {
-                Severity::Error => report.errors += 1,
-                Severity::Warning => report.warnings += 1,
-            }
-            if report.diagnostics.len() < STREAM_DIAGNOSTICS_KEPT {
-                report.diagnostics.push(d);
-            }
-        }
-        if report.errors > 0 {
-            sending = false;
-            pending.clear();
-        }
-        let full = pending.len() >= batch_size || ((at_end || failed) && !pending.is_empty());
-        if sending && full {
-            let batch =
-                std::mem::replace(&mut pending, Vec::with_capacity(batch_size.min(100_000)));
-            if to_store.send(batch).is_err() {
-                break;
-            }
-        }
-        if at_end || failed {
-            break;
-        }
-    }
-    report
 }
 
 #[cfg(test)]

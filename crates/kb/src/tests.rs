@@ -140,3 +140,72 @@ fn label_counts_from_the_index_equal_the_stores() {
         assert_eq!(kb.label_counts(dim).unwrap(), stored, "{dim}");
     }
 }
+
+#[test]
+fn restore_is_refused_while_another_process_holds_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.sqlite");
+    // The "server": it holds the index writer once it has written.
+    let server = KnowledgeBase::open(&dir.path().join("data"), bundled()).unwrap();
+    server.write(&[(case("kept"), "test".into())]).unwrap();
+    server.backup_to(&backup).unwrap();
+    server.write(&[(case("newer"), "test".into())]).unwrap();
+    // A second opener of the same directory (the CLI) cannot restore under it.
+    let cli = KnowledgeBase::open(&dir.path().join("data"), bundled()).unwrap();
+    let err = cli.restore_from(&backup).unwrap_err();
+    assert_eq!(err.kind(), crate::ErrorKind::Conflict, "{err}");
+    assert!(err.to_string().contains("not changed"), "{err}");
+    assert_eq!(cli.count().unwrap(), 2, "the database is unchanged");
+    assert!(server.get("newer").unwrap().is_some());
+    // With the server gone, the restore goes through and the index follows.
+    drop(server);
+    assert_eq!(cli.restore_from(&backup).unwrap(), 1);
+    assert!(cli.get("newer").unwrap().is_none());
+    assert_eq!(cli.indexed(), 1);
+}
+
+#[test]
+fn exports_hold_exactly_what_the_search_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = KnowledgeBase::open(dir.path(), bundled()).unwrap();
+    let mut cases = Vec::new();
+    for i in 0..600 {
+        let mut c = case(&format!("case-{i:03}"));
+        if i % 3 == 0 {
+            c.investigation = "Patients leaked across the split.".into();
+        }
+        if i % 2 == 0 {
+            c.domains = vec![notbetter_taxonomy::Label::confirmed("healthcare")];
+        }
+        cases.push((c, "test".to_string()));
+    }
+    kb.write(&cases).unwrap();
+    for req in [
+        SearchRequest::new("leaked").filter(crate::FacetDim::Domain, "healthcare"),
+        SearchRequest::new("leaked"),
+        SearchRequest::default().filter(crate::FacetDim::Domain, "healthcare"),
+        SearchRequest::default(),
+        SearchRequest::new("nothing-matches-this"),
+    ] {
+        let total = kb.search(&req).unwrap().total as usize;
+        let (n, out) = kb
+            .export(&req, crate::ExportFormat::Jsonl, Vec::new())
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(n, total, "{req:?}");
+        assert_eq!(text.lines().count(), total, "{req:?}");
+        let (n, out) = kb
+            .export(&req, crate::ExportFormat::Csv, Vec::new())
+            .unwrap();
+        assert_eq!(n, total);
+        let rows = csv::Reader::from_reader(out.as_slice()).records().count();
+        assert_eq!(rows, total, "one CSV row per case, after the header");
+    }
+    let leaked_health = kb
+        .matching_ids(&SearchRequest::new("leaked").filter(crate::FacetDim::Domain, "healthcare"))
+        .unwrap();
+    assert_eq!(leaked_health.len(), 100, "every sixth case");
+    assert!(leaked_health
+        .iter()
+        .all(|id| id[5..].parse::<usize>().unwrap() % 6 == 0));
+}

@@ -142,6 +142,12 @@ impl SearchIndex {
         f(guard.as_mut().expect("writer was just created"))
     }
 
+    /// Takes the index's writer (and so its lock) now, if this process does not hold it yet.
+    /// Another process holding it is [`SearchError::Locked`].
+    pub fn claim_writer(&self) -> Result<()> {
+        self.with_writer(|_| Ok(()))
+    }
+
     /// Adds or replaces cases (by id). Nothing is visible until [`SearchIndex::commit`].
     pub fn upsert<'a>(&self, cases: impl IntoIterator<Item = &'a Case>) -> Result<usize> {
         self.upsert_with(cases, |_| false)

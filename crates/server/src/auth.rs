@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for Reviewer {
         };
         let hash = token_hash(&token);
         let user = state
-            .run(move |kb| Ok(kb.store().session_user(&hash)?))
+            .run(move |kb| Ok(kb.session_user(&hash)?))
             .await
             .map_err(IntoResponse::into_response)?;
         match user {

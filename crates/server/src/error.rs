@@ -13,6 +13,8 @@ pub enum AppError {
     NotFound,
     BadRequest(String),
     Forbidden(String),
+    /// The request raced another that changed the thing first.
+    Conflict(String),
     TooManyRequests,
     Internal(String),
 }
@@ -25,17 +27,13 @@ impl AppError {
 
 impl From<notbetter_kb::KbError> for AppError {
     fn from(e: notbetter_kb::KbError) -> Self {
-        if e.is_user_error() {
-            AppError::BadRequest(e.to_string())
-        } else {
-            AppError::Internal(e.to_string())
+        use notbetter_kb::ErrorKind;
+        match e.kind() {
+            ErrorKind::User => AppError::BadRequest(e.to_string()),
+            ErrorKind::NotFound => AppError::NotFound,
+            ErrorKind::Conflict => AppError::Conflict(e.to_string()),
+            ErrorKind::Internal => AppError::Internal(e.to_string()),
         }
-    }
-}
-
-impl From<notbetter_store::StoreError> for AppError {
-    fn from(e: notbetter_store::StoreError) -> Self {
-        AppError::Internal(e.to_string())
     }
 }
 
@@ -49,6 +47,7 @@ impl IntoResponse for AppError {
             ),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "Forbidden", m),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "Conflict", m),
             AppError::TooManyRequests => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests",

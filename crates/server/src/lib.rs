@@ -43,6 +43,17 @@ pub struct Config {
     pub session_ttl: Duration,
 }
 
+impl Config {
+    /// The login policy these limits set.
+    pub fn login_policy(&self) -> notbetter_kb::LoginPolicy {
+        notbetter_kb::LoginPolicy {
+            lockout_after: self.lockout_after,
+            lockout: self.lockout,
+            session_ttl: self.session_ttl,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

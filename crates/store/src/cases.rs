@@ -209,6 +209,21 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The cases of `ids` that exist, in the order given (one read transaction).
+    pub fn cases_by_ids(&self, ids: &[String]) -> Result<Vec<Case>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT doc FROM cases WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let doc: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+            if let Some(doc) = doc {
+                out.push(parse_doc(id, &doc)?);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn count(&self) -> Result<usize> {
         let n: i64 = self
             .conn

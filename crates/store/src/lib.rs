@@ -33,8 +33,10 @@ pub enum StoreError {
     },
     #[error("backup {path} failed its integrity check: {problem}")]
     BadBackup { path: String, problem: String },
-    #[error("case `{0}` not found")]
+    #[error("`{0}` not found")]
     NotFound(String),
+    #[error("submission `{0}` has already been decided")]
+    AlreadyDecided(String),
     #[error("taxonomy slug `{slug}` is still used by {count} case label(s) and cannot be removed")]
     SlugInUse { slug: String, count: i64 },
 }
@@ -67,7 +69,9 @@ impl Store {
         Ok(Store { conn })
     }
 
-    /// The raw connection, for read-only SQL in benchmarks and tests.
+    /// The raw connection, for read-only SQL in tests (the `testing` feature gives it to other
+    /// crates' tests).
+    #[cfg(any(test, feature = "testing"))]
     pub fn connection(&self) -> &Connection {
         &self.conn
     }

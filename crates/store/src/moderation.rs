@@ -141,38 +141,60 @@ impl Store {
         Ok(())
     }
 
-    /// Closes a pending submission. Approval and writing the case happen in one transaction, so
-    /// an approved submission always has its case.
-    pub fn decide_submission(
+    /// Rejects a pending submission. A submission that is not there is
+    /// [`StoreError::NotFound`]; one already decided (by another reviewer, say) is
+    /// [`StoreError::AlreadyDecided`].
+    pub fn reject_submission(
         &mut self,
         public_id: &str,
-        status: SubmissionStatus,
         reviewer: &str,
-        reason: Option<&str>,
-        case: Option<&notbetter_taxonomy::Case>,
+        reason: &str,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE submissions SET status = ?2, reviewer = ?3, reason = ?4, case_id = ?5, updated_at = ?6
-             WHERE public_id = ?1 AND status = 'pending'",
-            params![public_id, status.as_str(), reviewer, reason, case.map(|c| c.id.as_str()), now()],
+        close_pending(
+            &tx,
+            public_id,
+            SubmissionStatus::Rejected,
+            reviewer,
+            Some(reason),
+            None,
         )?;
-        if n == 0 {
-            return Err(StoreError::NotFound(public_id.to_string()));
-        }
-        if let Some(case) = case {
-            let provenance =
-                format!("contributed (submission {public_id}, approved by {reviewer})");
-            let report = crate::cases::apply_in(&tx, [(case, provenance.as_str())])?;
-            if !report.changed.is_empty() {
-                tx.execute(
-                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'",
-                    [],
-                )?;
-            }
-        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Approves a pending submission and writes its case, in one transaction, so an approved
+    /// submission always has its case. The case's id is allocated here, inside that
+    /// transaction: `case.id` is the wanted id, and if a case already has it, `-2`, `-3`… are
+    /// tried, so two approvals of the same title can never pick the same id (the second would
+    /// have overwritten the first). Returns the id given.
+    pub fn approve_submission(
+        &mut self,
+        public_id: &str,
+        reviewer: &str,
+        case: &notbetter_taxonomy::Case,
+    ) -> Result<String> {
+        let tx = self.conn.transaction()?;
+        let mut case = case.clone();
+        case.id = free_id(&tx, &case.id)?;
+        close_pending(
+            &tx,
+            public_id,
+            SubmissionStatus::Approved,
+            reviewer,
+            None,
+            Some(&case.id),
+        )?;
+        let provenance = format!("contributed (submission {public_id}, approved by {reviewer})");
+        let report = crate::cases::apply_in(&tx, [(&case, provenance.as_str())])?;
+        if !report.changed.is_empty() {
+            tx.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'",
+                [],
+            )?;
+        }
+        tx.commit()?;
+        Ok(case.id)
     }
 
     pub fn add_user(&mut self, name: &str, role: &str, password_hash: &str) -> Result<()> {
@@ -204,13 +226,21 @@ impl Store {
             .optional()?)
     }
 
-    /// Records a failed login; returns the new count of consecutive failures.
-    pub fn login_failed(&mut self, name: &str, lock_until: Option<&str>) -> Result<i64> {
-        self.conn.execute(
-            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?2, locked_until) WHERE name = ?1",
-            params![name, lock_until],
-        )?;
-        Ok(self.user(name)?.map_or(0, |u| u.failed_logins))
+    /// Records one failed login, in one statement: the count of consecutive failures goes up
+    /// by one, and when it reaches `lock_after` the account is locked until `lock_until`.
+    /// Returns the new count.
+    pub fn login_failed(&mut self, name: &str, lock_after: i64, lock_until: &str) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row(
+                "UPDATE users SET failed_logins = failed_logins + 1,
+                   locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
+                 WHERE name = ?1 RETURNING failed_logins",
+                params![name, lock_after, lock_until],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
     }
 
     pub fn login_succeeded(&mut self, name: &str) -> Result<()> {
@@ -250,4 +280,52 @@ impl Store {
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
         Ok(())
     }
+}
+
+/// Closes the pending submission `public_id` inside `tx`, telling a missing submission from one
+/// already decided.
+fn close_pending(
+    tx: &rusqlite::Transaction<'_>,
+    public_id: &str,
+    status: SubmissionStatus,
+    reviewer: &str,
+    reason: Option<&str>,
+    case_id: Option<&str>,
+) -> Result<()> {
+    let n = tx.execute(
+        "UPDATE submissions SET status = ?2, reviewer = ?3, reason = ?4, case_id = ?5, updated_at = ?6
+         WHERE public_id = ?1 AND status = 'pending'",
+        params![public_id, status.as_str(), reviewer, reason, case_id, now()],
+    )?;
+    if n == 1 {
+        return Ok(());
+    }
+    let exists: Option<String> = tx
+        .query_row(
+            "SELECT status FROM submissions WHERE public_id = ?1",
+            [public_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Err(match exists {
+        Some(_) => StoreError::AlreadyDecided(public_id.to_string()),
+        None => StoreError::NotFound(public_id.to_string()),
+    })
+}
+
+/// `wanted`, or `wanted-2`, `wanted-3`… : the first id no case has.
+fn free_id(tx: &rusqlite::Transaction<'_>, wanted: &str) -> Result<String> {
+    let taken = |id: &str| -> Result<bool> {
+        Ok(tx
+            .query_row("SELECT 1 FROM cases WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    };
+    let mut id = wanted.to_string();
+    let mut n = 2;
+    while taken(&id)? {
+        id = format!("{wanted}-{n}");
+        n += 1;
+    }
+    Ok(id)
 }

@@ -16,6 +16,14 @@ pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
 pub use normalize::{normalize_label, Inference, Mapping, MatchRule};
 pub use resolve::MIN_CONFIDENCE;
 
+/// The earliest year a case (or a reference) can be from: the perceptron predates deep
+/// learning, but nothing in this knowledge base can predate computers. Ingest refuses earlier
+/// years, and the search's year filters start here.
+pub const YEAR_MIN: i32 = 1950;
+
+/// The latest year a search's year filter accepts (ingest's own limit is next year).
+pub const YEAR_FILTER_MAX: i32 = 2100;
+
 /// The taxonomy bundled with this build (`data/taxonomy.toml`).
 pub const BUNDLED_TAXONOMY: &str = include_str!("../../../data/taxonomy.toml");
 

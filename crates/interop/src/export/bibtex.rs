@@ -145,12 +145,5 @@ pub fn case_bibtex(case: &Case) -> String {
 
 /// Every case's entries, a blank line apart.
 pub fn write_bibtex(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError> {
-    for (i, case) in cases.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b"\n")?;
-        }
-        out.write_all(case_bibtex(case).as_bytes())?;
-    }
-    out.flush()?;
-    Ok(())
+    super::write(super::ExportFormat::Bibtex, cases, out)
 }

@@ -111,12 +111,7 @@ pub fn input_form(case: &Case) -> InputForm {
 
 /// One case per line, in the JSON input form.
 pub fn write_jsonl(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError> {
-    for case in cases {
-        serde_json::to_writer(&mut *out, &input_form(case))?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(())
+    write(ExportFormat::Jsonl, cases, out)
 }
 
 /// The CSV columns: the input form's names, with the `evidence` and `review` tables spread
@@ -161,48 +156,119 @@ pub fn reference_id(r: &Reference) -> Option<String> {
 
 /// A header row, then one row per case; list cells are joined with `;`.
 pub fn write_csv(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(CSV_COLUMNS)?;
-    for case in cases {
-        let f = input_form(case);
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        let fact = |f: Option<notbetter_taxonomy::Fact>| f.map(|f| f.as_str().to_string());
-        let refs: Vec<String> = f.references.iter().filter_map(reference_id).collect();
-        let review = f.review.as_ref();
-        w.write_record([
-            f.id.clone(),
-            f.title.clone(),
-            f.year.map(|y| y.to_string()).unwrap_or_default(),
-            f.domains.join("; "),
-            f.causes.join("; "),
-            f.failure_modes.join("; "),
-            f.methods.join("; "),
-            f.tags.join("; "),
-            f.use_case.clone(),
-            f.solution.clone(),
-            f.outcome.clone(),
-            f.investigation.clone(),
-            f.lessons.clone(),
-            refs.join("; "),
-            opt(&fact(f.evidence.code_available)),
-            opt(&fact(f.evidence.data_available)),
-            opt(&fact(f.evidence.external_validation)),
-            opt(&f.evidence.unknown_reason),
-            opt(&f.checked_against),
-            review.map(|r| r.date.clone()).unwrap_or_default(),
-            review.map(|r| r.against.join("; ")).unwrap_or_default(),
-            review
-                .map(|r| r.verdict.as_str().to_string())
-                .unwrap_or_default(),
-            review.map(|r| r.notes.clone()).unwrap_or_default(),
-            opt(&f.contributor),
-            opt(&f.source_id),
-            opt(&f.source_url),
-            opt(&f.licence),
-        ])?;
+    write(ExportFormat::Csv, cases, out)
+}
+
+/// One CSV row of a case, in [`CSV_COLUMNS`] order.
+fn csv_row(case: &Case) -> Vec<String> {
+    let f = input_form(case);
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let fact = |f: Option<notbetter_taxonomy::Fact>| f.map(|f| f.as_str().to_string());
+    let refs: Vec<String> = f.references.iter().filter_map(reference_id).collect();
+    let review = f.review.as_ref();
+    vec![
+        f.id.clone(),
+        f.title.clone(),
+        f.year.map(|y| y.to_string()).unwrap_or_default(),
+        f.domains.join("; "),
+        f.causes.join("; "),
+        f.failure_modes.join("; "),
+        f.methods.join("; "),
+        f.tags.join("; "),
+        f.use_case.clone(),
+        f.solution.clone(),
+        f.outcome.clone(),
+        f.investigation.clone(),
+        f.lessons.clone(),
+        refs.join("; "),
+        opt(&fact(f.evidence.code_available)),
+        opt(&fact(f.evidence.data_available)),
+        opt(&fact(f.evidence.external_validation)),
+        opt(&f.evidence.unknown_reason),
+        opt(&f.checked_against),
+        review.map(|r| r.date.clone()).unwrap_or_default(),
+        review.map(|r| r.against.join("; ")).unwrap_or_default(),
+        review
+            .map(|r| r.verdict.as_str().to_string())
+            .unwrap_or_default(),
+        review.map(|r| r.notes.clone()).unwrap_or_default(),
+        opt(&f.contributor),
+        opt(&f.source_id),
+        opt(&f.source_url),
+        opt(&f.licence),
+    ]
+}
+
+/// Writes cases one at a time in a streaming format, so an export of any size needs memory for
+/// one case: JSON Lines, CSV (its header first, even for no case) or BibTeX. Markdown writes a
+/// directory instead (see [`markdown::write_dir`]).
+pub struct CaseWriter<W: Write> {
+    format: ExportFormat,
+    out: Option<W>,
+    csv: Option<csv::Writer<W>>,
+    written: usize,
+}
+
+impl<W: Write> CaseWriter<W> {
+    pub fn new(format: ExportFormat, out: W) -> Result<CaseWriter<W>, InteropError> {
+        match format {
+            ExportFormat::Markdown => Err(InteropError::NeedsDirectory("md")),
+            ExportFormat::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(CSV_COLUMNS)?;
+                Ok(CaseWriter {
+                    format,
+                    out: None,
+                    csv: Some(w),
+                    written: 0,
+                })
+            }
+            _ => Ok(CaseWriter {
+                format,
+                out: Some(out),
+                csv: None,
+                written: 0,
+            }),
+        }
     }
-    w.flush()?;
-    Ok(())
+
+    pub fn write(&mut self, case: &Case) -> Result<(), InteropError> {
+        if let Some(w) = &mut self.csv {
+            w.write_record(csv_row(case))?;
+        } else if let Some(out) = &mut self.out {
+            match self.format {
+                ExportFormat::Jsonl => {
+                    serde_json::to_writer(&mut *out, &input_form(case))?;
+                    out.write_all(b"\n")?;
+                }
+                _ => {
+                    if self.written > 0 {
+                        out.write_all(b"\n")?;
+                    }
+                    out.write_all(bibtex::case_bibtex(case).as_bytes())?;
+                }
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// How many cases were written.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Flushes what is buffered and gives the output back.
+    pub fn finish(self) -> Result<W, InteropError> {
+        if let Some(w) = self.csv {
+            return w
+                .into_inner()
+                .map_err(|e| InteropError::Write(e.into_error()));
+        }
+        let mut out = self.out.expect("a non-CSV writer keeps its output");
+        out.flush()?;
+        Ok(out)
+    }
 }
 
 /// Writes `cases` in a streaming format. Markdown writes a directory instead (see
@@ -212,12 +278,12 @@ pub fn write(
     cases: &[Case],
     out: &mut dyn Write,
 ) -> Result<(), InteropError> {
-    match format {
-        ExportFormat::Jsonl => write_jsonl(cases, out),
-        ExportFormat::Csv => write_csv(cases, out),
-        ExportFormat::Bibtex => bibtex::write_bibtex(cases, out),
-        ExportFormat::Markdown => Err(InteropError::NeedsDirectory("md")),
+    let mut w = CaseWriter::new(format, out)?;
+    for case in cases {
+        w.write(case)?;
     }
+    w.finish()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use notbetter_kb::FacetDim;
-use notbetter_search::{SearchRequest, MAX_LIMIT};
+use notbetter_kb::{SearchRequest, MAX_LIMIT};
 use notbetter_taxonomy::Dimension;
 
 use super::types::*;
@@ -56,8 +56,8 @@ fn valid_id(id: &str) -> bool {
         ("mode" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Failure mode slug; repeat for OR", explode = true),
         ("method" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "Method (model family) slug such as cnn or classical-ml; repeat for OR", explode = true),
         ("source" = Option<Vec<String>>, Query, pattern = r"^[a-z0-9-]+(/[a-z0-9-]+)*$", max_length = 120, description = "curated, contributed, imported or imported/<name>", explode = true),
-        ("year_from" = Option<i32>, Query, minimum = 1900, maximum = 2100, description = "Earliest year, inclusive"),
-        ("year_to" = Option<i32>, Query, minimum = 1900, maximum = 2100, description = "Latest year, inclusive; not before year_from"),
+        ("year_from" = Option<i32>, Query, minimum = 1950, maximum = 2100, description = "Earliest year, inclusive"),
+        ("year_to" = Option<i32>, Query, minimum = 1950, maximum = 2100, description = "Latest year, inclusive; not before year_from"),
         ("sort" = Option<SortParam>, Query, description = "Order of hits"),
         ("page" = Option<u32>, Query, minimum = 1, maximum = 100, description = "1-based page; at most 10,000 hits can be paged through"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Hits per page (default 20)"),
@@ -99,10 +99,10 @@ pub async fn search(
     let mut req: SearchRequest = params.request();
     req.limit = limit;
     req.offset = (params.page - 1) * limit;
-    if req.offset > notbetter_search::MAX_OFFSET {
+    if req.offset > notbetter_kb::MAX_OFFSET {
         return Err(ApiError::bad_request(format!(
             "page too deep: at most {} results can be paged through",
-            notbetter_search::MAX_OFFSET
+            notbetter_kb::MAX_OFFSET
         )));
     }
     let r = state.run(move |kb| Ok(kb.search(&req)?)).await?;
@@ -406,7 +406,7 @@ pub async fn premortem(
                 }
                 _ => None,
             };
-            Ok(kb.premortem(&notbetter_premortem::Request {
+            Ok(kb.premortem(&notbetter_kb::PremortemRequest {
                 description: req.description,
                 domain,
                 tags: req.tags,

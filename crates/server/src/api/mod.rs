@@ -139,6 +139,10 @@ impl From<crate::AppError> for ApiError {
                 status: StatusCode::FORBIDDEN,
                 detail: m,
             },
+            Conflict(m) => ApiError {
+                status: StatusCode::CONFLICT,
+                detail: m,
+            },
             TooManyRequests => ApiError {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 detail: "too many requests".into(),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use notbetter_store::{Revision, StoredCase};
+use notbetter_kb::{Revision, StoredCase};
 use notbetter_taxonomy::{Case, Entry, Fact, Label, Reference, Review};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -280,8 +280,8 @@ pub struct HitView {
     pub missing: Vec<String>,
 }
 
-impl From<&notbetter_search::Hit> for HitView {
-    fn from(h: &notbetter_search::Hit) -> Self {
+impl From<&notbetter_kb::Hit> for HitView {
+    fn from(h: &notbetter_kb::Hit) -> Self {
         HitView {
             id: h.id.clone(),
             title: h.title.clone(),
@@ -335,9 +335,9 @@ pub struct ReadingView {
     pub min_match: usize,
 }
 
-impl From<&notbetter_search::Reading> for ReadingView {
-    fn from(r: &notbetter_search::Reading) -> Self {
-        let label = |l: &notbetter_search::ReadLabel| ReadLabelView {
+impl From<&notbetter_kb::Reading> for ReadingView {
+    fn from(r: &notbetter_kb::Reading) -> Self {
+        let label = |l: &notbetter_kb::ReadLabel| ReadLabelView {
             dimension: l.dimension.field_name().to_string(),
             slug: l.slug.clone(),
             name: l.name.clone(),
@@ -541,8 +541,8 @@ pub struct PremortemResponse {
     pub domain: Option<String>,
 }
 
-impl From<notbetter_premortem::Report> for PremortemResponse {
-    fn from(r: notbetter_premortem::Report) -> Self {
+impl From<notbetter_kb::PremortemReport> for PremortemResponse {
+    fn from(r: notbetter_kb::PremortemReport) -> Self {
         PremortemResponse {
             domain: r.domain,
             causes: r

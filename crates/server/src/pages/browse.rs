@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
 use notbetter_kb::FacetDim;
-use notbetter_search::{Hit, SearchRequest, MAX_LIMIT};
+use notbetter_kb::{Hit, SearchRequest, MAX_LIMIT};
 use notbetter_taxonomy::{Dimension, Entry};
 
 use super::{hit_list, search_url, SearchParams};
@@ -86,7 +86,7 @@ async fn cases_with(
     state: &AppState,
     dim: FacetDim,
     slug: &str,
-) -> Result<notbetter_search::SearchResults, AppError> {
+) -> Result<notbetter_kb::SearchResults, AppError> {
     let req = SearchRequest {
         limit: MAX_LIMIT,
         ..SearchRequest::default()

@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
-use notbetter_search::Similar;
-use notbetter_store::{Revision, StoredCase};
+use notbetter_kb::Similar;
+use notbetter_kb::{Revision, StoredCase};
 use notbetter_taxonomy::{source_link, Case, Dimension, Fact, Review, ELEMENTS};
 
 use super::{chip, slug_chips};

@@ -17,9 +17,19 @@ use crate::AppState;
 
 /// The current clusters: computed on the first request, then served from the cache while a
 /// background task recomputes them after changes.
+/// The check for changes reads the store, so it runs off the async runtime like every other
+/// store read.
 pub async fn current(state: &AppState) -> Result<Arc<Clustering>, AppError> {
-    if let Some(c) = state.kb.clusters() {
-        if !state.kb.clusters_current().unwrap_or(true) {
+    let (cached, current) = state
+        .run(|kb| {
+            Ok(match kb.clusters() {
+                Some(c) => (Some(c), kb.clusters_current().unwrap_or(true)),
+                None => (None, false),
+            })
+        })
+        .await?;
+    if let Some(c) = cached {
+        if !current {
             state.refresh_clusters_in_background();
         }
         return Ok(c);

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::cookie::CookieJar;
 use maud::{html, Markup};
-use notbetter_store::SubmissionStatus;
+use notbetter_kb::SubmissionStatus;
 
 use super::form::{fields, label_summary, CaseForm, FieldErrors};
 use crate::error::AppError;
@@ -132,11 +132,7 @@ pub async fn submit(
         case.contributor.clone(),
     );
     state
-        .run(move |kb| {
-            Ok(kb
-                .store()
-                .add_submission(&id, &title, &doc, who.as_deref(), &ip.to_string())?)
-        })
+        .run(move |kb| Ok(kb.submit(&id, &title, &doc, who.as_deref(), &ip.to_string())?))
         .await?;
     Ok((jar, Redirect::to(&format!("/contribute/{public_id}"))).into_response())
 }
@@ -162,7 +158,7 @@ pub async fn status(
     }
     let lookup = id.clone();
     let sub = state
-        .run(move |kb| Ok(kb.store().submission(&lookup)?))
+        .run(move |kb| Ok(kb.submission(&lookup)?))
         .await?
         .ok_or(AppError::NotFound)?;
     let body = html! {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use maud::{html, Markup};
-use notbetter_ingest::{normalise, Location, RawRecord, Severity};
+use notbetter_kb::{normalise, Location, RawRecord, Severity};
 use notbetter_taxonomy::{Case, Dimension, LabelState, Source, Taxonomy};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -107,12 +107,10 @@ impl CaseForm {
             .filter(|(r, _)| !r.trim().is_empty())
             .map(|(r, title)| {
                 let mut obj = Map::new();
-                match notbetter_ingest::classify_reference(r) {
-                    Some(notbetter_ingest::RefKind::Doi(d)) => obj.insert("doi".into(), json!(d)),
-                    Some(notbetter_ingest::RefKind::Arxiv(a)) => {
-                        obj.insert("arxiv".into(), json!(a))
-                    }
-                    Some(notbetter_ingest::RefKind::Url(u)) => obj.insert("url".into(), json!(u)),
+                match notbetter_kb::classify_reference(r) {
+                    Some(notbetter_kb::RefKind::Doi(d)) => obj.insert("doi".into(), json!(d)),
+                    Some(notbetter_kb::RefKind::Arxiv(a)) => obj.insert("arxiv".into(), json!(a)),
+                    Some(notbetter_kb::RefKind::Url(u)) => obj.insert("url".into(), json!(u)),
                     None => obj.insert("url".into(), json!(r.trim())),
                 };
                 if !title.trim().is_empty() {

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use maud::{html, Markup};
 use notbetter_kb::FacetDim;
-use notbetter_search::SearchRequest;
+use notbetter_kb::SearchRequest;
 use notbetter_taxonomy::Dimension;
 
 use super::SearchParams;
@@ -19,7 +19,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Markup, AppError> {
                 limit: 1,
                 ..Default::default()
             })?;
-            let newest = kb.store().newest(8)?;
+            let newest = kb.newest(8)?;
             Ok((all.total, newest, kb.matrix()?))
         })
         .await?;

@@ -14,8 +14,8 @@ pub mod search;
 
 use maud::{html, Markup};
 use notbetter_kb::{FacetDim, Sort};
-use notbetter_search::{SearchRequest, MAX_OFFSET};
-use notbetter_taxonomy::{Dimension, Label, LabelState, Taxonomy};
+use notbetter_kb::{SearchRequest, MAX_OFFSET};
+use notbetter_taxonomy::{Dimension, Label, LabelState, Taxonomy, YEAR_FILTER_MAX, YEAR_MIN};
 
 use crate::layout::trusted;
 
@@ -69,7 +69,7 @@ impl SearchParams {
                 }
                 v.parse::<i32>()
                     .ok()
-                    .filter(|y| (1900..=2100).contains(y))
+                    .filter(|y| (YEAR_MIN..=YEAR_FILTER_MAX).contains(y))
                     .map(Some)
                     .ok_or_else(|| format!("`{k}` must be a year such as 2021, not `{v}`"))
             };
@@ -241,7 +241,7 @@ pub fn slug_chips(t: &Taxonomy, dim: Dimension, slugs: &[String]) -> Markup {
 }
 
 /// A list of search hits.
-pub fn hit_list(t: &Taxonomy, hits: &[notbetter_search::Hit]) -> Markup {
+pub fn hit_list(t: &Taxonomy, hits: &[notbetter_kb::Hit]) -> Markup {
     html! {
         ol.hits {
             @for h in hits {

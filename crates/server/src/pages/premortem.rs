@@ -8,7 +8,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use maud::{html, Markup};
-use notbetter_premortem::{Report, Request};
+use notbetter_kb::{PremortemReport as Report, PremortemRequest as Request};
 use notbetter_taxonomy::{Dimension, Taxonomy};
 use serde::Deserialize;
 
@@ -85,7 +85,7 @@ pub async fn submit(
         Err(e) => return Err(e),
     };
     if f.format == "md" {
-        let md = notbetter_premortem::to_markdown(&report, state.kb.taxonomy());
+        let md = notbetter_kb::premortem_markdown(&report, state.kb.taxonomy());
         return Ok((
             [
                 (header::CONTENT_TYPE, "text/markdown; charset=utf-8"),

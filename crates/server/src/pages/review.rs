@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use maud::{html, Markup};
-use notbetter_store::{Submission, SubmissionStatus};
+use notbetter_kb::{Login, Submission, SubmissionStatus};
 use notbetter_taxonomy::Case;
 
 use super::form::{fields, label_summary, slugify, CaseForm, FieldErrors};
@@ -57,44 +57,27 @@ pub async fn login(
     let (jar, csrf) = csrf_token(jar, state.config.secure_cookies);
     let name = get(&pairs, "name").unwrap_or("").trim().to_string();
     let password = get(&pairs, "password").unwrap_or("").to_string();
-    let config = state.config.clone();
+    let policy = state.config.login_policy();
+    let token = random_token();
+    let session_hash = token_hash(&token);
     let outcome = state
         .run(move |kb| {
-            let user = kb.store().user(&name)?;
-            let now = time::OffsetDateTime::now_utc();
-            if let Some(u) = &user {
-                if u.locked_until
-                    .as_deref()
-                    .is_some_and(|until| until > notbetter_store::timestamp(now).as_str())
-                {
-                    // Still verify, so a locked account answers in the same time.
-                    let _ = verify_password(&password, Some(&u.password_hash));
-                    return Ok(Err(
-                        "This account is locked after repeated failed logins. Try again later.",
-                    ));
-                }
-            }
-            if verify_password(&password, user.as_ref().map(|u| u.password_hash.as_str())) {
-                let token = random_token();
-                let expires = notbetter_store::timestamp(now + config.session_ttl);
-                let mut store = kb.store();
-                store.login_succeeded(&name)?;
-                store.add_session(&token_hash(&token), &name, &expires)?;
-                Ok(Ok(token))
-            } else {
-                if user.is_some() {
-                    let mut store = kb.store();
-                    let failures = store.login_failed(&name, None)?;
-                    if failures >= config.lockout_after {
-                        let until = notbetter_store::timestamp(now + config.lockout);
-                        store.login_failed(&name, Some(&until))?;
-                        tracing::warn!(user = %name, "account locked after failed logins");
-                    }
-                }
-                Ok(Err("Wrong name or password."))
-            }
+            Ok(kb.log_in(
+                &name,
+                |hash| verify_password(&password, hash),
+                &session_hash,
+                &policy,
+                time::OffsetDateTime::now_utc(),
+            )?)
         })
         .await?;
+    let outcome = match outcome {
+        Login::Ok => Ok(token),
+        Login::Wrong => Err("Wrong name or password."),
+        Login::Locked => {
+            Err("This account is locked after repeated failed logins. Try again later.")
+        }
+    };
     match outcome {
         Ok(token) => {
             let cookie = Cookie::build((SESSION_COOKIE, token))
@@ -123,9 +106,7 @@ pub async fn logout(
     check_csrf(&headers, &jar, get(&pairs, "csrf"))?;
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
         let hash = token_hash(&token);
-        state
-            .run(move |kb| Ok(kb.store().delete_session(&hash)?))
-            .await?;
+        state.run(move |kb| Ok(kb.log_out(&hash)?)).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/")).into_response())
@@ -138,7 +119,7 @@ pub async fn queue(
 ) -> Result<impl IntoResponse, AppError> {
     let (jar, csrf) = csrf_token(jar, state.config.secure_cookies);
     let pending = state
-        .run(|kb| Ok(kb.store().submissions(SubmissionStatus::Pending, 500)?))
+        .run(|kb| Ok(kb.submissions(SubmissionStatus::Pending, 500)?))
         .await?;
     let body = html! {
         div.review-head {
@@ -197,19 +178,7 @@ pub async fn bulk(
     let reason = get(&pairs, "reason").unwrap_or("spam").trim().to_string();
     state
         .run(move |kb| {
-            let mut store = kb.store();
-            for id in &ids {
-                match store.decide_submission(
-                    id,
-                    SubmissionStatus::Rejected,
-                    &reviewer.name,
-                    Some(&reason),
-                    None,
-                ) {
-                    Ok(()) | Err(notbetter_store::StoreError::NotFound(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            kb.reject_many(&ids, &reviewer.name, &reason)?;
             Ok(())
         })
         .await?;
@@ -222,7 +191,7 @@ async fn load(state: &AppState, id: &str) -> Result<Submission, AppError> {
     }
     let id = id.to_string();
     state
-        .run(move |kb| Ok(kb.store().submission(&id)?))
+        .run(move |kb| Ok(kb.submission(&id)?))
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -299,7 +268,7 @@ pub async fn decide(
     let (jar, csrf) = csrf_token(jar, state.config.secure_cookies);
     let sub = load(&state, &id).await?;
     if sub.status != SubmissionStatus::Pending {
-        return Err(AppError::BadRequest(
+        return Err(AppError::Conflict(
             "this submission has already been decided".into(),
         ));
     }
@@ -312,15 +281,7 @@ pub async fn decide(
             .to_string();
         let who = reviewer.name.clone();
         state
-            .run(move |kb| {
-                Ok(kb.store().decide_submission(
-                    &id,
-                    SubmissionStatus::Rejected,
-                    &who,
-                    Some(&reason),
-                    None,
-                )?)
-            })
+            .run(move |kb| Ok(kb.reject(&id, &who, &reason)?))
             .await?;
         return Ok(Redirect::to("/review").into_response());
     }
@@ -334,11 +295,7 @@ pub async fn decide(
         "approve" => {
             let who = reviewer.name.clone();
             let case_id = state
-                .run(move |kb| {
-                    let case = finalise(kb, case)?;
-                    kb.approve(&id, &who, &case)?;
-                    Ok(case.id)
-                })
+                .run(move |kb| Ok(kb.approve(&id, &who, &finalise(case))?))
                 .await?;
             state.refresh_clusters_in_background();
             Ok(Redirect::to(&format!("/cases/{case_id}")).into_response())
@@ -346,24 +303,19 @@ pub async fn decide(
         _ => {
             let (title, doc) = (case.title.clone(), f.doc());
             state
-                .run(move |kb| Ok(kb.store().update_submission(&id, &title, &doc)?))
+                .run(move |kb| Ok(kb.update_submission(&id, &title, &doc)?))
                 .await?;
             Ok(Redirect::to(&format!("/review/{}", sub.public_id)).into_response())
         }
     }
 }
 
-/// Gives an approved case its id: the title's slug, made unique against existing cases.
-fn finalise(kb: &notbetter_kb::KnowledgeBase, mut case: Case) -> Result<Case, AppError> {
-    let base = slugify(&case.title);
-    let mut id = base.clone();
-    let mut n = 2;
-    while kb.get(&id)?.is_some() {
-        id = format!("{base}-{n}");
-        n += 1;
-    }
-    case.id = id;
+/// Readies an approved case: its wanted id is the title's slug (the knowledge base makes it
+/// unique when it writes the case, in the same transaction), its source is `contributed`, and
+/// its licence the site's.
+fn finalise(mut case: Case) -> Case {
+    case.id = slugify(&case.title);
     case.source = notbetter_taxonomy::Source::Contributed;
     case.licence = Some("CC BY 4.0".into());
-    Ok(case)
+    case
 }

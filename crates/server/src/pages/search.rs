@@ -5,9 +5,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
+use notbetter_kb::SearchResults;
 use notbetter_kb::{FacetDim, Sort};
-use notbetter_search::SearchResults;
-use notbetter_taxonomy::{Dimension, Taxonomy};
+use notbetter_taxonomy::{Dimension, Taxonomy, YEAR_FILTER_MAX, YEAR_MIN};
 
 use super::{hit_list, SearchParams, PAGE_SIZE};
 use crate::error::AppError;
@@ -100,6 +100,12 @@ fn render(
                             } @else {
                                 (hit_list(t, &r.hits))
                                 (pager(params, r.total))
+                                p.export {
+                                    @if r.total == 1 { "Export this result: " } @else { "Export these " (r.total) " results: " }
+                                    a href=(export_url(params, "jsonl")) download { "JSON Lines" }
+                                    " · "
+                                    a href=(export_url(params, "csv")) download { "CSV" }
+                                }
                             }
                         }
                     }
@@ -116,9 +122,9 @@ fn render(
                         fieldset.years {
                             legend { "Year" }
                             label for="year_from" { "From" }
-                            input #year_from type="number" name="year_from" min="1950" max="2100" value=[params.year_from];
+                            input #year_from type="number" name="year_from" min=(YEAR_MIN) max=(YEAR_FILTER_MAX) value=[params.year_from];
                             label for="year_to" { "to" }
-                            input #year_to type="number" name="year_to" min="1950" max="2100" value=[params.year_to];
+                            input #year_to type="number" name="year_to" min=(YEAR_MIN) max=(YEAR_FILTER_MAX) value=[params.year_to];
                         }
                         button.apply type="submit" { "Apply filters" }
                     }
@@ -136,6 +142,20 @@ fn render(
             body,
         ),
     )
+}
+
+/// The export of exactly the cases `params` match (paging and order dropped).
+fn export_url(params: &SearchParams, format: &str) -> String {
+    let all = SearchParams {
+        page: 1,
+        sort: Sort::Relevance,
+        ..params.clone()
+    };
+    let url = all.url();
+    match url.split_once('?') {
+        Some((_, q)) => format!("/export/cases.{format}?{q}"),
+        None => format!("/export/cases.{format}"),
+    }
 }
 
 /// How the query was read: spelling corrections (with the search as typed one click away,
@@ -287,7 +307,7 @@ fn facet_box(name: &str, value: &str, label: &str, count: u64, checked: bool) ->
 fn pager(params: &SearchParams, total: usize) -> Markup {
     let pages = total
         .div_ceil(PAGE_SIZE)
-        .min(notbetter_search::MAX_OFFSET / PAGE_SIZE + 1);
+        .min(notbetter_kb::MAX_OFFSET / PAGE_SIZE + 1);
     if pages <= 1 {
         return html! {};
     }

@@ -19,11 +19,7 @@ async fn login(f: &Fixture, name: &str, password: &str) -> Resp {
 
 fn add_reviewer(f: &Fixture) {
     let hash = crate::hash_password("a long enough password").unwrap();
-    f.state
-        .kb
-        .store()
-        .add_user("rita", "reviewer", &hash)
-        .unwrap();
+    f.state.kb.add_user("rita", "reviewer", &hash).unwrap();
 }
 
 #[tokio::test]
@@ -147,8 +143,7 @@ async fn reviewers_reject_one_or_in_bulk() {
     let pending = f
         .state
         .kb
-        .store()
-        .submissions(notbetter_store::SubmissionStatus::Pending, 10)
+        .submissions(notbetter_kb::SubmissionStatus::Pending, 10)
         .unwrap();
     let r = login(&f, "rita", "a long enough password").await;
     let session = format!("nb_session={}", r.cookie("nb_session").unwrap());
@@ -170,10 +165,10 @@ async fn reviewers_reject_one_or_in_bulk() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let store = f.state.kb.store();
+    let store = &f.state.kb;
     assert_eq!(
         store
-            .count_submissions(notbetter_store::SubmissionStatus::Rejected)
+            .count_submissions(notbetter_kb::SubmissionStatus::Rejected)
             .unwrap(),
         2
     );
@@ -222,4 +217,56 @@ async fn logins_are_rate_limited() {
         login(&f, "x", "y").await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+#[tokio::test]
+async fn deciding_a_submission_another_reviewer_decided_is_a_409() {
+    let f = fixture();
+    add_reviewer(&f);
+    let (cookie, token) = csrf(&f.app, "/contribute").await;
+    let r = post(
+        &f.app,
+        "/contribute",
+        &cookie,
+        &good_form(&token, "Decided twice"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let public_id = f
+        .state
+        .kb
+        .submissions(notbetter_kb::SubmissionStatus::Pending, 10)
+        .unwrap()[0]
+        .public_id
+        .clone();
+    let r = login(&f, "rita", "a long enough password").await;
+    let session = format!("nb_session={}", r.cookie("nb_session").unwrap());
+    let page = get_with_cookie(&f.app, &format!("/review/{public_id}"), &session).await;
+    let token = page.cookie("nb_csrf").unwrap();
+    let cookies = format!("{session}; nb_csrf={token}");
+    // Meanwhile another reviewer rejects it.
+    f.state.kb.reject(&public_id, "sam", "duplicate").unwrap();
+    for action in ["approve", "reject", "save"] {
+        let mut form = good_form(&token, "Decided twice");
+        form.retain(|(k, _)| *k != "action");
+        form.push(("action", action));
+        let r = post(
+            &f.app,
+            &format!("/review/{public_id}"),
+            &cookies,
+            &form,
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{action}: {}", r.body);
+        assert!(r.body.contains("already been decided"), "{}", r.body);
+    }
+    let sub = f.state.kb.submission(&public_id).unwrap().unwrap();
+    assert_eq!(
+        sub.reason.as_deref(),
+        Some("duplicate"),
+        "the first decision stands"
+    );
+    assert!(f.state.kb.get("decided-twice").unwrap().is_none());
 }
