@@ -8,4 +8,5 @@ mod hostile;
 mod interop;
 mod live;
 mod reliability;
+mod source_files;
 mod util;

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use notbetter_taxonomy::{bundled, normalize_label, Dimension, Mapping, Taxonomy};
+use notbetter_taxonomy::{bundled, normalise_label, Dimension, Mapping, Taxonomy};
 
 fn taxonomy() -> &'static Taxonomy {
     static T: OnceLock<Taxonomy> = OnceLock::new();
@@ -17,9 +17,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let taxonomy = taxonomy();
-    let once = normalize_label(text);
-    let twice = normalize_label(&once);
-    assert_eq!(once, twice, "normalize_label is not idempotent on {text:?}");
+    let once = normalise_label(text);
+    let twice = normalise_label(&once);
+    assert_eq!(once, twice, "normalise_label is not idempotent on {text:?}");
     for dim in [Dimension::Domain, Dimension::Cause, Dimension::FailureMode] {
         let mapping = taxonomy.map(dim, text);
         match &mapping {

@@ -2,7 +2,7 @@
 //! elsewhere": a case's nearest counterparts in other fields.
 //!
 //! Pure computation: cases and the taxonomy in, clusters out. No IO, deterministic for a given
-//! input. `CLUSTERING.md` beside this crate explains the choices and the figures.
+//! input. ARCHITECTURE.md (its `crates/cluster` section) explains the choices and the figures.
 //!
 //! # Method
 //!
@@ -28,7 +28,7 @@
 //!    nearest cases in other top-level domains by the same vectors.
 //!
 //! Cases are not blocked by primary cause before clustering: reports of one mechanism often
-//! list the same causes in another order, and blocking split them (see `CLUSTERING.md`). The
+//! list the same causes in another order, and blocking split them (see ARCHITECTURE.md). The
 //! cause labels still dominate similarity, so clusters are groups of cases with like cause
 //! profiles, and each is named after the cause its members carry with the most weight.
 //!

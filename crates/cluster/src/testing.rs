@@ -1,6 +1,6 @@
 //! Hand-built cases for the unit tests.
 
-use notbetter_taxonomy::{Case, Evidence, Label, Source};
+use notbetter_taxonomy::Case;
 
 /// A case with the given id, domain and cause slugs (all confirmed), "Why it failed" text,
 /// lessons and tags; everything else empty.
@@ -12,31 +12,13 @@ pub(crate) fn case(
     lessons: &str,
     tags: &[&str],
 ) -> Case {
-    Case {
-        id: id.to_string(),
-        title: String::new(),
-        year: None,
-        domains: domains.iter().map(|d| Label::confirmed(*d)).collect(),
-        causes: causes.iter().map(|c| Label::confirmed(*c)).collect(),
-        failure_modes: Vec::new(),
-        methods: Vec::new(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        use_case: String::new(),
-        solution: String::new(),
-        outcome: String::new(),
-        investigation: investigation.to_string(),
-        lessons: lessons.to_string(),
-        references: Vec::new(),
-        evidence: Evidence::default(),
-        checked_against: None,
-        review: None,
-        source: Source::Curated,
-        source_id: None,
-        source_url: None,
-        licence: None,
-        contributor: None,
-        incomplete: false,
-    }
+    Case::builder(id)
+        .domains(domains)
+        .causes(causes)
+        .investigation(investigation)
+        .lessons(lessons)
+        .tags(tags)
+        .build()
 }
 
 /// Six cases: three shortcut cases from three fields, two leakage cases, one weak baseline.

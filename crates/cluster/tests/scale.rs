@@ -2,7 +2,7 @@
 //! every case ends in exactly one cluster.
 //!
 //! The size is `NOTBETTER_CLUSTER_SCALE` (default 5,000, so a debug test run stays quick); the
-//! 100k figure in CLUSTERING.md comes from
+//! 100k figure in ARCHITECTURE.md comes from
 //! `NOTBETTER_CLUSTER_SCALE=100000 cargo test --release -p notbetter-cluster --test scale -- --nocapture`.
 
 use std::collections::{HashMap, HashSet};

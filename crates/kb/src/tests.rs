@@ -27,33 +27,18 @@ New lighting. New tanks.
 
 /// A minimal case with the id `id`.
 pub(crate) fn case(id: &str) -> notbetter_taxonomy::Case {
-    notbetter_taxonomy::Case {
-        id: id.into(),
-        title: format!("Case {id}"),
-        year: Some(2020),
-        domains: vec![notbetter_taxonomy::Label::confirmed("biology")],
-        causes: vec![notbetter_taxonomy::Label::confirmed(
-            "data/distribution-shift",
-        )],
-        failure_modes: vec![],
-        methods: Vec::new(),
-        tags: vec![],
-        use_case: "Counting fish.".into(),
-        solution: "A CNN.".into(),
-        outcome: "It miscounted.".into(),
-        investigation: "New lighting in the new lab.".into(),
-        lessons: String::new(),
-        references: vec![],
-        evidence: Default::default(),
-        checked_against: None,
-        review: None,
-        source: notbetter_taxonomy::Source::Curated,
-        source_id: None,
-        source_url: None,
-        licence: None,
-        contributor: None,
-        incomplete: false,
-    }
+    notbetter_taxonomy::Case::builder(id)
+        .title(format!("Case {id}"))
+        .year(2020)
+        .domains(&["biology"])
+        .causes(&["data/distribution-shift"])
+        .elements(
+            "Counting fish.",
+            "A CNN.",
+            "It miscounted.",
+            "New lighting in the new lab.",
+        )
+        .build()
 }
 
 fn files(text: &str) -> Vec<(String, String)> {

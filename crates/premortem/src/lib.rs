@@ -398,7 +398,7 @@ impl Premortem {
 
 /// The normalised words (stems) of a text, as taxonomy labels are compared.
 fn stems(text: &str) -> Vec<String> {
-    notbetter_taxonomy::normalize_label(text)
+    notbetter_taxonomy::normalise_label(text)
         .split(' ')
         .filter(|w| w.chars().count() > 2)
         .map(str::to_string)

@@ -105,7 +105,7 @@ pub(crate) fn pointing_stems(sentences: &[String], stems: &[String]) -> Vec<Stri
         .iter()
         .enumerate()
         .filter_map(|(i, s)| {
-            let words = notbetter_taxonomy::normalize_label(s);
+            let words = notbetter_taxonomy::normalise_label(s);
             let words: Vec<&str> = words.split(' ').collect();
             let n = stems.iter().filter(|w| words.contains(&w.as_str())).count();
             (n >= 2).then_some((n, i, s))

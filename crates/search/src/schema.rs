@@ -255,36 +255,19 @@ pub fn to_document(
 
 #[cfg(test)]
 mod tests {
-    use notbetter_taxonomy::{bundled, Case, Evidence, Label, Source};
+    use notbetter_taxonomy::{bundled, Case};
 
     use crate::{FacetDim, SearchIndex, SearchRequest};
 
     fn case(id: &str, cause: &str, methods: &[&str]) -> Case {
-        Case {
-            id: id.into(),
-            title: format!("Case {id}"),
-            year: Some(2020),
-            domains: vec![Label::confirmed("healthcare/medical-imaging")],
-            causes: vec![Label::confirmed(cause)],
-            failure_modes: vec![],
-            methods: methods.iter().map(|m| Label::confirmed(*m)).collect(),
-            tags: vec![],
-            use_case: "U.".into(),
-            solution: "S.".into(),
-            outcome: "O.".into(),
-            investigation: "I.".into(),
-            lessons: String::new(),
-            references: vec![],
-            evidence: Evidence::default(),
-            checked_against: None,
-            review: None,
-            source: Source::Curated,
-            source_id: None,
-            source_url: None,
-            licence: None,
-            contributor: None,
-            incomplete: false,
-        }
+        Case::builder(id)
+            .title(format!("Case {id}"))
+            .year(2020)
+            .domains(&["healthcare/medical-imaging"])
+            .causes(&[cause])
+            .methods(methods)
+            .elements("U.", "S.", "O.", "I.")
+            .build()
     }
 
     #[test]

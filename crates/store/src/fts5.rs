@@ -261,34 +261,18 @@ fn filters_sql(
 mod tests {
     use super::*;
     use crate::Store;
-    use notbetter_taxonomy::{Case, Label, Source};
+    use notbetter_taxonomy::Case;
 
     fn case(id: &str, text: &str, domain: &str, cause: &str) -> Case {
-        Case {
-            id: id.into(),
-            title: format!("Title {id}"),
-            year: Some(2020),
-            domains: vec![Label::confirmed(domain)],
-            causes: vec![Label::confirmed(cause)],
-            failure_modes: vec![Label::confirmed("suboptimal-performance")],
-            methods: Vec::new(),
-            tags: vec!["alpha tag".into()],
-            use_case: text.into(),
-            solution: "a network".into(),
-            outcome: "worse".into(),
-            investigation: "shift in the data".into(),
-            lessons: String::new(),
-            references: Vec::new(),
-            evidence: Default::default(),
-            checked_against: None,
-            review: None,
-            source: Source::Curated,
-            source_id: None,
-            source_url: None,
-            licence: None,
-            contributor: None,
-            incomplete: false,
-        }
+        Case::builder(id)
+            .title(format!("Title {id}"))
+            .year(2020)
+            .domains(&[domain])
+            .causes(&[cause])
+            .failure_modes(&["suboptimal-performance"])
+            .tags(&["alpha tag"])
+            .elements(text, "a network", "worse", "shift in the data")
+            .build()
     }
 
     #[test]

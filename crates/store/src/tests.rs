@@ -1,49 +1,35 @@
 //! Store tests: migrations, idempotent writes, revisions, rollback and counts.
 
 use notbetter_taxonomy::{
-    bundled, Case, Dimension, Evidence, Fact, Label, LabelState, Review, Source, Verdict,
+    bundled, Case, Dimension, Evidence, Fact, Label, LabelState, Review, Verdict,
 };
 
 use crate::Store;
 
 fn case(id: &str, outcome: &str) -> Case {
-    Case {
-        id: id.into(),
-        title: format!("Case {id}"),
-        year: Some(2021),
-        domains: vec![Label::confirmed("healthcare/medical-imaging")],
-        causes: vec![
-            Label::confirmed("model/shortcut-learning"),
-            Label {
-                value: "vibes".into(),
-                state: LabelState::Unmapped,
-                raw: None,
-                evidence: vec![],
-                matched: None,
-            },
-        ],
-        failure_modes: vec![Label::confirmed("suboptimal-performance")],
-        methods: Vec::new(),
-        tags: vec!["x-ray".into()],
-        use_case: "U".into(),
-        solution: "S".into(),
-        outcome: outcome.into(),
-        investigation: "I".into(),
-        lessons: String::new(),
-        references: vec![notbetter_taxonomy::Reference {
+    let vibes = Label {
+        value: "vibes".into(),
+        state: LabelState::Unmapped,
+        raw: None,
+        evidence: vec![],
+        matched: None,
+    };
+    Case::builder(id)
+        .title(format!("Case {id}"))
+        .year(2021)
+        .domains(&["healthcare/medical-imaging"])
+        .labels(
+            Dimension::Cause,
+            vec![Label::confirmed("model/shortcut-learning"), vibes],
+        )
+        .failure_modes(&["suboptimal-performance"])
+        .tags(&["x-ray"])
+        .elements("U", "S", outcome, "I")
+        .reference(notbetter_taxonomy::Reference {
             doi: Some(format!("10.1000/{id}")),
             ..Default::default()
-        }],
-        evidence: Evidence::default(),
-        checked_against: None,
-        review: None,
-        source: Source::Curated,
-        source_id: None,
-        source_url: None,
-        licence: None,
-        contributor: None,
-        incomplete: false,
-    }
+        })
+        .build()
 }
 
 fn store() -> Store {

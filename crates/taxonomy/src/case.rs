@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::{Evidence, Review};
 use crate::model::Dimension;
-use crate::normalize::MatchRule;
+use crate::normalise::MatchRule;
 
 /// The four required elements, as (field name, section heading).
 pub const ELEMENTS: [(&str, &str); 4] = [

@@ -4,16 +4,18 @@
 //! handed to it, maps free-text labels onto slugs, and defines the [`Case`] every other crate
 //! passes around.
 
+mod builder;
 mod case;
 mod facts;
 mod model;
-mod normalize;
+mod normalise;
 mod resolve;
 
+pub use builder::CaseBuilder;
 pub use case::{Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS};
 pub use facts::{source_link, Evidence, Fact, Review, Verdict};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
-pub use normalize::{normalize_label, Inference, Mapping, MatchRule};
+pub use normalise::{normalise_label, Inference, Mapping, MatchRule};
 pub use resolve::MIN_CONFIDENCE;
 
 /// The earliest year a case (or a reference) can be from: the perceptron predates deep

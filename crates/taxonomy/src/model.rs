@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::normalize::{normalize_label, LabelIndex};
+use crate::normalise::{normalise_label, LabelIndex};
 
 /// One axis of classification. Causes and cause families share the `cause` dimension, since a
 /// family slug (`data`) is the parent of its causes (`data/leakage`). `method` is the model
@@ -202,7 +202,7 @@ impl Taxonomy {
                 let mut names = vec![e.slug.clone(), e.leaf().to_string(), e.name.clone()];
                 names.extend(e.aliases.iter().cloned());
                 for name in names {
-                    let key = normalize_label(&name);
+                    let key = normalise_label(&name);
                     if key.is_empty() {
                         continue;
                     }

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{Dimension, Taxonomy};
-use crate::normalize::{label_words, MatchRule};
+use crate::normalise::{label_words, MatchRule};
 use crate::Mapping;
 
 /// Mappings less sure than this (percent) are left unmapped.

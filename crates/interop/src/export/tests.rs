@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use notbetter_ingest::{Batch, Checker};
 use notbetter_taxonomy::{
-    Case, Evidence, Fact, Label, LabelState, Reference, Review, Source, Verdict,
+    Case, Dimension, Evidence, Fact, Label, LabelState, Reference, Review, Source, Verdict,
 };
 
 use super::bibtex::{bibtex_key, case_bibtex};
@@ -23,27 +23,33 @@ fn label(value: &str, state: LabelState) -> Label {
 }
 
 fn case(id: &str) -> Case {
-    Case {
-        id: id.into(),
-        title: "A \"quoted\" title — with ünïcode & 50% {braces}".into(),
-        year: Some(2021),
-        domains: vec![label("healthcare/medical-imaging", LabelState::Confirmed)],
-        causes: vec![
-            label("model/shortcut-learning", LabelState::Confirmed),
-            label("gremlins in the pipeline", LabelState::Unmapped),
-        ],
-        failure_modes: vec![label("safety-reliability", LabelState::Confirmed)],
-        methods: vec![
-            label("cnn", LabelState::Confirmed),
-            label("a hand-made abacus", LabelState::Unmapped),
-        ],
-        tags: vec!["chest x-ray".into(), "external validation".into()],
-        use_case: "Screening.\n\nTwo paragraphs.".into(),
-        solution: "A CNN.".into(),
-        outcome: "It failed:\n## not a section\nsee above".into(),
-        investigation: "Hospital tokens.".into(),
-        lessons: String::new(),
-        references: vec![Reference {
+    Case::builder(id)
+        .title("A \"quoted\" title — with ünïcode & 50% {braces}")
+        .year(2021)
+        .domains(&["healthcare/medical-imaging"])
+        .labels(
+            Dimension::Cause,
+            vec![
+                label("model/shortcut-learning", LabelState::Confirmed),
+                label("gremlins in the pipeline", LabelState::Unmapped),
+            ],
+        )
+        .failure_modes(&["safety-reliability"])
+        .labels(
+            Dimension::Method,
+            vec![
+                label("cnn", LabelState::Confirmed),
+                label("a hand-made abacus", LabelState::Unmapped),
+            ],
+        )
+        .tags(&["chest x-ray", "external validation"])
+        .elements(
+            "Screening.\n\nTwo paragraphs.",
+            "A CNN.",
+            "It failed:\n## not a section\nsee above",
+            "Hospital tokens.",
+        )
+        .reference(Reference {
             kind: Some("paper".into()),
             title: Some("Shortcuts over signal".into()),
             authors: vec!["A. One".into(), "Smith and Sons".into()],
@@ -52,15 +58,15 @@ fn case(id: &str) -> Case {
             doi: Some("10.1038/s42256-021-00338-7".into()),
             arxiv: None,
             url: None,
-        }],
-        evidence: Evidence {
+        })
+        .evidence(Evidence {
             code_available: Some(Fact::True),
             data_available: None,
             external_validation: Some(Fact::Unknown),
             unknown_reason: Some("the paper does not say; nor does its code".into()),
-        },
-        checked_against: Some("https://example.org/checked".into()),
-        review: Some(Review {
+        })
+        .checked_against("https://example.org/checked")
+        .review(Review {
             date: "2026-01-02".into(),
             against: vec![
                 "https://doi.org/10.1038/s42256-021-00338-7".into(),
@@ -68,39 +74,19 @@ fn case(id: &str) -> Case {
             ],
             verdict: Verdict::Corrected,
             notes: "venue \"corrected\"; year checked".into(),
-        }),
-        source: Source::Curated,
-        source_id: Some("X-1".into()),
-        source_url: Some("https://example.org/x-1".into()),
-        licence: Some("MIT".into()),
-        contributor: Some("A. Contributor".into()),
-        incomplete: false,
-    }
+        })
+        .source_id("X-1")
+        .source_url("https://example.org/x-1")
+        .licence("MIT")
+        .contributor("A. Contributor")
+        .build()
 }
 
 fn incomplete(id: &str) -> Case {
-    Case {
-        title: "Only a title".into(),
-        year: None,
-        domains: Vec::new(),
-        failure_modes: Vec::new(),
-        methods: Vec::new(),
-        tags: Vec::new(),
-        use_case: String::new(),
-        solution: String::new(),
-        outcome: String::new(),
-        investigation: String::new(),
-        references: Vec::new(),
-        evidence: Evidence::default(),
-        checked_against: None,
-        review: None,
-        source_id: None,
-        source_url: None,
-        licence: None,
-        contributor: None,
-        incomplete: true,
-        ..case(id)
-    }
+    Case::builder(id)
+        .title("Only a title")
+        .labels(Dimension::Cause, case(id).causes)
+        .build()
 }
 
 /// Ingests `text` as a file called `name`; there must be no errors.

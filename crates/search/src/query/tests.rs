@@ -3,36 +3,24 @@
 
 use std::collections::BTreeMap;
 
-use notbetter_taxonomy::{bundled, Case, Dimension, Evidence, Label, LabelState, Source};
+use notbetter_taxonomy::{bundled, Case, Dimension, LabelState};
 
 use crate::{FacetDim, SearchIndex, SearchRequest, Sort};
 
 fn case(id: &str, year: i32, domains: &[&str], causes: &[&str], text: &str) -> Case {
-    Case {
-        id: id.into(),
-        title: format!("Case {id}"),
-        year: Some(year),
-        domains: domains.iter().map(|d| Label::confirmed(*d)).collect(),
-        causes: causes.iter().map(|c| Label::confirmed(*c)).collect(),
-        failure_modes: vec![Label::confirmed("suboptimal-performance")],
-        methods: Vec::new(),
-        tags: vec![],
-        use_case: format!("Use case of {id}."),
-        solution: "A deep network.".into(),
-        outcome: "It did worse than promised.".into(),
-        investigation: text.into(),
-        lessons: String::new(),
-        references: vec![],
-        evidence: Evidence::default(),
-        checked_against: None,
-        review: None,
-        source: Source::Curated,
-        source_id: None,
-        source_url: None,
-        licence: None,
-        contributor: None,
-        incomplete: false,
-    }
+    Case::builder(id)
+        .title(format!("Case {id}"))
+        .year(year)
+        .domains(domains)
+        .causes(causes)
+        .failure_modes(&["suboptimal-performance"])
+        .elements(
+            &format!("Use case of {id}."),
+            "A deep network.",
+            "It did worse than promised.",
+            text,
+        )
+        .build()
 }
 
 fn corpus() -> Vec<Case> {
@@ -253,9 +241,47 @@ fn generation_is_kept_on_disk() {
 
 #[test]
 fn similar_prefers_other_domains() {
-    let idx = index();
-    let sim = idx.similar("xray", 3).unwrap();
-    assert!(!sim.iter().any(|s| s.id == "xray"));
+    let idx = SearchIndex::in_memory(&bundled()).unwrap();
+    let text = "scanner signature hospital marker shortcut confounded label artefact";
+    let cases = [
+        case("source", 2020, &["healthcare/medical-imaging"], &[], text),
+        // Shares every word, from the same field.
+        case(
+            "same-field",
+            2020,
+            &["healthcare/pathology"],
+            &[],
+            "scanner signature hospital marker shortcut confounded label artefact",
+        ),
+        // Shares most words, from another field.
+        case(
+            "other-field",
+            2020,
+            &["ecology"],
+            &[],
+            "scanner signature hospital marker shortcut camera background",
+        ),
+    ];
+    // Unrelated cases, so that the shared words are rare enough for more-like-this.
+    let filler = (0..10).map(|i| {
+        case(
+            &format!("unrelated-{i}"),
+            2020,
+            &["finance"],
+            &[],
+            "returns volatility order book",
+        )
+    });
+    let all: Vec<Case> = cases.into_iter().chain(filler).collect();
+    idx.rebuild(&all, 1).unwrap();
+    let sim = idx.similar("source", 3).unwrap();
+    let ids: Vec<&str> = sim.iter().map(|s| s.id.as_str()).collect();
+    assert!(!ids.contains(&"source"), "a case is not similar to itself");
+    assert_eq!(
+        &ids[..2],
+        ["other-field", "same-field"],
+        "the other field's case comes first, though it shares fewer words: {sim:?}"
+    );
     assert!(idx.similar("missing", 3).unwrap().is_empty());
 }
 

@@ -52,7 +52,7 @@ fn stem_fully(word: &str) -> String {
 
 /// The normalised form of a label, its words joined by single spaces. Two labels match when
 /// their normalised forms are equal once the spaces are removed.
-pub fn normalize_label(label: &str) -> String {
+pub fn normalise_label(label: &str) -> String {
     label_words(label).join(" ")
 }
 
@@ -156,7 +156,7 @@ pub struct Inference {
 impl Taxonomy {
     /// Maps a free-text label onto a slug of `dim`.
     pub fn map(&self, dim: Dimension, label: &str) -> Mapping {
-        let key = compact(&normalize_label(label));
+        let key = compact(&normalise_label(label));
         let index = &self.labels[&dim];
         if let Some(slug) = index.by_key.get(&key) {
             return Mapping::Mapped { slug: slug.clone() };
@@ -386,16 +386,16 @@ mod tests {
             "tevaludllllllll+rom spuvIousstrongl",
             "lllllllllllllllllllllll",
         ] {
-            let once = normalize_label(s);
-            assert_eq!(normalize_label(&once), once, "{s:?}");
+            let once = normalise_label(s);
+            assert_eq!(normalise_label(&once), once, "{s:?}");
         }
     }
 
     proptest::proptest! {
         #[test]
         fn normalisation_is_idempotent(s in "\\PC{0,40}") {
-            let once = normalize_label(&s);
-            proptest::prop_assert_eq!(normalize_label(&once), once.clone());
+            let once = normalise_label(&s);
+            proptest::prop_assert_eq!(normalise_label(&once), once.clone());
         }
 
         #[test]
