@@ -193,13 +193,7 @@ fn show(v: &Value) -> String {
 }
 
 fn valid_id(id: &str) -> bool {
-    let bytes = id.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= 100
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+    notbetter_taxonomy::CaseId::is_valid(id)
 }
 
 impl<'t> Checker<'t> {

@@ -235,10 +235,7 @@ fn filters_sql(
         let mut alternatives = Vec::new();
         for slug in slugs {
             let slug = slug.trim_matches('/');
-            let valid = !slug.is_empty()
-                && slug.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/'
-                });
+            let valid = notbetter_taxonomy::Slug::is_valid(slug);
             if !valid {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "`{slug}` is not a slug"

@@ -7,6 +7,7 @@
 mod builder;
 mod case;
 mod facts;
+mod ids;
 mod model;
 mod normalise;
 mod resolve;
@@ -14,6 +15,7 @@ mod resolve;
 pub use builder::CaseBuilder;
 pub use case::{Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS};
 pub use facts::{source_link, Evidence, Fact, Review, Verdict};
+pub use ids::{CaseId, IdError, Slug, CASE_ID_MAX, SLUG_MAX};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
 pub use normalise::{normalise_label, Inference, Mapping, MatchRule};
 pub use resolve::MIN_CONFIDENCE;

@@ -162,13 +162,7 @@ impl Taxonomy {
         };
         let mut by_slug = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
-            let well_formed = !e.slug.is_empty()
-                && e.slug.split('/').all(|seg| {
-                    !seg.is_empty()
-                        && seg
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                });
+            let well_formed = crate::Slug::is_valid(&e.slug);
             if !well_formed {
                 return Err(err(
                     &e.slug,

@@ -81,7 +81,8 @@ pub fn make_id(prefix: &str, source_id: &str) -> Option<String> {
         }
     }
     let slug = slug.trim_end_matches('-');
-    (!slug.is_empty()).then(|| format!("{prefix}-{slug}"))
+    Some(format!("{prefix}-{slug}"))
+        .filter(|id| !slug.is_empty() && notbetter_taxonomy::CaseId::is_valid(id))
 }
 
 /// Sets `year` from an ISO date (`2023-01-05`, or a year alone), or warns when the date is

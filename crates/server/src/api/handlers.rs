@@ -38,11 +38,7 @@ fn no_case(id: &str) -> ApiError {
 }
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 100
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    notbetter_taxonomy::CaseId::is_valid(id)
 }
 
 /// Search cases.

@@ -25,12 +25,7 @@ pub async fn case(
         Some(_) => return Err(AppError::NotFound),
         None => (raw, "html"),
     };
-    if id.is_empty()
-        || id.len() > 100
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
+    if !notbetter_taxonomy::CaseId::is_valid(&id) {
         return Err(AppError::NotFound);
     }
     let lookup = id.clone();

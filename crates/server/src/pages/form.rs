@@ -255,24 +255,7 @@ impl CaseForm {
 
 /// A URL-safe id from a title: lowercase words joined by '-', at most 60 characters.
 pub fn slugify(title: &str) -> String {
-    let mut out = String::new();
-    for word in title
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if out.len() + word.len() + 1 > 60 {
-            break;
-        }
-        if !out.is_empty() {
-            out.push('-');
-        }
-        out.push_str(&word.to_ascii_lowercase());
-    }
-    if out.is_empty() {
-        "case".into()
-    } else {
-        out
-    }
+    notbetter_taxonomy::CaseId::from_title(title).into_string()
 }
 
 fn error_for(errors: &FieldErrors, field: &str) -> Markup {

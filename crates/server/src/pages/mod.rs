@@ -44,14 +44,7 @@ fn facet_param(dim: FacetDim) -> &'static str {
 }
 
 fn slug_ok(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 120
-        && s.split('/').all(|seg| {
-            !seg.is_empty()
-                && seg
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        })
+    notbetter_taxonomy::Slug::is_valid(s)
 }
 
 impl SearchParams {
