@@ -115,7 +115,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
             h.domains.join(", "),
             h.causes.join(", ")
         );
-        println!("  {}", strip_tags(&h.snippet));
+        println!("  {}", h.snippet.text);
         if !h.missing.is_empty() {
             println!("  missing: {}", h.missing.join(", "));
         }
@@ -124,18 +124,6 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
 }
 
 /// Snippets are HTML with `<b>` highlights; a terminal gets plain text.
-fn strip_tags(html: &str) -> String {
-    html.replace("<b>", "")
-        .replace("</b>", "")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&amp;", "&")
-}
-
 pub fn show(cli: &Cli, id: &str, json: bool) -> anyhow::Result<u8> {
     let kb = super::open(cli)?;
     let Some(stored) = kb.get(id)? else {

@@ -15,7 +15,7 @@ mod stem;
 pub use index::SearchIndex;
 pub use query::{
     Brief, Correction, FacetCounts, Hit, Neighbour, ReadLabel, Reading, SearchRequest,
-    SearchResults, Similar, Sort, TextCause, Tuning, MAX_LIMIT, MAX_OFFSET,
+    SearchResults, Similar, Snippet, Sort, TextCause, Tuning, MAX_LIMIT, MAX_OFFSET,
 };
 pub use schema::FacetDim;
 

@@ -1,6 +1,6 @@
 //! The page shell every page shares: head, navigation, search box, footer.
 
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 
 /// A whole page. `title` goes into `<title>` and `description` into the meta description.
 pub fn page(title: &str, description: &str, body: Markup) -> Markup {
@@ -59,9 +59,4 @@ pub fn page_with(title: &str, description: &str, alternate: Option<&str>, body: 
             }
         }
     }
-}
-
-/// A small piece of pre-rendered, trusted HTML (sanitised Markdown or snippets).
-pub fn trusted(html: String) -> PreEscaped<String> {
-    PreEscaped(html)
 }

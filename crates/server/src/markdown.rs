@@ -4,22 +4,47 @@
 
 use pulldown_cmark::Event;
 
-pub fn render(text: &str) -> String {
+/// HTML that is safe to put in a page as it is. Only [`render`] makes one (its field is private
+/// to this module), so no other string can reach a page unescaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SafeHtml(String);
+
+impl SafeHtml {
+    #[cfg(test)]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl maud::Render for SafeHtml {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push_str(&self.0);
+    }
+}
+
+/// Markdown to sanitised HTML.
+pub fn render(text: &str) -> SafeHtml {
     let parser = pulldown_cmark::Parser::new(text).map(|event| match event {
         Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
         other => other,
     });
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, parser);
-    ammonia::Builder::default()
-        .link_rel(Some("nofollow noopener noreferrer"))
-        .clean(&out)
-        .to_string()
+    SafeHtml(
+        ammonia::Builder::default()
+            .link_rel(Some("nofollow noopener noreferrer"))
+            .clean(&out)
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::render as safe;
+
+    fn render(text: &str) -> String {
+        safe(text).as_str().to_string()
+    }
 
     #[test]
     fn markdown_is_rendered_and_sanitised() {

@@ -9,7 +9,7 @@ use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-use super::{escape_html, Hit, SearchRequest, Similar, MAX_LIMIT, SNIPPET_CHARS};
+use super::{Hit, SearchRequest, Similar, Snippet, MAX_LIMIT, SNIPPET_CHARS};
 use crate::schema::FacetDim;
 use crate::{Result, SearchIndex};
 
@@ -48,7 +48,7 @@ impl SearchIndex {
                     .expect("created above")
                     .snippet_from_doc(&doc);
                 if !s.highlighted().is_empty() {
-                    snippet = Some(s.to_html());
+                    snippet = Some(Snippet::new(s.fragment().to_string(), s.highlighted()));
                     break;
                 }
             }
@@ -58,7 +58,10 @@ impl SearchIndex {
                 if text.chars().count() > SNIPPET_CHARS {
                     cut.push('…');
                 }
-                escape_html(&cut)
+                Snippet {
+                    text: cut,
+                    highlights: Vec::new(),
+                }
             });
             hits.push(Hit {
                 id: self.text_of(&doc, crate::schema::ID),

@@ -122,8 +122,8 @@ pub struct Hit {
     pub inferred_causes: Vec<String>,
     pub failure_modes: Vec<String>,
     pub source: String,
-    /// An HTML fragment: the text is escaped and matched terms are wrapped in `<b>`.
-    pub snippet: String,
+    /// A passage of the case with the query's matches marked.
+    pub snippet: Snippet,
     pub score: f32,
     /// The query's words this case does not hold, when it holds only some of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -150,19 +150,78 @@ pub struct Similar {
     pub score: f32,
 }
 
-pub(crate) fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// A passage of a case's text and where the query matched in it: plain text, never markup,
+/// so each front end marks the matches its own way (the site with `<b>`, the CLI not at all).
+/// Serialised as `{"text": …, "highlights": [[start, end], …]}` with the offsets counted in
+/// characters (Unicode code points, as Python slices strings), end exclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snippet {
+    pub text: String,
+    /// Matched spans as byte ranges into `text`, in order, not overlapping, each on character
+    /// boundaries.
+    pub highlights: Vec<std::ops::Range<usize>>,
+}
+
+impl Serialize for Snippet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Snippet", 2)?;
+        st.serialize_field("text", &self.text)?;
+        st.serialize_field("highlights", &self.char_ranges())?;
+        st.end()
     }
-    out
+}
+
+impl Snippet {
+    /// A snippet of `text` with `ranges` marked: sorted, overlapping ranges merged, and ranges
+    /// that are empty, out of the text or not on character boundaries dropped.
+    pub fn new(text: String, ranges: &[std::ops::Range<usize>]) -> Snippet {
+        let mut sorted: Vec<_> = ranges
+            .iter()
+            .filter(|r| {
+                r.start < r.end
+                    && r.end <= text.len()
+                    && text.is_char_boundary(r.start)
+                    && text.is_char_boundary(r.end)
+            })
+            .cloned()
+            .collect();
+        sorted.sort_by_key(|r| (r.start, r.end));
+        let mut highlights: Vec<std::ops::Range<usize>> = Vec::with_capacity(sorted.len());
+        for r in sorted {
+            match highlights.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => highlights.push(r),
+            }
+        }
+        Snippet { text, highlights }
+    }
+
+    /// The highlights as character (code point) offsets into the text, end exclusive.
+    pub fn char_ranges(&self) -> Vec<[usize; 2]> {
+        let at = |byte: usize| self.text[..byte].chars().count();
+        self.highlights
+            .iter()
+            .map(|r| [at(r.start), at(r.end)])
+            .collect()
+    }
+
+    /// The text cut into pieces, each with whether it is a match, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = (&str, bool)> {
+        let mut at = 0;
+        let mut out = Vec::with_capacity(self.highlights.len() * 2 + 1);
+        for r in &self.highlights {
+            if r.start > at {
+                out.push((&self.text[at..r.start], false));
+            }
+            out.push((&self.text[r.clone()], true));
+            at = r.end;
+        }
+        if at < self.text.len() {
+            out.push((&self.text[at..], false));
+        }
+        out.into_iter()
+    }
 }
 
 impl SearchIndex {

@@ -113,7 +113,20 @@ fn text_query_with_snippets_and_counts() {
     assert_eq!(r.total, 2);
     assert!(ids.contains(&"xray".to_string()) && ids.contains(&"nli".to_string()));
     for h in &r.hits {
-        assert!(h.snippet.contains("<b>shortcut"), "{}", h.snippet);
+        let marked: Vec<&str> = h
+            .snippet
+            .pieces()
+            .filter(|(_, hit)| *hit)
+            .map(|(t, _)| t)
+            .collect();
+        assert!(
+            marked
+                .iter()
+                .any(|t| t.to_lowercase().starts_with("shortcut")),
+            "{:?}",
+            h.snippet
+        );
+        assert!(!h.snippet.text.contains('<'), "plain text, not markup");
     }
     assert_eq!(
         r.facets[&FacetDim::Cause],
@@ -433,5 +446,22 @@ fn a_search_past_its_time_limit_is_a_clear_user_error() {
     assert_eq!(
         idx.search(&SearchRequest::new("shortcut")).unwrap().total,
         2
+    );
+}
+
+#[test]
+fn snippet_ranges_are_sorted_merged_and_on_character_boundaries() {
+    let s = crate::Snippet::new(
+        "héllo wörld".into(),
+        &[7..13, 0..3, 1..6, 2..2, 40..50, 1..2],
+    );
+    // 1..2 is inside "é" (bytes 1..3): dropped; 0..3 and 1..6 merge; 7..13 is "wörld".
+    assert_eq!(s.highlights, vec![0..6, 7..13]);
+    let pieces: Vec<(&str, bool)> = s.pieces().collect();
+    assert_eq!(pieces, [("héllo", true), (" ", false), ("wörld", true)]);
+    assert_eq!(
+        serde_json::to_value(&s).unwrap(),
+        serde_json::json!({"text": "héllo wörld", "highlights": [[0, 5], [6, 11]]}),
+        "JSON offsets count characters"
     );
 }

@@ -128,7 +128,27 @@ async fn search_api_has_the_cli_shape_and_cors() {
     let body: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(body["total"], 2);
     assert_eq!(body["facets"]["domain"]["healthcare"], 1);
-    assert!(body["hits"][0]["snippet"].as_str().unwrap().contains("<b>"));
+    // Snippets are plain text with the matches as character ranges.
+    let snippet = &body["hits"][0]["snippet"];
+    let text = snippet["text"].as_str().unwrap();
+    assert!(!text.contains('<'), "{text}");
+    let chars: Vec<char> = text.chars().collect();
+    let marked: Vec<String> = snippet["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let (a, b) = (
+                r[0].as_u64().unwrap() as usize,
+                r[1].as_u64().unwrap() as usize,
+            );
+            chars[a..b].iter().collect::<String>().to_lowercase()
+        })
+        .collect();
+    assert!(
+        marked.iter().any(|m| m.starts_with("shortcut")),
+        "{snippet}"
+    );
     let stats: Value = serde_json::from_str(&get(&f.app, "/api/v1/stats").await.body).unwrap();
     assert_eq!(stats["cases"], 3);
     assert_eq!(stats["matrix"]["healthcare"]["model/shortcut-learning"], 1);

@@ -262,6 +262,16 @@ impl From<&Revision> for RevisionView {
     }
 }
 
+/// A passage of a case and the query's matches in it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SnippetView {
+    /// Plain text (not HTML).
+    pub text: String,
+    /// The matched spans as `[start, end]` character (Unicode code point) offsets into `text`,
+    /// end exclusive, in order and not overlapping.
+    pub highlights: Vec<[usize; 2]>,
+}
+
 /// One search hit.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HitView {
@@ -273,8 +283,8 @@ pub struct HitView {
     pub inferred_causes: Vec<String>,
     pub failure_modes: Vec<String>,
     pub source: String,
-    /// HTML: escaped text with matched terms in `<b>`.
-    pub snippet: String,
+    /// A passage of the case, plain text, with where the query matched in it.
+    pub snippet: SnippetView,
     pub score: f32,
     /// The query's words this case does not hold, when it holds only some of them.
     pub missing: Vec<String>,
@@ -291,7 +301,10 @@ impl From<&notbetter_kb::Hit> for HitView {
             inferred_causes: h.inferred_causes.clone(),
             failure_modes: h.failure_modes.clone(),
             source: h.source.clone(),
-            snippet: h.snippet.clone(),
+            snippet: SnippetView {
+                text: h.snippet.text.clone(),
+                highlights: h.snippet.char_ranges(),
+            },
             score: h.score,
             missing: h.missing.clone(),
         }

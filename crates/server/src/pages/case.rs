@@ -11,7 +11,7 @@ use notbetter_taxonomy::{source_link, Case, Dimension, Fact, Review, ELEMENTS};
 
 use super::{chip, slug_chips};
 use crate::error::AppError;
-use crate::layout::{page_with, trusted};
+use crate::layout::page_with;
 use crate::markdown::render;
 use crate::AppState;
 
@@ -187,11 +187,11 @@ fn render_case(
                 section.element {
                     h2 { (heading) }
                     @let text = c.element(field);
-                    @if text.trim().is_empty() { p.missing { "Not given in the source record." } } @else { (trusted(render(text))) }
+                    @if text.trim().is_empty() { p.missing { "Not given in the source record." } } @else { (render(text)) }
                 }
             }
             @if !c.lessons.trim().is_empty() {
-                section.element { h2 { "Lessons" } (trusted(render(&c.lessons))) }
+                section.element { h2 { "Lessons" } (render(&c.lessons)) }
             }
             section {
                 h2 { "References" }

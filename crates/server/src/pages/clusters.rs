@@ -11,7 +11,7 @@ use notbetter_taxonomy::Dimension;
 
 use super::slug_chips;
 use crate::error::AppError;
-use crate::layout::{page_with, trusted};
+use crate::layout::page_with;
 use crate::markdown::render;
 use crate::AppState;
 
@@ -189,7 +189,7 @@ pub async fn cluster(
             h2 { "Lessons gathered from the members" }
             ul.lessons {
                 @for l in c.lessons.iter().take(12) {
-                    li { (trusted(render(&l.text))) " " a.from href=(format!("/cases/{}", l.case_id)) { "(from " (l.case_id) ")" } }
+                    li { (render(&l.text)) " " a.from href=(format!("/cases/{}", l.case_id)) { "(from " (l.case_id) ")" } }
                 }
             }
         }

@@ -11,7 +11,7 @@ use notbetter_kb::SubmissionStatus;
 
 use super::form::{fields, label_summary, CaseForm, FieldErrors};
 use crate::error::AppError;
-use crate::layout::{page, trusted};
+use crate::layout::page;
 use crate::markdown::render;
 use crate::security::{check_csrf, csrf_token, random_token, ClientIp};
 use crate::AppState;
@@ -77,9 +77,9 @@ fn preview(state: &AppState, case: &notbetter_taxonomy::Case, notices: &[String]
             (label_summary(t, case))
             @for (field, heading) in notbetter_taxonomy::ELEMENTS {
                 h4 { (heading) }
-                (trusted(render(case.element(field))))
+                (render(case.element(field)))
             }
-            @if !case.lessons.is_empty() { h4 { "Lessons" } (trusted(render(&case.lessons))) }
+            @if !case.lessons.is_empty() { h4 { "Lessons" } (render(&case.lessons)) }
             p { "If this looks right, submit it for review below." }
         }
     }

@@ -17,8 +17,6 @@ use notbetter_kb::{FacetDim, Sort};
 use notbetter_kb::{SearchRequest, MAX_OFFSET};
 use notbetter_taxonomy::{Dimension, Label, LabelState, Taxonomy, YEAR_FILTER_MAX, YEAR_MIN};
 
-use crate::layout::trusted;
-
 pub const PAGE_SIZE: usize = 20;
 
 /// The parameters of `/search`, parsed from the query string (repeated keys allowed).
@@ -248,7 +246,11 @@ pub fn hit_list(t: &Taxonomy, hits: &[notbetter_kb::Hit]) -> Markup {
                             (chip(t, Dimension::Cause, &Label { value: c.clone(), state: LabelState::Inferred, raw: None, evidence: vec![], matched: None }))
                         }
                     }
-                    p.snippet { (trusted(h.snippet.clone())) }
+                    p.snippet {
+                        @for (text, hit) in h.snippet.pieces() {
+                            @if hit { b { (text) } } @else { (text) }
+                        }
+                    }
                     @if !h.missing.is_empty() {
                         p.missing { "Missing: " @for (i, w) in h.missing.iter().enumerate() { @if i > 0 { ", " } s { (w) } } }
                     }
