@@ -16,12 +16,29 @@ pub enum AppError {
     /// The request raced another that changed the thing first.
     Conflict(String),
     TooManyRequests,
-    Internal(String),
+    /// The system failed. The error is kept whole, with its chain of sources, for the log.
+    Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl AppError {
-    pub fn internal(msg: impl Into<String>) -> AppError {
-        AppError::Internal(msg.into())
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> AppError {
+        AppError::Internal(error.into())
+    }
+
+    /// An internal error as one line: the error, then each source after a colon.
+    pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+        let mut out = error.to_string();
+        let mut source = error.source();
+        while let Some(s) = source {
+            let text = s.to_string();
+            // thiserror's `transparent` and `#[error("{0}")]` repeat their source's message.
+            if !out.ends_with(&text) {
+                out.push_str(": ");
+                out.push_str(&text);
+            }
+            source = s.source();
+        }
+        out
     }
 }
 
@@ -32,7 +49,7 @@ impl From<notbetter_kb::KbError> for AppError {
             ErrorKind::User => AppError::BadRequest(e.to_string()),
             ErrorKind::NotFound => AppError::NotFound,
             ErrorKind::Conflict => AppError::Conflict(e.to_string()),
-            ErrorKind::Internal => AppError::Internal(e.to_string()),
+            ErrorKind::Internal => AppError::Internal(Box::new(e)),
         }
     }
 }
@@ -53,8 +70,9 @@ impl IntoResponse for AppError {
                 "Too many requests",
                 "You have sent too many requests in a short time. Please wait a while and try again.".to_string(),
             ),
-            AppError::Internal(m) => {
-                tracing::error!(error = %m, "internal error");
+            AppError::Internal(e) => {
+                // Inside the request's span (see `lib.rs`), so the log names method and path.
+                tracing::error!(error = %AppError::chain(e.as_ref()), "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",

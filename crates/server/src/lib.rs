@@ -164,7 +164,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// The whole application as a router, so tests can drive it without a port.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(pages::home::home))
         .route("/search", get(pages::search::search))
         .route("/domains", get(pages::browse::domains))
@@ -203,9 +203,30 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api::router())
         .fallback(|| async { AppError::NotFound })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(security::headers))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    layered(routes).with_state(state)
+}
+
+/// The layers every response passes through: the security headers (set where a handler has
+/// not set its own) and a trace span per request, so that any error logged while answering
+/// names the method and path.
+fn layered<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    use axum::http::{header::HeaderName, HeaderValue, Request};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let mut router = router;
+    for (name, value) in security::HEADERS {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    router.layer(
+        tower_http::trace::TraceLayer::new_for_http().make_span_with(
+            |req: &Request<axum::body::Body>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ),
+    )
 }
 
 /// Serves the application on `addr` until the process is stopped.

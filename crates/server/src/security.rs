@@ -4,12 +4,10 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
-use axum::http::header::{self, HeaderValue};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use rand::Rng;
@@ -23,23 +21,18 @@ pub const CSP: &str =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub async fn headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    let mut set = |name: &'static str, value: &'static str| {
-        h.entry(name).or_insert(HeaderValue::from_static(value));
-    };
-    set("content-security-policy", CSP);
-    set("x-content-type-options", "nosniff");
-    set("referrer-policy", "strict-origin-when-cross-origin");
-    set("x-frame-options", "DENY");
-    set(
+/// The security headers of every response (a handler may set its own instead).
+pub const HEADERS: [(&str, &str); 6] = [
+    ("content-security-policy", CSP),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("x-frame-options", "DENY"),
+    (
         "permissions-policy",
         "camera=(), microphone=(), geolocation=()",
-    );
-    set("cross-origin-opener-policy", "same-origin");
-    res
-}
+    ),
+    ("cross-origin-opener-policy", "same-origin"),
+];
 
 /// The client's IP address, from the connection. In-process tests have no connection and are
 /// seen as 127.0.0.1 unless they insert a `ConnectInfo`.

@@ -13,6 +13,7 @@ use tower::ServiceExt;
 
 use crate::{app, AppState, Config};
 
+mod errors;
 mod exports;
 mod methods;
 mod moderation;

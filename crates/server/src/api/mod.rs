@@ -147,8 +147,8 @@ impl From<crate::AppError> for ApiError {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 detail: "too many requests".into(),
             },
-            Internal(m) => {
-                tracing::error!(error = %m, "internal error in the API");
+            Internal(e) => {
+                tracing::error!(error = %crate::AppError::chain(e.as_ref()), "internal error in the API");
                 ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     detail: "internal error; it has been logged".into(),
