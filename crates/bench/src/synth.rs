@@ -9,8 +9,9 @@
 
 use std::io::{self, Write};
 
-use notbetter_taxonomy::{Dimension, Mapping, Taxonomy};
-use serde::Serialize;
+use notbetter_taxonomy::{
+    Dimension, Evidence, Fact, InputForm, Mapping, Reference, Review, Taxonomy, Verdict,
+};
 
 use crate::vocab::{shuffle, Rng, Vocab, Zipf};
 
@@ -94,62 +95,8 @@ impl LabelDim {
     }
 }
 
-/// One case in the JSON input form.
-#[derive(Debug, Clone, Serialize)]
-pub struct SynthCase {
-    pub id: String,
-    pub title: String,
-    pub year: i32,
-    pub domains: Vec<String>,
-    pub causes: Vec<String>,
-    pub failure_modes: Vec<String>,
-    pub methods: Vec<String>,
-    pub tags: Vec<String>,
-    pub use_case: String,
-    pub solution: String,
-    pub outcome: String,
-    pub investigation: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub lessons: String,
-    pub references: Vec<SynthReference>,
-    pub evidence: SynthEvidence,
-    pub review: SynthReview,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SynthReference {
-    pub kind: &'static str,
-    pub title: String,
-    pub authors: Vec<String>,
-    pub venue: &'static str,
-    pub year: i32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub doi: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arxiv: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-/// Each fact `true`, `false` or `"unknown"`, as curated cases state them.
-#[derive(Debug, Clone, Serialize)]
-pub struct SynthEvidence {
-    pub code_available: serde_json::Value,
-    pub data_available: serde_json::Value,
-    pub external_validation: serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unknown_reason: Option<&'static str>,
-}
-
-/// A review of the case against its first reference, so the corpus meets the curated
-/// standard (`ingest --strict`).
-#[derive(Debug, Clone, Serialize)]
-pub struct SynthReview {
-    pub date: String,
-    pub against: Vec<String>,
-    pub verdict: &'static str,
-    pub notes: &'static str,
-}
+/// One synthetic case, in the input form every reader of cases shares.
+pub type SynthCase = InputForm;
 
 const VENUES: &[&str] = &[
     "NeurIPS",
@@ -242,23 +189,23 @@ impl Synth {
                 }
             })
             .collect();
-        let references: Vec<SynthReference> = (0..rng.range(1, 3))
+        let references: Vec<Reference> = (0..rng.range(1, 3))
             .map(|k| self.reference(rng, seed, i, k, year))
             .collect();
+        let fact = |yes: bool| Some(if yes { Fact::True } else { Fact::False });
         let evidence = if rng.chance(0.5) {
-            SynthEvidence {
-                code_available: rng.chance(0.4).into(),
-                data_available: rng.chance(0.5).into(),
-                external_validation: rng.chance(0.3).into(),
+            Evidence {
+                code_available: fact(rng.chance(0.4)),
+                data_available: fact(rng.chance(0.5)),
+                external_validation: fact(rng.chance(0.3)),
                 unknown_reason: None,
             }
         } else {
-            let unknown = serde_json::Value::from("unknown");
-            SynthEvidence {
-                code_available: unknown.clone(),
-                data_available: unknown.clone(),
-                external_validation: unknown,
-                unknown_reason: Some("the synthetic source does not say"),
+            Evidence {
+                code_available: Some(Fact::Unknown),
+                data_available: Some(Fact::Unknown),
+                external_validation: Some(Fact::Unknown),
+                unknown_reason: Some("the synthetic source does not say".into()),
             }
         };
         let first = &references[0];
@@ -267,16 +214,16 @@ impl Synth {
             (_, Some(arxiv), _) => format!("arXiv:{arxiv}"),
             (_, _, url) => url.clone().unwrap_or_default(),
         };
-        let review = SynthReview {
+        let review = Review {
             date: format!("{}-06-01", (year + 1).min(2025)),
             against: vec![against],
-            verdict: "confirmed",
-            notes: "synthetic",
+            verdict: Verdict::Confirmed,
+            notes: "synthetic".into(),
         };
-        let mut case = SynthCase {
+        let mut case = InputForm {
             id: format!("synth-{seed}-{i}"),
             title,
-            year,
+            year: Some(year),
             domains: domains.iter().map(|e| self.spell(rng, e)).collect(),
             causes: causes.iter().map(|e| self.spell(rng, e)).collect(),
             failure_modes: modes.iter().map(|e| self.spell(rng, e)).collect(),
@@ -292,8 +239,9 @@ impl Synth {
             },
             references,
             evidence,
-            review,
+            review: Some(review),
             methods: Vec::new(),
+            ..InputForm::default()
         };
         // Drawn last, so the other fields are what they were before methods existed.
         let n_methods = if rng.chance(0.8) { 1 } else { 2 };
@@ -383,7 +331,7 @@ impl Synth {
         out
     }
 
-    fn reference(&self, rng: &mut Rng, seed: u64, i: u64, k: usize, year: i32) -> SynthReference {
+    fn reference(&self, rng: &mut Rng, seed: u64, i: u64, k: usize, year: i32) -> Reference {
         let title = capitalise(
             &(0..rng.range(6, 11))
                 .map(|_| self.vocab.sample(rng).to_string())
@@ -412,22 +360,24 @@ impl Synth {
         } else {
             url = Some(format!("https://reports.example.org/{seed}/{i}/{k}"));
         }
-        SynthReference {
-            kind: if arxiv.is_some() {
-                "preprint"
-            } else if url.is_some() {
-                "report"
-            } else {
-                "paper"
-            },
-            title,
+        let kind = if arxiv.is_some() {
+            "preprint"
+        } else if url.is_some() {
+            "report"
+        } else {
+            "paper"
+        };
+        let venue = if arxiv.is_some() {
+            "arXiv"
+        } else {
+            rng.pick::<&str>(VENUES)
+        };
+        Reference {
+            kind: Some(kind.into()),
+            title: Some(title),
             authors,
-            venue: if arxiv.is_some() {
-                "arXiv"
-            } else {
-                rng.pick::<&str>(VENUES)
-            },
-            year,
+            venue: Some(venue.into()),
+            year: Some(year),
             doi,
             arxiv,
             url,

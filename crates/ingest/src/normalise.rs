@@ -8,37 +8,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use notbetter_taxonomy::{
-    Case, Dimension, Label, LabelState, Mapping, MatchInfo, Source, Taxonomy, ELEMENTS,
+    Case, Dimension, InputForm, Label, LabelState, Mapping, MatchInfo, Source, Taxonomy, ELEMENTS,
 };
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::read::RawRecord;
 use crate::refs::is_valid_url;
-
-const KNOWN_FIELDS: &[&str] = &[
-    "id",
-    "title",
-    "year",
-    "domains",
-    "causes",
-    "failure_modes",
-    "methods",
-    "tags",
-    "use_case",
-    "solution",
-    "outcome",
-    "investigation",
-    "lessons",
-    "references",
-    "evidence",
-    "checked_against",
-    "review",
-    "contributor",
-    "source_id",
-    "source_url",
-    "licence",
-];
 
 /// The earliest year a report can plausibly be from (see [`notbetter_taxonomy::YEAR_MIN`]).
 pub const MIN_YEAR: i32 = notbetter_taxonomy::YEAR_MIN;
@@ -232,7 +208,7 @@ impl<'t> Checker<'t> {
         let mut unknown: Vec<&String> = record
             .fields
             .keys()
-            .filter(|k| !KNOWN_FIELDS.contains(&k.as_str()))
+            .filter(|k| !InputForm::fields().contains(&k.as_str()))
             .collect();
         unknown.sort();
         for field in unknown {
@@ -240,7 +216,7 @@ impl<'t> Checker<'t> {
                 field,
                 format!(
                     "unknown field `{field}` is ignored; known fields are {}",
-                    KNOWN_FIELDS.join(", ")
+                    InputForm::fields().join(", ")
                 ),
             );
         }
@@ -357,13 +333,7 @@ impl<'t> Checker<'t> {
         }
 
         let mut texts = HashMap::new();
-        for field in [
-            "use_case",
-            "solution",
-            "outcome",
-            "investigation",
-            "lessons",
-        ] {
+        for field in InputForm::TEXT_FIELDS {
             texts.insert(field, cx.string(field).unwrap_or_default());
         }
         let missing: Vec<&str> = ELEMENTS

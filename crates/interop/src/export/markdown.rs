@@ -8,87 +8,41 @@
 
 use std::path::Path;
 
-use notbetter_taxonomy::{Case, Evidence, Reference, Review, ELEMENTS};
-use serde::Serialize;
+use notbetter_taxonomy::{Case, InputForm, ELEMENTS};
 
-use super::export_labels;
 use crate::InteropError;
-
-#[derive(Serialize)]
-struct FrontMatter<'a> {
-    id: &'a str,
-    title: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    year: Option<i32>,
-    domains: Vec<String>,
-    causes: Vec<String>,
-    failure_modes: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    methods: Vec<String>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    tags: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    checked_against: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    contributor: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source_url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    licence: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    use_case: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    solution: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    outcome: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    investigation: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lessons: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    references: &'a [Reference],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    evidence: Option<&'a Evidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    review: Option<&'a Review>,
-}
 
 /// Whether `text` must go in the front matter because a `##` section would change it.
 fn needs_front_matter(text: &str) -> bool {
     text.contains('\r') || text.trim() != text || text.lines().any(|l| l.starts_with("## "))
 }
 
+/// The front matter of a case: its input form's fields in declaration order, each left out
+/// when it is empty, and the text fields only when a `##` section could not hold them.
+fn front_matter(case: &Case) -> Result<toml::Table, InteropError> {
+    let toml_error = |source| InteropError::Toml {
+        id: case.id.clone(),
+        source,
+    };
+    // Serialised straight to TOML, so nested tables keep their declaration order too.
+    let mut form = toml::Table::try_from(InputForm::from(case)).map_err(toml_error)?;
+    form.retain(|field, value| {
+        let empty = match value {
+            toml::Value::String(s) => s.is_empty(),
+            toml::Value::Array(a) => a.is_empty(),
+            toml::Value::Table(t) => t.is_empty(),
+            _ => false,
+        };
+        let name: &str = field;
+        let text_field = InputForm::TEXT_FIELDS.contains(&name);
+        !empty && (!text_field || needs_front_matter(value.as_str().unwrap_or_default()))
+    });
+    Ok(form)
+}
+
 /// The `<id>.md` file for one case.
 pub fn case_markdown(case: &Case) -> Result<String, InteropError> {
-    fn in_front(text: &str) -> Option<&str> {
-        needs_front_matter(text).then_some(text)
-    }
-    let front = FrontMatter {
-        id: &case.id,
-        title: &case.title,
-        year: case.year,
-        domains: export_labels(&case.domains),
-        causes: export_labels(&case.causes),
-        failure_modes: export_labels(&case.failure_modes),
-        methods: export_labels(&case.methods),
-        tags: &case.tags,
-        checked_against: case.checked_against.as_deref(),
-        contributor: case.contributor.as_deref(),
-        source_id: case.source_id.as_deref(),
-        source_url: case.source_url.as_deref(),
-        licence: case.licence.as_deref(),
-        use_case: in_front(&case.use_case),
-        solution: in_front(&case.solution),
-        outcome: in_front(&case.outcome),
-        investigation: in_front(&case.investigation),
-        lessons: in_front(&case.lessons),
-        references: &case.references,
-        evidence: (!case.evidence.is_empty()).then_some(&case.evidence),
-        review: case.review.as_ref(),
-    };
-    let toml = toml::to_string(&front).map_err(|source| InteropError::Toml {
+    let toml = toml::to_string(&front_matter(case)?).map_err(|source| InteropError::Toml {
         id: case.id.clone(),
         source,
     })?;

@@ -16,8 +16,8 @@ pub mod markdown;
 
 use std::io::Write;
 
-use notbetter_taxonomy::{Case, Evidence, Label, LabelState, Reference, Review};
-use serde::{Deserialize, Serialize};
+pub use notbetter_taxonomy::InputForm;
+use notbetter_taxonomy::{Case, Label, Reference};
 
 use crate::InteropError;
 
@@ -41,72 +41,14 @@ impl ExportFormat {
     }
 }
 
-/// A case in the JSON input form of `case-format.md`: what ingest reads from JSON and JSON
-/// Lines. Every key is always present, so each line has the same columns for pandas or R.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InputForm {
-    pub id: String,
-    pub title: String,
-    pub year: Option<i32>,
-    pub domains: Vec<String>,
-    pub causes: Vec<String>,
-    pub failure_modes: Vec<String>,
-    pub methods: Vec<String>,
-    pub tags: Vec<String>,
-    pub use_case: String,
-    pub solution: String,
-    pub outcome: String,
-    pub investigation: String,
-    pub lessons: String,
-    pub references: Vec<Reference>,
-    pub evidence: Evidence,
-    pub checked_against: Option<String>,
-    pub review: Option<Review>,
-    pub contributor: Option<String>,
-    pub source_id: Option<String>,
-    pub source_url: Option<String>,
-    pub licence: Option<String>,
-}
-
 /// The labels of one dimension as a report would give them (see the module docs).
 pub fn export_labels(labels: &[Label]) -> Vec<String> {
-    labels
-        .iter()
-        .filter(|l| l.state != LabelState::Inferred)
-        // A matched label goes back as it was written, so it comes back matched, not
-        // confirmed: exporting must not confirm what no reviewer confirmed.
-        .map(|l| match (l.state, &l.raw) {
-            (LabelState::Matched, Some(raw)) => raw.clone(),
-            _ => l.value.clone(),
-        })
-        .collect()
+    notbetter_taxonomy::reported_labels(labels)
 }
 
 /// A case in the JSON input form.
 pub fn input_form(case: &Case) -> InputForm {
-    InputForm {
-        id: case.id.clone(),
-        title: case.title.clone(),
-        year: case.year,
-        domains: export_labels(&case.domains),
-        causes: export_labels(&case.causes),
-        failure_modes: export_labels(&case.failure_modes),
-        methods: export_labels(&case.methods),
-        tags: case.tags.clone(),
-        use_case: case.use_case.clone(),
-        solution: case.solution.clone(),
-        outcome: case.outcome.clone(),
-        investigation: case.investigation.clone(),
-        lessons: case.lessons.clone(),
-        references: case.references.clone(),
-        evidence: case.evidence.clone(),
-        checked_against: case.checked_against.clone(),
-        review: case.review.clone(),
-        contributor: case.contributor.clone(),
-        source_id: case.source_id.clone(),
-        source_url: case.source_url.clone(),
-        licence: case.licence.clone(),
-    }
+    InputForm::from(case)
 }
 
 /// One case per line, in the JSON input form.
@@ -114,37 +56,12 @@ pub fn write_jsonl(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropErr
     write(ExportFormat::Jsonl, cases, out)
 }
 
-/// The CSV columns: the input form's names, with the `evidence` and `review` tables spread
-/// into dotted columns that ingest reads back into tables.
-pub const CSV_COLUMNS: &[&str] = &[
-    "id",
-    "title",
-    "year",
-    "domains",
-    "causes",
-    "failure_modes",
-    "methods",
-    "tags",
-    "use_case",
-    "solution",
-    "outcome",
-    "investigation",
-    "lessons",
-    "references",
-    "evidence.code_available",
-    "evidence.data_available",
-    "evidence.external_validation",
-    "evidence.unknown_reason",
-    "checked_against",
-    "review.date",
-    "review.against",
-    "review.verdict",
-    "review.notes",
-    "contributor",
-    "source_id",
-    "source_url",
-    "licence",
-];
+/// The CSV columns: the input form's fields, with the `evidence` and `review` tables spread
+/// into dotted columns that ingest reads back into tables (see [`InputForm::csv_columns`]).
+pub fn csv_columns() -> &'static [String] {
+    static COLUMNS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(InputForm::csv_columns)
+}
 
 /// A reference as a CSV cell item: the DOI, else `arXiv:<id>`, else the URL.
 pub fn reference_id(r: &Reference) -> Option<String> {
@@ -159,44 +76,43 @@ pub fn write_csv(cases: &[Case], out: &mut dyn Write) -> Result<(), InteropError
     write(ExportFormat::Csv, cases, out)
 }
 
-/// One CSV row of a case, in [`CSV_COLUMNS`] order.
-fn csv_row(case: &Case) -> Vec<String> {
-    let f = input_form(case);
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let fact = |f: Option<notbetter_taxonomy::Fact>| f.map(|f| f.as_str().to_string());
-    let refs: Vec<String> = f.references.iter().filter_map(reference_id).collect();
-    let review = f.review.as_ref();
-    vec![
-        f.id.clone(),
-        f.title.clone(),
-        f.year.map(|y| y.to_string()).unwrap_or_default(),
-        f.domains.join("; "),
-        f.causes.join("; "),
-        f.failure_modes.join("; "),
-        f.methods.join("; "),
-        f.tags.join("; "),
-        f.use_case.clone(),
-        f.solution.clone(),
-        f.outcome.clone(),
-        f.investigation.clone(),
-        f.lessons.clone(),
-        refs.join("; "),
-        opt(&fact(f.evidence.code_available)),
-        opt(&fact(f.evidence.data_available)),
-        opt(&fact(f.evidence.external_validation)),
-        opt(&f.evidence.unknown_reason),
-        opt(&f.checked_against),
-        review.map(|r| r.date.clone()).unwrap_or_default(),
-        review.map(|r| r.against.join("; ")).unwrap_or_default(),
-        review
-            .map(|r| r.verdict.as_str().to_string())
-            .unwrap_or_default(),
-        review.map(|r| r.notes.clone()).unwrap_or_default(),
-        opt(&f.contributor),
-        opt(&f.source_id),
-        opt(&f.source_url),
-        opt(&f.licence),
-    ]
+/// One CSV cell: text as it is, numbers and booleans written out, lists joined with `; `
+/// (references as their DOI, arXiv id or URL), and nothing for a missing value.
+fn cell(value: Option<&serde_json::Value>, column: &str) -> String {
+    use serde_json::Value;
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Array(items)) if column == "references" => items
+            .iter()
+            .filter_map(|r| serde_json::from_value::<Reference>(r.clone()).ok())
+            .filter_map(|r| reference_id(&r))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| cell(Some(v), ""))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// One CSV row of a case, in [`csv_columns`] order, read off the case's input form.
+fn csv_row(case: &Case) -> Result<Vec<String>, InteropError> {
+    let form = serde_json::to_value(input_form(case))?;
+    Ok(csv_columns()
+        .iter()
+        .map(|column| {
+            let value = match column.split_once('.') {
+                Some((table, key)) => form.get(table).and_then(|t| t.get(key)),
+                None => form.get(column.as_str()),
+            };
+            cell(value, column)
+        })
+        .collect())
 }
 
 /// Writes cases one at a time in a streaming format, so an export of any size needs memory for
@@ -215,7 +131,7 @@ impl<W: Write> CaseWriter<W> {
             ExportFormat::Markdown => Err(InteropError::NeedsDirectory("md")),
             ExportFormat::Csv => {
                 let mut w = csv::Writer::from_writer(out);
-                w.write_record(CSV_COLUMNS)?;
+                w.write_record(csv_columns())?;
                 Ok(CaseWriter {
                     format,
                     out: None,
@@ -234,7 +150,7 @@ impl<W: Write> CaseWriter<W> {
 
     pub fn write(&mut self, case: &Case) -> Result<(), InteropError> {
         if let Some(w) = &mut self.csv {
-            w.write_record(csv_row(case))?;
+            w.write_record(csv_row(case)?)?;
         } else if let Some(out) = &mut self.out {
             match self.format {
                 ExportFormat::Jsonl => {

@@ -170,13 +170,13 @@ fn draft(
         return None;
     };
     let mut d = Draft::new(file, location);
-    d.set("id", id);
+    d.form.id = id;
     if let Some(title) = text(incident.title.as_deref()) {
-        d.set("title", title);
+        d.form.title = title;
     }
     set_year(&mut d, incident.date.as_deref());
     if let Some(description) = text(incident.description.as_deref()) {
-        d.set("outcome", description);
+        d.form.outcome = description;
     }
     let mut tags = Vec::new();
     for e in incident.deployers.iter().chain(&incident.developers) {
@@ -219,27 +219,21 @@ fn draft(
             }
         }
     }
-    d.set("tags", tags);
+    d.form.tags = tags;
     let mut refs = Vec::new();
     let mut titles = Vec::new();
     for (i, r) in incident.reports.iter().enumerate() {
         titles.extend(text(r.title.as_deref()));
         if let Some(mut reference) = reference(&mut d, i + 1, r.title.as_deref(), r.url.as_deref())
         {
-            let authors: Vec<String> = r.authors.iter().filter_map(|a| text(Some(a))).collect();
-            if let (Value::Object(map), false) = (&mut reference, authors.is_empty()) {
-                map.insert("authors".into(), authors.into());
-            }
+            reference.authors = r.authors.iter().filter_map(|a| text(Some(a))).collect();
             refs.push(reference);
         }
     }
     d.extra_text = titles.join(". ");
-    d.set("references", refs);
-    d.set(
-        "source_url",
-        format!("https://incidentdatabase.ai/cite/{source_id}/"),
-    );
-    d.set("source_id", source_id);
+    d.form.references = refs;
+    d.form.source_url = Some(format!("https://incidentdatabase.ai/cite/{source_id}/"));
+    d.form.source_id = Some(source_id);
     Some(d)
 }
 

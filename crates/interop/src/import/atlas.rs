@@ -128,9 +128,9 @@ pub(super) fn words(text: &str) -> String {
 fn draft(study: CaseStudy, names: &Names, file: &str, location: Location) -> Option<Draft> {
     let id = make_id("atlas", &study.id)?;
     let mut d = Draft::new(file, location);
-    d.set("id", id);
+    d.form.id = id;
     if let Some(name) = text(study.name.as_deref()) {
-        d.set("title", words(&name));
+        d.form.title = words(&name);
     }
     let date = match &study.incident_date {
         Some(Yaml::String(s)) => Some(s.clone()),
@@ -139,7 +139,7 @@ fn draft(study: CaseStudy, names: &Names, file: &str, location: Location) -> Opt
     };
     set_year(&mut d, date.as_deref());
     if let Some(summary) = text(study.summary.as_deref()) {
-        d.set("use_case", words(&summary));
+        d.form.use_case = words(&summary);
     }
     let steps = study.procedure.unwrap_or_default();
     let mut outcome = Vec::new();
@@ -181,10 +181,10 @@ fn draft(study: CaseStudy, names: &Names, file: &str, location: Location) -> Opt
         }
     }
     if !outcome.is_empty() {
-        d.set("outcome", outcome.join("\n\n"));
+        d.form.outcome = outcome.join("\n\n");
     }
-    d.set("failure_modes", vec!["safety-reliability"]);
-    d.set("tags", tags);
+    d.form.failure_modes = vec!["safety-reliability".to_string()];
+    d.form.tags = tags;
     let mut refs = Vec::new();
     for (i, r) in study.references.unwrap_or_default().iter().enumerate() {
         refs.extend(reference(
@@ -194,12 +194,12 @@ fn draft(study: CaseStudy, names: &Names, file: &str, location: Location) -> Opt
             r.url.as_deref(),
         ));
     }
-    d.set("references", refs);
-    d.set("source_id", study.id.trim());
-    d.set(
-        "source_url",
-        format!("https://atlas.mitre.org/studies/{}", study.id.trim()),
-    );
+    d.form.references = refs;
+    d.form.source_id = Some(study.id.trim().to_string());
+    d.form.source_url = Some(format!(
+        "https://atlas.mitre.org/studies/{}",
+        study.id.trim()
+    ));
     Some(d)
 }
 

@@ -274,13 +274,13 @@ fn draft(
         return None;
     };
     let mut d = Draft::new(file, location);
-    d.set("id", id);
+    d.form.id = id;
     let problem = record.problemtype.as_ref();
     if let Some(title) = problem
         .and_then(|p| p.description.as_ref())
         .and_then(|l| text(l.value.as_deref()))
     {
-        d.set("title", title);
+        d.form.title = title;
     }
     set_year(
         &mut d,
@@ -301,16 +301,16 @@ fn draft(
         outcome.push(format!("Metrics:\n{}", metrics.join("\n")));
     }
     if !outcome.is_empty() {
-        d.set("outcome", outcome.join("\n\n"));
+        d.form.outcome = outcome.join("\n\n");
     }
 
     let avid = record.impact.as_ref().and_then(|i| i.avid.as_ref());
     let mut tags = Vec::new();
     let classof = problem.and_then(|p| text(p.classof.as_deref()));
     if classof.as_deref() == Some("LLM Evaluation") {
-        d.set("domains", vec!["language-technology"]);
+        d.form.domains = vec!["language-technology".to_string()];
         // The one model family AVID states: its class names large language models.
-        d.set("methods", vec!["large language model"]);
+        d.form.methods = vec!["large language model".to_string()];
     }
     for t in [classof, problem.and_then(|p| text(p.kind.as_deref()))]
         .into_iter()
@@ -335,7 +335,7 @@ fn draft(
             .iter()
             .filter_map(|r| risk_failure_mode(r))
             .collect();
-        d.set("failure_modes", modes);
+        d.form.failure_modes = modes.iter().map(|m| m.to_string()).collect();
         for sep in &avid.sep_view {
             let sep = sep.trim();
             let code = sep.split(':').next().unwrap_or("").trim();
@@ -350,7 +350,7 @@ fn draft(
             }
         }
     }
-    d.set("tags", tags);
+    d.form.tags = tags;
 
     let mut refs = Vec::new();
     for (i, r) in record.references.iter().enumerate() {
@@ -361,16 +361,15 @@ fn draft(
             r.url.as_deref(),
         ));
     }
-    d.set("references", refs);
-    d.set("source_id", source_id.clone());
+    d.form.references = refs;
+    d.form.source_id = Some(source_id.clone());
     if let Some(year) = bare
         .get(..4)
         .filter(|y| y.bytes().all(|b| b.is_ascii_digit()))
     {
-        d.set(
-            "source_url",
-            format!("https://github.com/avidml/avid-db/blob/main/{folder}/{year}/{source_id}.json"),
-        );
+        d.form.source_url = Some(format!(
+            "https://github.com/avidml/avid-db/blob/main/{folder}/{year}/{source_id}.json"
+        ));
     }
     Some(d)
 }

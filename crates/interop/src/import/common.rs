@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use notbetter_ingest::normalise::{current_year, MIN_YEAR};
 use notbetter_ingest::{classify_reference, Diagnostic, Location, RefKind};
 use notbetter_taxonomy::Reference;
-use serde_json::Value;
 
 use super::Draft;
 
@@ -96,7 +95,7 @@ pub fn set_year(draft: &mut Draft, date: Option<&str>) {
         .filter(|y| y.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|y| y.parse::<i32>().ok());
     match year {
-        Some(y) if (MIN_YEAR..=current_year() + 1).contains(&y) => draft.set("year", y),
+        Some(y) if (MIN_YEAR..=current_year() + 1).contains(&y) => draft.form.year = Some(y),
         _ => draft.warn(
             "year",
             format!("the source's date `{date}` is not a plausible date; the year is left empty"),
@@ -112,7 +111,7 @@ pub fn reference(
     n: usize,
     title: Option<&str>,
     link: Option<&str>,
-) -> Option<Value> {
+) -> Option<Reference> {
     let link = link.map(str::trim).filter(|l| !l.is_empty());
     let title = title
         .map(str::trim)
@@ -137,7 +136,7 @@ pub fn reference(
             return None;
         }
     }
-    serde_json::to_value(r).ok()
+    Some(r)
 }
 
 /// Adds `tag` unless it is empty or already there (ignoring case).
@@ -182,13 +181,10 @@ mod tests {
             Some("https://arxiv.org/abs/1802.03162"),
         )
         .unwrap();
-        assert_eq!(r["arxiv"], "1802.03162");
-        assert_eq!(r["title"], "P");
+        assert_eq!(r.arxiv.as_deref(), Some("1802.03162"));
+        assert_eq!(r.title.as_deref(), Some("P"));
         let r = reference(&mut d, 2, Some("https://x.org/a"), Some("https://x.org/a")).unwrap();
-        assert!(
-            r.get("title").is_none(),
-            "a title equal to the link is dropped"
-        );
+        assert!(r.title.is_none(), "a title equal to the link is dropped");
         assert!(reference(&mut d, 3, Some("Screenshot"), Some("../img/a.png")).is_none());
         assert_eq!(d.warnings.len(), 1);
         assert!(d.warnings[0].1.contains("../img/a.png"), "{:?}", d.warnings);
@@ -198,11 +194,11 @@ mod tests {
     fn years_from_dates() {
         let mut d = Draft::new("f.json", Location::Whole);
         set_year(&mut d, Some("2023-01-05"));
-        assert_eq!(d.fields["year"], 2023);
+        assert_eq!(d.form.year, Some(2023));
         let mut d = Draft::new("f.json", Location::Whole);
         set_year(&mut d, Some("0001-01-01"));
         set_year(&mut d, Some("soon"));
-        assert!(!d.fields.contains_key("year"));
+        assert_eq!(d.form.year, None);
         assert_eq!(d.warnings.len(), 2);
     }
 }

@@ -17,8 +17,8 @@ mod common;
 use std::path::PathBuf;
 
 use notbetter_ingest::{Batch, Checker, Diagnostic, Location, Parsed, RawRecord, Severity};
-use notbetter_taxonomy::{Label, LabelState, Source, Taxonomy};
-use serde_json::{Map, Value};
+use notbetter_taxonomy::{InputForm, Label, LabelState, Source, Taxonomy};
+use serde_json::Value;
 
 /// A peer database that records can be imported from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,8 +63,8 @@ impl Peer {
 pub(crate) struct Draft {
     pub file: String,
     pub location: Location,
-    /// The JSON input form. `causes` is filled from [`Draft::causes`].
-    pub fields: Map<String, Value>,
+    /// The case in the input form. `causes` is filled from [`Draft::causes`].
+    pub form: InputForm,
     /// Causes as (label for ingest: a slug, or the source's wording when unmapped; the
     /// source's wording).
     pub causes: Vec<(String, String)>,
@@ -82,16 +82,12 @@ impl Draft {
         Draft {
             file: file.to_string(),
             location,
-            fields: Map::new(),
+            form: InputForm::default(),
             causes: Vec::new(),
             potential: Vec::new(),
             extra_text: String::new(),
             warnings: Vec::new(),
         }
-    }
-
-    pub fn set(&mut self, field: &str, value: impl Into<Value>) {
-        self.fields.insert(field.to_string(), value.into());
     }
 
     pub fn warn(&mut self, field: &'static str, message: impl Into<String>) {
@@ -114,9 +110,7 @@ pub fn import_paths(
         Peer::Aiid => aiid::drafts(paths, taxonomy, &mut batch.diagnostics),
     };
     for mut draft in drafts {
-        draft
-            .fields
-            .insert("licence".into(), Value::String(peer.licence().into()));
+        draft.form.licence = Some(peer.licence().into());
         finish(draft, checker, taxonomy, &mut batch);
     }
     batch
@@ -145,21 +139,16 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
     let Draft {
         file,
         location,
-        mut fields,
+        mut form,
         causes,
         potential,
         extra_text,
         warnings,
     } = draft;
-    fields.insert(
-        "causes".into(),
-        Value::Array(
-            causes
-                .iter()
-                .map(|(l, _)| Value::String(l.clone()))
-                .collect(),
-        ),
-    );
+    form.causes = causes.iter().map(|(l, _)| l.clone()).collect();
+    let Ok(Value::Object(fields)) = serde_json::to_value(&form) else {
+        unreachable!("an input form serialises to a JSON object")
+    };
     let record = RawRecord {
         file,
         location,
@@ -207,13 +196,7 @@ fn finish(draft: Draft, checker: &mut Checker<'_>, taxonomy: &Taxonomy, batch: &
     let established = case.causes.iter().any(|l| l.state != LabelState::Unmapped);
     if !established {
         let mut text = case.title.clone();
-        for field in [
-            "use_case",
-            "solution",
-            "outcome",
-            "investigation",
-            "lessons",
-        ] {
+        for field in InputForm::TEXT_FIELDS {
             text.push(' ');
             text.push_str(case.element(field));
         }

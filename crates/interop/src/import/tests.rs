@@ -134,8 +134,8 @@ fn run(drafts: Vec<Draft>) -> Batch {
 
 fn titled(id: &str, title: &str) -> Draft {
     let mut d = Draft::new("x.json", Location::Record(1));
-    d.set("id", id);
-    d.set("title", title);
+    d.form.id = id.into();
+    d.form.title = title.into();
     d
 }
 
@@ -203,7 +203,7 @@ fn source_wording_and_proposed_causes_are_kept() {
 #[test]
 fn a_record_ingest_rejects_is_skipped_and_the_others_kept() {
     let mut bad = Draft::new("x.json", Location::Record(2));
-    bad.set("id", "aiid-3");
+    bad.form.id = "aiid-3".to_string();
     bad.warn("references", "a warning of the importer's");
     let batch = run(vec![bad, titled("aiid-4", "Fine")]);
     assert_eq!(batch.cases.len(), 1);

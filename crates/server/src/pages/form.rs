@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use maud::{html, Markup};
 use notbetter_kb::{normalise, Location, RawRecord, Severity};
-use notbetter_taxonomy::{Case, Dimension, LabelState, Source, Taxonomy};
+use notbetter_taxonomy::{Case, Dimension, InputForm, LabelState, Reference, Source, Taxonomy};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -96,7 +96,7 @@ impl CaseForm {
         domains.extend(Self::split(&self.domain_other));
         let mut causes = self.causes.clone();
         causes.extend(Self::split(&self.cause_other));
-        let refs: Vec<Value> = self
+        let references = self
             .refs
             .iter()
             .zip(
@@ -106,41 +106,41 @@ impl CaseForm {
             )
             .filter(|(r, _)| !r.trim().is_empty())
             .map(|(r, title)| {
-                let mut obj = Map::new();
-                match notbetter_kb::classify_reference(r) {
-                    Some(notbetter_kb::RefKind::Doi(d)) => obj.insert("doi".into(), json!(d)),
-                    Some(notbetter_kb::RefKind::Arxiv(a)) => obj.insert("arxiv".into(), json!(a)),
-                    Some(notbetter_kb::RefKind::Url(u)) => obj.insert("url".into(), json!(u)),
-                    None => obj.insert("url".into(), json!(r.trim())),
+                let mut reference = Reference {
+                    title: Some(title.trim().to_string()).filter(|t| !t.is_empty()),
+                    ..Default::default()
                 };
-                if !title.trim().is_empty() {
-                    obj.insert("title".into(), json!(title.trim()));
+                match notbetter_kb::classify_reference(r) {
+                    Some(notbetter_kb::RefKind::Doi(d)) => reference.doi = Some(d),
+                    Some(notbetter_kb::RefKind::Arxiv(a)) => reference.arxiv = Some(a),
+                    Some(notbetter_kb::RefKind::Url(u)) => reference.url = Some(u),
+                    None => reference.url = Some(r.trim().to_string()),
                 }
-                Value::Object(obj)
+                reference
             })
             .collect();
-        let mut m = Map::new();
-        m.insert("id".into(), json!("submission"));
-        m.insert("title".into(), json!(self.title.trim()));
+        let form = InputForm {
+            id: "submission".into(),
+            title: self.title.trim().into(),
+            domains,
+            causes,
+            failure_modes: self.failure_modes.clone(),
+            tags: Self::split(&self.tags),
+            use_case: self.use_case.trim().into(),
+            solution: self.solution.trim().into(),
+            outcome: self.outcome.trim().into(),
+            investigation: self.investigation.trim().into(),
+            lessons: self.lessons.trim().into(),
+            references,
+            contributor: Some(self.contributor.trim().to_string()).filter(|c| !c.is_empty()),
+            ..InputForm::default()
+        };
+        let Ok(Value::Object(mut m)) = serde_json::to_value(form) else {
+            unreachable!("an input form serialises to a JSON object")
+        };
+        // The year as typed, so that ingest's check names the field when it is not a year.
         if !self.year.trim().is_empty() {
             m.insert("year".into(), json!(self.year.trim()));
-        }
-        m.insert("domains".into(), json!(domains));
-        m.insert("causes".into(), json!(causes));
-        m.insert("failure_modes".into(), json!(self.failure_modes));
-        m.insert("tags".into(), json!(Self::split(&self.tags)));
-        for (k, v) in [
-            ("use_case", &self.use_case),
-            ("solution", &self.solution),
-            ("outcome", &self.outcome),
-            ("investigation", &self.investigation),
-            ("lessons", &self.lessons),
-        ] {
-            m.insert(k.into(), json!(v.trim()));
-        }
-        m.insert("references".into(), Value::Array(refs));
-        if !self.contributor.trim().is_empty() {
-            m.insert("contributor".into(), json!(self.contributor.trim()));
         }
         m
     }
