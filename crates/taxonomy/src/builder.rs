@@ -17,28 +17,8 @@ impl Case {
         CaseBuilder {
             case: Case {
                 id: id.into(),
-                title: String::new(),
-                year: None,
-                domains: Vec::new(),
-                causes: Vec::new(),
-                failure_modes: Vec::new(),
-                methods: Vec::new(),
-                tags: Vec::new(),
-                use_case: String::new(),
-                solution: String::new(),
-                outcome: String::new(),
-                investigation: String::new(),
-                lessons: String::new(),
-                references: Vec::new(),
-                evidence: Evidence::default(),
-                checked_against: None,
-                review: None,
-                source: Source::Curated,
-                source_id: None,
-                source_url: None,
-                licence: None,
-                contributor: None,
                 incomplete: true,
+                ..Case::default()
             },
         }
     }

@@ -129,9 +129,10 @@ impl Reference {
 }
 
 /// Where a case came from: the bundled curated files, a moderated contribution, or an importer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
+    #[default]
     Curated,
     Contributed,
     Imported(String),
@@ -160,8 +161,8 @@ impl Source {
 }
 
 /// A canonical case. Labels are already normalised; `incomplete` is set when one of the four
-/// elements is empty.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// elements is empty. The default is an empty curated case (see [`Case::builder`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     pub id: String,
     pub title: String,
