@@ -201,7 +201,7 @@ pub fn app(state: AppState) -> Router {
         .route("/export/cases.csv", get(pages::feeds::csv))
         .route("/feed.atom", get(pages::feeds::atom))
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/api/v1", api::router())
+        .merge(api::router())
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     layered(routes).with_state(state)

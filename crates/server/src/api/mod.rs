@@ -10,10 +10,12 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use tower_http::cors::{Any, CorsLayer};
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use types::*;
 
@@ -26,21 +28,10 @@ use crate::AppState;
         description = "Real-world deep-learning failures, classified by domain and cause. Read-only; case texts are CC BY 4.0.",
         license(name = "CC BY 4.0 (content)", identifier = "CC-BY-4.0")
     ),
-    paths(
-        handlers::search,
-        handlers::case,
-        handlers::revisions,
-        handlers::taxonomy,
-        handlers::domains,
-        handlers::domain,
-        handlers::causes,
-        handlers::cause,
-        handlers::stats,
-        handlers::clusters,
-        handlers::cluster,
-        handlers::similar,
-        handlers::premortem,
-    ),
+    // Only the two endpoints whose slug spans several path segments (`data/leakage`) are
+    // listed here: axum routes them as `{*slug}`, which is not an OpenAPI path. Every other
+    // endpoint is registered once, with its route, in `routes` below.
+    paths(handlers::domain, handlers::cause),
     components(schemas(
         SortParam,
         ClusterView,
@@ -72,11 +63,34 @@ use crate::AppState;
 )]
 pub struct ApiDoc;
 
-/// The OpenAPI document as JSON.
-pub fn openapi_json() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+/// Every endpoint: each `routes!` entry adds the route and its OpenAPI path from the
+/// handler's `#[utoipa::path]`, so neither can be forgotten.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(handlers::search))
+        .routes(routes!(handlers::case))
+        .routes(routes!(handlers::revisions))
+        .routes(routes!(handlers::taxonomy))
+        .routes(routes!(handlers::domains))
+        .routes(routes!(handlers::causes))
+        .routes(routes!(handlers::stats))
+        .routes(routes!(handlers::clusters))
+        .routes(routes!(handlers::cluster))
+        .routes(routes!(handlers::similar))
+        .routes(routes!(handlers::premortem))
+        .route("/api/v1/domains/{*slug}", get(handlers::domain))
+        .route("/api/v1/causes/{*slug}", get(handlers::cause))
 }
 
+/// The OpenAPI document as JSON (built once).
+pub fn openapi_json() -> serde_json::Value {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| serde_json::to_value(routes().split_for_parts().1).unwrap_or_default())
+        .clone()
+}
+
+/// The API's routes, at their full paths under `/api/v1`, with open CORS and problem-details
+/// 404s for unknown endpoints.
 pub fn router() -> Router<AppState> {
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -88,22 +102,16 @@ pub fn router() -> Router<AppState> {
             Method::POST,
         ])
         .allow_headers([header::CONTENT_TYPE]);
-    Router::new()
-        .route("/search", get(handlers::search))
-        .route("/cases/{id}", get(handlers::case))
-        .route("/cases/{id}/revisions", get(handlers::revisions))
-        .route("/taxonomy", get(handlers::taxonomy))
-        .route("/domains", get(handlers::domains))
-        .route("/domains/{*slug}", get(handlers::domain))
-        .route("/causes", get(handlers::causes))
-        .route("/causes/{*slug}", get(handlers::cause))
-        .route("/stats", get(handlers::stats))
-        .route("/clusters", get(handlers::clusters))
-        .route("/clusters/{id}", get(handlers::cluster))
-        .route("/cases/{id}/similar", get(handlers::similar))
-        .route("/premortem", axum::routing::post(handlers::premortem))
-        .route("/openapi.json", get(|| async { Json(openapi_json()) }))
-        .fallback(|| async { ApiError::not_found("no such API endpoint") })
+    let unknown = || async { ApiError::not_found("no such API endpoint") };
+    routes()
+        .split_for_parts()
+        .0
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(openapi_json()) }),
+        )
+        .route("/api/v1", any(unknown))
+        .route("/api/v1/{*rest}", any(unknown))
         .layer(cors)
 }
 
