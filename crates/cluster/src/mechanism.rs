@@ -1,0 +1,436 @@
+//! Mechanism clusters: the curated catalogue of failure mechanisms (`data/mechanisms.toml`,
+//! each under a cause of the taxonomy) and the assignment of cases to them by their text.
+//!
+//! A case is a candidate for a mechanism only if it carries the mechanism's cause (or one of its
+//! `also` causes) as a given label. Its "Why it failed", lessons, tags and title are searched for
+//! the mechanism's phrases (whole words, Snowball-stemmed, so plurals and verb endings match);
+//! each phrase found adds its weight, higher for phrases few cases hold. The best candidate
+//! whose score reaches the threshold, and beats the runner-up by the margin, is the case's
+//! mechanism. Curators can confirm or exclude a case by id in the catalogue; the evaluation
+//! reports the text rule alone as well.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use notbetter_taxonomy::{Case, Dimension, LabelState, Taxonomy};
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::SharedLesson;
+
+/// One mechanism of the catalogue.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mechanism {
+    /// Stable id (`a-z0-9-`); the page is `/clusters/m/<id>`.
+    pub id: String,
+    /// What a person would call it.
+    pub name: String,
+    /// The parent cause slug.
+    pub cause: String,
+    /// Other causes under which cases of this mechanism are filed.
+    #[serde(default)]
+    pub also: Vec<String>,
+    /// One line on how the failure happens.
+    pub summary: String,
+    /// Words or short phrases that point to this mechanism rather than its siblings.
+    pub phrases: Vec<String>,
+    /// Case ids a curator confirmed as members, whatever the text rule says.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Case ids a curator excluded.
+    #[serde(default)]
+    pub not: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    mechanism: Vec<Mechanism>,
+}
+
+/// The catalogue, checked against the taxonomy.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub mechanisms: Vec<Mechanism>,
+}
+
+/// The bundled catalogue's text.
+pub const BUNDLED_MECHANISMS: &str = include_str!("../../../data/mechanisms.toml");
+
+impl Catalogue {
+    /// Parses and checks a catalogue: ids well formed and unique, causes in the taxonomy, a
+    /// name, a summary and at least one phrase each. Errors name the mechanism and what was
+    /// expected.
+    pub fn parse(text: &str, taxonomy: &Taxonomy) -> Result<Catalogue, String> {
+        let file: File =
+            toml::from_str(text).map_err(|e| format!("mechanisms.toml: {}", e.message()))?;
+        let mut seen = HashSet::new();
+        for m in &file.mechanism {
+            let at = |what: &str| format!("mechanisms.toml: mechanism `{}`: {what}", m.id);
+            if !notbetter_taxonomy::CaseId::is_valid(&m.id) {
+                return Err(at("the id must be a-z, 0-9 and '-'"));
+            }
+            if !seen.insert(m.id.clone()) {
+                return Err(at("the id is used twice"));
+            }
+            for c in std::iter::once(&m.cause).chain(&m.also) {
+                if taxonomy.get(Dimension::Cause, c).is_none() || !c.contains('/') {
+                    return Err(at(&format!("`{c}` is not a cause slug of the taxonomy")));
+                }
+            }
+            if m.name.trim().is_empty() || m.summary.trim().is_empty() {
+                return Err(at("needs a name and a summary"));
+            }
+            if m.phrases.iter().all(|p| p.trim().is_empty()) {
+                return Err(at("needs at least one phrase"));
+            }
+        }
+        Ok(Catalogue {
+            mechanisms: file.mechanism,
+        })
+    }
+
+    /// The bundled catalogue (a bad file is a build error the tests catch).
+    pub fn bundled(taxonomy: &Taxonomy) -> Result<Catalogue, String> {
+        Catalogue::parse(BUNDLED_MECHANISMS, taxonomy)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Mechanism> {
+        self.mechanisms.iter().find(|m| m.id == id)
+    }
+}
+
+/// The knobs of assignment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MechanismParams {
+    /// The least score that assigns a case.
+    pub threshold: f32,
+    /// How far the best candidate must lead the next (as a share of the best).
+    pub margin: f32,
+    /// Field weights: "Why it failed", lessons, tags, title.
+    pub fields: [f32; 4],
+    /// Extra weight when the mechanism's cause is the case's primary cause.
+    pub primary_bonus: f32,
+    /// Whether curators' `members` and `not` lists apply.
+    pub curated: bool,
+}
+
+impl Default for MechanismParams {
+    fn default() -> Self {
+        MechanismParams {
+            threshold: 2.0,
+            margin: 0.0,
+            fields: [1.0, 0.5, 1.0, 0.5],
+            primary_bonus: 1.25,
+            curated: true,
+        }
+    }
+}
+
+/// A mechanism with the cases assigned to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MechanismCluster {
+    pub id: String,
+    pub name: String,
+    /// The parent cause slug.
+    pub cause: String,
+    pub summary: String,
+    /// Member case ids, sorted.
+    pub members: Vec<String>,
+    /// Top-level domains of the members, sorted.
+    pub domains: Vec<String>,
+    /// Lessons from the members, one per member at most, in member order.
+    pub lessons: Vec<SharedLesson>,
+}
+
+/// Every case's mechanism (if any) and the mechanisms with their members.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Mechanisms {
+    /// Mechanisms with at least one member, by parent cause, then size (largest first), then id.
+    pub clusters: Vec<MechanismCluster>,
+    /// Case id → mechanism id.
+    pub of: BTreeMap<String, String>,
+}
+
+impl Mechanisms {
+    pub fn get(&self, id: &str) -> Option<&MechanismCluster> {
+        self.clusters.iter().find(|c| c.id == id)
+    }
+
+    /// The mechanism of a case.
+    pub fn of_case(&self, case_id: &str) -> Option<&MechanismCluster> {
+        self.of.get(case_id).and_then(|m| self.get(m))
+    }
+
+    /// The mechanisms under `cause` (its parent cause), largest first.
+    pub fn under<'a>(&'a self, cause: &'a str) -> impl Iterator<Item = &'a MechanismCluster> {
+        self.clusters.iter().filter(move |c| c.cause == cause)
+    }
+
+    /// The mechanisms whose members span at least two top-level domains.
+    pub fn cross_field(&self) -> impl Iterator<Item = &MechanismCluster> {
+        self.clusters.iter().filter(|c| c.domains.len() >= 2)
+    }
+}
+
+fn top_level(slug: &str) -> &str {
+    slug.split('/').next().unwrap_or(slug)
+}
+
+/// Lowercased, stemmed words.
+fn stems(text: &str, stemmer: &Stemmer) -> Vec<String> {
+    text.unicode_words()
+        .map(|w| stemmer.stem(&w.to_lowercase()).into_owned())
+        .collect()
+}
+
+/// Whether `needle` occurs as a contiguous run in `hay`.
+fn contains_run(hay: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The case's given causes (confirmed or matched), primary first.
+fn given_causes(case: &Case) -> Vec<&str> {
+    case.causes
+        .iter()
+        .filter(|l| matches!(l.state, LabelState::Confirmed | LabelState::Matched))
+        .map(|l| l.value.as_str())
+        .collect()
+}
+
+/// Assigns each case to at most one mechanism of `catalogue`.
+pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -> Mechanisms {
+    let stemmer = Stemmer::create(Algorithm::English);
+    // Stemmed phrases per mechanism.
+    let phrases: Vec<Vec<Vec<String>>> = catalogue
+        .mechanisms
+        .iter()
+        .map(|m| {
+            m.phrases
+                .iter()
+                .map(|p| stems(p, &stemmer))
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .collect();
+    // Each case's fields, stemmed.
+    let fields: Vec<[Vec<String>; 4]> = cases
+        .iter()
+        .map(|c| {
+            [
+                stems(&c.investigation, &stemmer),
+                stems(&c.lessons, &stemmer),
+                stems(&c.tags.join(" . "), &stemmer),
+                stems(&c.title, &stemmer),
+            ]
+        })
+        .collect();
+    // Document frequency of each phrase over all cases (any field).
+    let mut df: HashMap<&[String], usize> = HashMap::new();
+    for ps in &phrases {
+        for p in ps {
+            df.entry(p.as_slice()).or_insert_with(|| {
+                fields
+                    .iter()
+                    .filter(|f| f.iter().any(|field| contains_run(field, p)))
+                    .count()
+            });
+        }
+    }
+    let n = cases.len().max(1) as f32;
+    let weight = |p: &[String]| -> f32 {
+        let d = df.get(p).copied().unwrap_or(0).max(1) as f32;
+        (1.0 + n / d).ln()
+    };
+    let mut of = BTreeMap::new();
+    for (ci, case) in cases.iter().enumerate() {
+        let causes = given_causes(case);
+        let curated = |m: &Mechanism, list: &Vec<String>| params.curated && list.contains(&case.id);
+        if let Some(m) = catalogue
+            .mechanisms
+            .iter()
+            .find(|m| curated(m, &m.members))
+        {
+            of.insert(case.id.clone(), m.id.clone());
+            continue;
+        }
+        let mut scored: Vec<(f32, usize)> = Vec::new();
+        for (mi, m) in catalogue.mechanisms.iter().enumerate() {
+            let eligible = causes
+                .iter()
+                .any(|c| *c == m.cause || m.also.iter().any(|a| a == c));
+            if !eligible || curated(m, &m.not) {
+                continue;
+            }
+            let mut score = 0.0;
+            for p in &phrases[mi] {
+                let field_weight = fields[ci]
+                    .iter()
+                    .zip(params.fields)
+                    .filter(|(f, _)| contains_run(f, p))
+                    .map(|(_, w)| w)
+                    .fold(0.0f32, f32::max);
+                score += field_weight * weight(p);
+            }
+            if causes.first() == Some(&m.cause.as_str()) {
+                score *= params.primary_bonus;
+            }
+            if score > 0.0 {
+                scored.push((score, mi));
+            }
+        }
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| catalogue.mechanisms[a.1].id.cmp(&catalogue.mechanisms[b.1].id))
+        });
+        if let Some(&(best, mi)) = scored.first() {
+            let next = scored.get(1).map_or(0.0, |s| s.0);
+            if best >= params.threshold && best - next >= params.margin * best {
+                of.insert(case.id.clone(), catalogue.mechanisms[mi].id.clone());
+            }
+        }
+    }
+    let by_id: HashMap<&str, &Case> = cases.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut members: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (case, m) in &of {
+        members.entry(m.as_str()).or_default().push(case.as_str());
+    }
+    let mut clusters: Vec<MechanismCluster> = catalogue
+        .mechanisms
+        .iter()
+        .filter_map(|m| {
+            let ids = members.get(m.id.as_str())?;
+            let domains: BTreeSet<String> = ids
+                .iter()
+                .filter_map(|id| by_id.get(id))
+                .flat_map(|c| c.domains.iter().map(|d| top_level(&d.value).to_string()))
+                .collect();
+            let lessons = ids
+                .iter()
+                .filter_map(|id| by_id.get(id))
+                .filter_map(|c| {
+                    first_sentence(&c.lessons).map(|text| SharedLesson {
+                        case_id: c.id.clone(),
+                        text,
+                    })
+                })
+                .take(8)
+                .collect();
+            Some(MechanismCluster {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                cause: m.cause.clone(),
+                summary: m.summary.clone(),
+                members: ids.iter().map(|s| s.to_string()).collect(),
+                domains: domains.into_iter().collect(),
+                lessons,
+            })
+        })
+        .collect();
+    clusters.sort_by(|a, b| {
+        a.cause
+            .cmp(&b.cause)
+            .then(b.members.len().cmp(&a.members.len()))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Mechanisms { clusters, of }
+}
+
+/// The first sentence of a text (to its first full stop followed by a space or the end).
+fn first_sentence(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| {
+            c == '.' && text[i + 1..].starts_with(|n: char| n.is_whitespace())
+        })
+        .map_or(text.len(), |(i, _)| i + 1);
+    Some(text[..end].trim_start_matches(['-', '*', ' ']).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalogue() -> Catalogue {
+        Catalogue::parse(
+            r#"
+[[mechanism]]
+id = "subject-overlap"
+name = "A subject's samples on both sides of the split"
+cause = "data/leakage"
+summary = "Samples of one person in training and test."
+phrases = ["same patient", "same subject", "subject-level split"]
+
+[[mechanism]]
+id = "look-ahead"
+name = "The future leaks into the features"
+cause = "data/leakage"
+summary = "Features computed with information from after the prediction time."
+phrases = ["future", "look-ahead", "timestamp"]
+members = ["curated-one"]
+"#,
+            &notbetter_taxonomy::bundled(),
+        )
+        .unwrap()
+    }
+
+    fn case(id: &str, causes: &[&str], why: &str) -> Case {
+        Case::builder(id)
+            .domains(&["healthcare"])
+            .causes(causes)
+            .investigation(why)
+            .build()
+    }
+
+    #[test]
+    fn cases_go_to_the_mechanism_their_words_point_to_within_their_causes() {
+        let cases = vec![
+            case("a", &["data/leakage"], "Slices of the same patients were in both sets."),
+            case("b", &["data/leakage"], "Features used future prices; a look-ahead."),
+            case("c", &["model/robustness"], "Slices of the same patients again."),
+            case("d", &["data/leakage"], "Nothing specific."),
+            case("curated-one", &["data/leakage"], "Nothing specific."),
+        ];
+        let params = MechanismParams {
+            threshold: 0.5,
+            ..Default::default()
+        };
+        let m = assign(&cases, &catalogue(), &params);
+        assert_eq!(m.of.get("a").map(String::as_str), Some("subject-overlap"));
+        assert_eq!(m.of.get("b").map(String::as_str), Some("look-ahead"));
+        assert!(!m.of.contains_key("c"), "not filed under the cause");
+        assert!(!m.of.contains_key("d"), "no phrase");
+        assert_eq!(m.of.get("curated-one").map(String::as_str), Some("look-ahead"));
+        let off = assign(
+            &cases,
+            &catalogue(),
+            &MechanismParams {
+                curated: false,
+                ..params
+            },
+        );
+        assert!(!off.of.contains_key("curated-one"));
+    }
+
+    #[test]
+    fn a_bad_catalogue_says_which_mechanism_and_why() {
+        let t = notbetter_taxonomy::bundled();
+        let e = Catalogue::parse(
+            "[[mechanism]]\nid = \"x\"\nname = \"X\"\ncause = \"data/nope\"\nsummary = \"s\"\nphrases = [\"p\"]\n",
+            &t,
+        )
+        .unwrap_err();
+        assert!(e.contains("`x`") && e.contains("data/nope"), "{e}");
+        let e = Catalogue::parse(
+            "[[mechanism]]\nid = \"Bad Id\"\nname = \"X\"\ncause = \"data/leakage\"\nsummary = \"s\"\nphrases = [\"p\"]\n",
+            &t,
+        )
+        .unwrap_err();
+        assert!(e.contains("a-z"), "{e}");
+    }
+}
