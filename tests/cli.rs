@@ -428,3 +428,40 @@ fn search_and_show_by_method() {
     assert_eq!(json["review"]["verdict"], "confirmed");
     assert_eq!(json["evidence"]["external_validation"], "unknown");
 }
+
+#[test]
+fn check_validates_the_mechanism_catalogue() {
+    let env = Env::new();
+    let bundled = repo().join("data/mechanisms.toml");
+    let ok = env.run(&["check", bundled.to_str().unwrap()]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(
+        ok.stdout.contains("mechanism(s), well formed"),
+        "{}",
+        ok.stdout
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("mechanisms.toml");
+    std::fs::write(
+        &bad,
+        "[[mechanism]]\nid = \"x\"\nname = \"X\"\ncause = \"data/nope\"\nsummary = \"s\"\nphrases = [\"p\"]\n",
+    )
+    .unwrap();
+    let r = env.run(&["check", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("mechanism `x`") && r.stderr.contains("data/nope"),
+        "{}",
+        r.stderr
+    );
+    // A curator's member list must name cases that exist among those checked.
+    std::fs::write(
+        &bad,
+        "[[mechanism]]\nid = \"x\"\nname = \"X\"\ncause = \"data/leakage\"\nsummary = \"s\"\nphrases = [\"p\"]\nmembers = [\"no-such-case\"]\n",
+    )
+    .unwrap();
+    let reviewed = fixture("reviewed");
+    let r = env.run(&["check", reviewed.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("`no-such-case`"), "{}", r.stderr);
+}

@@ -42,6 +42,19 @@ fn search_and_label_quality_hold_their_floors() {
     assert!(f(&p["leave_one_out"]["recall_at_5"]) >= 0.52, "{p}");
     assert!(f(&p["plans"]["recall_at_5"]) >= 0.55, "{p}");
     assert!(f(&p["cross_domain_precedents"]) >= 0.9, "{p}");
+    // The mechanism level of the clusters, on the reporting half of the pairs.
+    let m = &r["mechanisms"];
+    println!(
+        "mechanisms: pair recall {:.3}, negative precision {:.3}",
+        f(&m["pair_recall"]),
+        f(&m["negative_precision"])
+    );
+    assert!(
+        m["same_pairs"].as_u64().unwrap() >= 40 && m["different_pairs"].as_u64().unwrap() >= 40
+    );
+    assert!(f(&m["pair_recall"]) >= 0.60, "{m}");
+    assert!(f(&m["negative_precision"]) >= 0.85, "{m}");
+    assert!(m["cross_field"].as_u64().unwrap() >= 40, "{m}");
 }
 
 /// The example plan: leakage and distribution shift in the top 3, with a precedent

@@ -5,6 +5,8 @@
 use anyhow::{anyhow, Context};
 use notbetter_kb::eval::{self, Half, LabelReport, QueryReport, Relevance};
 use notbetter_kb::eval::{PremortemReport, Recall};
+use notbetter_kb::mechanism::{Catalogue, MechanismParams};
+use notbetter_kb::mechanism_eval::{self, MechanismReport};
 use notbetter_kb::KnowledgeBase;
 use serde::Serialize;
 
@@ -14,20 +16,23 @@ use crate::EXIT_OK;
 pub const QUERIES: &str = include_str!("../../tests/eval/queries.toml");
 pub const LABELS: &str = include_str!("../../tests/eval/labels.toml");
 pub const PLANS: &str = include_str!("../../tests/eval/premortem.toml");
+pub const MECHANISM_PAIRS: &str = include_str!("../../tests/eval/mechanisms.toml");
 
 #[derive(Serialize)]
 struct Report {
     queries: QueryReport,
     labels: LabelReport,
     premortem: PremortemReport,
+    mechanisms: MechanismReport,
 }
 
 /// Runs both evaluations on `half`.
 pub fn run(
     half: Half,
     set: &[String],
-) -> anyhow::Result<(QueryReport, LabelReport, PremortemReport)> {
+) -> anyhow::Result<(QueryReport, LabelReport, PremortemReport, MechanismReport)> {
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
+    let mut mechanism_params = MechanismParams::default();
     let kb = KnowledgeBase::open(dir.path(), notbetter_taxonomy::bundled())?;
     let mut engine =
         notbetter_kb::eval::Premortem::bundled(kb.taxonomy().clone()).map_err(|e| anyhow!(e))?;
@@ -35,6 +40,24 @@ pub fn run(
     let set: Vec<String> = set
         .iter()
         .filter(|kv| {
+            if let Some((k, v)) = kv
+                .strip_prefix("mechanism.")
+                .and_then(|rest| rest.split_once('='))
+            {
+                let v: f32 = v.parse().unwrap_or(f32::NAN);
+                match k {
+                    "threshold" => mechanism_params.threshold = v,
+                    "margin" => mechanism_params.margin = v,
+                    "primary_bonus" => mechanism_params.primary_bonus = v,
+                    "second" => mechanism_params.second = v,
+                    "why" => mechanism_params.fields[0] = v,
+                    "lessons" => mechanism_params.fields[1] = v,
+                    "tags" => mechanism_params.fields[2] = v,
+                    "title" => mechanism_params.fields[3] = v,
+                    _ => {}
+                }
+                return false;
+            }
             let Some(rest) = kv.strip_prefix("premortem.") else {
                 return true;
             };
@@ -76,18 +99,23 @@ pub fn run(
         Half::All => "all",
     };
     let p = eval::evaluate_premortem(&engine, &kb.cases()?, &plans, half_name)?;
-    Ok((q, l, p))
+    let pairs = mechanism_eval::parse_pairs(MECHANISM_PAIRS).map_err(|e| anyhow!(e))?;
+    let catalogue = Catalogue::bundled(kb.taxonomy()).map_err(|e| anyhow!(e))?;
+    let m = mechanism_eval::evaluate(&kb.cases()?, &catalogue, &mechanism_params, &pairs, half)
+        .map_err(|e| anyhow!(e))?;
+    Ok((q, l, p, m))
 }
 
 pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result<u8> {
     let half = Half::parse(half)
         .ok_or_else(|| anyhow!("unknown half `{half}`: expected report, tune or all"))?;
-    let (queries, labels, premortem) = run(half, set)?;
+    let (queries, labels, premortem, mechanisms) = run(half, set)?;
     if json {
         print_json(&Report {
             queries,
             labels,
             premortem,
+            mechanisms,
         })?;
         return Ok(EXIT_OK);
     }
@@ -160,6 +188,26 @@ pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result
                 m.got.join(", ")
             );
         }
+    }
+    let m = &mechanisms;
+    println!(
+        "\nMechanisms ({half:?} half): pair recall {:.3} ({} pairs), negative precision {:.3} ({} pairs); \
+         text rule alone {:.3} / {:.3}; {} mechanisms with members, {} across fields; {:.0}% of cases assigned",
+        m.pair_recall,
+        m.same_pairs,
+        m.negative_precision,
+        m.different_pairs,
+        m.text_only_pair_recall,
+        m.text_only_negative_precision,
+        m.mechanisms,
+        m.cross_field,
+        m.coverage * 100.0
+    );
+    for (a, b, want, ga, gb) in &m.missed {
+        println!("  missed {a} + {b} ({want}): {ga} / {gb}");
+    }
+    for (a, b, got) in &m.merged {
+        println!("  merged {a} + {b}: both {got}");
     }
     Ok(EXIT_OK)
 }

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use anyhow::Context;
+
 use notbetter_kb::{collect_files, Batch, Checker, Diagnostic, Location};
 use notbetter_taxonomy::Source;
 use serde::Serialize;
@@ -127,11 +129,64 @@ pub fn check(paths: &[PathBuf], strict: bool, json: bool) -> anyhow::Result<u8> 
     // `check` is the curator's tool: it holds input to the curated standard (review, evidence,
     // method) and reports what falls short as warnings, errors under --strict.
     let mut checker = Checker::new(&taxonomy, Source::Curated, HashMap::new()).require_review(true);
-    let mut batch = read_all(paths, &mut checker);
+    // A mechanism catalogue (`data/mechanisms.toml`) is checked as one; case files as cases.
+    let (catalogues, paths): (Vec<&PathBuf>, Vec<PathBuf>) = {
+        let (c, p): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
+            .iter()
+            .partition(|p| p.file_name().is_some_and(|n| n == "mechanisms.toml"));
+        (c, p.into_iter().cloned().collect())
+    };
+    let mut catalogue_errors = 0;
+    let mut parsed = Vec::new();
+    for path in &catalogues {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        match notbetter_kb::mechanism::Catalogue::parse(&text, &taxonomy) {
+            Ok(c) => {
+                if !json {
+                    println!(
+                        "{}: {} mechanism(s), well formed",
+                        path.display(),
+                        c.mechanisms.len()
+                    );
+                }
+                parsed.push((path, c));
+            }
+            Err(e) => {
+                catalogue_errors += 1;
+                eprintln!("error: {}: {e}", path.display());
+            }
+        }
+    }
+    if paths.is_empty() {
+        return Ok(if catalogue_errors == 0 {
+            EXIT_OK
+        } else {
+            EXIT_INPUT
+        });
+    }
+    let mut batch = read_all(&paths, &mut checker);
+    // With the cases at hand, a curator's member and exclusion lists must name real cases.
+    let ids: std::collections::HashSet<&str> =
+        batch.cases.iter().map(|p| p.case.id.as_str()).collect();
+    for (path, c) in &parsed {
+        for m in &c.mechanisms {
+            for id in m.members.iter().chain(&m.not) {
+                if !ids.contains(id.as_str()) {
+                    catalogue_errors += 1;
+                    eprintln!(
+                        "error: {}: mechanism `{}` lists `{id}`, which is not among the checked cases",
+                        path.display(),
+                        m.id
+                    );
+                }
+            }
+        }
+    }
     if strict {
         batch.make_strict();
     }
-    let clean = batch.is_clean(strict);
+    let clean = batch.is_clean(strict) && catalogue_errors == 0;
     if json {
         print_json(&summary(&batch, (0, 0, 0), true))?;
     } else {

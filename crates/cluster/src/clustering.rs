@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::sparse::SparseVec;
 use crate::Cluster;
+use notbetter_taxonomy::Taxonomy;
 
 /// All clusters of a corpus, with the vectors kept for similarity look-ups.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub struct Clustering {
     pub(crate) dims: usize,
     pub(crate) by_case: HashMap<String, usize>,
     pub(crate) cluster_of: Vec<Option<usize>>,
+    /// The mechanism level beneath the clusters (empty until [`Clustering::add_mechanisms`]).
+    pub mechanisms: crate::mechanism::Mechanisms,
 }
 
 /// What a look-up needs to know of a case.
@@ -31,6 +34,38 @@ pub(crate) struct CaseEntry {
 }
 
 impl Clustering {
+    /// Adds the mechanism level, and gives each cause-level cluster a readable label from it:
+    /// the cause's name and the names of the mechanisms most of its members show
+    /// ("Data leakage: random hold-outs right next to training points; the future in the
+    /// training data"). A cluster none of whose members has a mechanism keeps its label.
+    pub fn add_mechanisms(
+        &mut self,
+        mechanisms: crate::mechanism::Mechanisms,
+        taxonomy: &Taxonomy,
+    ) {
+        for c in &mut self.clusters {
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for m in &c.members {
+                for mech in mechanisms.of_case(m) {
+                    *counts.entry(mech.id.as_str()).or_default() += 1;
+                }
+            }
+            let mut top: Vec<(&str, usize)> = counts.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let names: Vec<String> = top
+                .iter()
+                .take(2)
+                .filter_map(|(id, _)| mechanisms.get(id))
+                .map(|m| lower_first(&m.name))
+                .collect();
+            if !names.is_empty() {
+                let cause = taxonomy.name(notbetter_taxonomy::Dimension::Cause, &c.cause);
+                c.label = format!("{cause}: {}", names.join("; "));
+            }
+        }
+        self.mechanisms = mechanisms;
+    }
+
     /// The cluster a case belongs to (`None` for unknown or unclustered cases).
     pub fn cluster_of(&self, case_id: &str) -> Option<&Cluster> {
         let i = *self.by_case.get(case_id)?;
@@ -104,6 +139,17 @@ impl Clustering {
             .into_iter()
             .map(|(s, i)| (self.cases[i].id.clone(), s))
             .collect()
+    }
+}
+
+/// `text` with its first letter lowercased, unless the first word is an acronym ("LLM").
+fn lower_first(text: &str) -> String {
+    let first_word = text.split_whitespace().next().unwrap_or("");
+    let acronym = first_word.chars().filter(|c| c.is_uppercase()).count() > 1;
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if !acronym => c.to_lowercase().chain(chars).collect(),
+        _ => text.to_string(),
     }
 }
 

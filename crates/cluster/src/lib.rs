@@ -39,6 +39,7 @@
 mod clustering;
 mod group;
 mod label;
+pub mod mechanism;
 mod sparse;
 mod spread;
 #[cfg(test)]
@@ -247,5 +248,6 @@ pub fn cluster_with(cases: &[Case], taxonomy: &Taxonomy, params: &Params) -> Clu
         vectors: corpus.vectors,
         by_case,
         cluster_of,
+        mechanisms: mechanism::Mechanisms::default(),
     }
 }

@@ -114,16 +114,23 @@ pub struct MechanismParams {
     pub primary_bonus: f32,
     /// Whether curators' `members` and `not` lists apply.
     pub curated: bool,
+    /// A further mechanism is kept when it also reaches the threshold and scores at least this
+    /// share of the best (a case can show more than one mechanism); above 1, never.
+    pub second: f32,
+    /// The most mechanisms one case is given.
+    pub max_per_case: usize,
 }
 
 impl Default for MechanismParams {
     fn default() -> Self {
         MechanismParams {
-            threshold: 2.0,
+            threshold: 3.0,
             margin: 0.0,
             fields: [1.0, 0.5, 1.0, 0.5],
-            primary_bonus: 1.25,
+            primary_bonus: 1.0,
             curated: true,
+            second: 0.4,
+            max_per_case: 2,
         }
     }
 }
@@ -149,8 +156,8 @@ pub struct MechanismCluster {
 pub struct Mechanisms {
     /// Mechanisms with at least one member, by parent cause, then size (largest first), then id.
     pub clusters: Vec<MechanismCluster>,
-    /// Case id → mechanism id.
-    pub of: BTreeMap<String, String>,
+    /// Case id → its mechanism ids, the best first.
+    pub of: BTreeMap<String, Vec<String>>,
 }
 
 impl Mechanisms {
@@ -158,9 +165,21 @@ impl Mechanisms {
         self.clusters.iter().find(|c| c.id == id)
     }
 
-    /// The mechanism of a case.
-    pub fn of_case(&self, case_id: &str) -> Option<&MechanismCluster> {
-        self.of.get(case_id).and_then(|m| self.get(m))
+    /// The mechanisms of a case, the best first.
+    pub fn of_case<'a>(&'a self, case_id: &str) -> impl Iterator<Item = &'a MechanismCluster> {
+        self.of
+            .get(case_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| self.get(m))
+    }
+
+    /// Whether two cases share a mechanism.
+    pub fn together(&self, a: &str, b: &str) -> bool {
+        match (self.of.get(a), self.of.get(b)) {
+            (Some(x), Some(y)) => x.iter().any(|m| y.contains(m)),
+            _ => false,
+        }
     }
 
     /// The mechanisms under `cause` (its parent cause), largest first.
@@ -178,6 +197,9 @@ fn top_level(slug: &str) -> &str {
     slug.split('/').next().unwrap_or(slug)
 }
 
+/// The longest phrase, in words, that is matched.
+const MAX_PHRASE_WORDS: usize = 4;
+
 /// Lowercased, stemmed words.
 fn stems(text: &str, stemmer: &Stemmer) -> Vec<String> {
     text.unicode_words()
@@ -185,9 +207,17 @@ fn stems(text: &str, stemmer: &Stemmer) -> Vec<String> {
         .collect()
 }
 
-/// Whether `needle` occurs as a contiguous run in `hay`.
-fn contains_run(hay: &[String], needle: &[String]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+/// Every run of 1 to [`MAX_PHRASE_WORDS`] stemmed words of `text`, joined by spaces, so a
+/// phrase is found with one set look-up.
+fn runs(text: &str, stemmer: &Stemmer) -> HashSet<String> {
+    let words = stems(text, stemmer);
+    let mut out = HashSet::with_capacity(words.len() * MAX_PHRASE_WORDS);
+    for start in 0..words.len() {
+        for len in 1..=MAX_PHRASE_WORDS.min(words.len() - start) {
+            out.insert(words[start..start + len].join(" "));
+        }
+    }
+    out
 }
 
 /// The case's given causes (confirmed or matched), primary first.
@@ -202,57 +232,65 @@ fn given_causes(case: &Case) -> Vec<&str> {
 /// Assigns each case to at most one mechanism of `catalogue`.
 pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -> Mechanisms {
     let stemmer = Stemmer::create(Algorithm::English);
-    // Stemmed phrases per mechanism.
-    let phrases: Vec<Vec<Vec<String>>> = catalogue
+    // Each mechanism's phrases as stemmed runs (longer phrases are cut to the longest run).
+    let phrases: Vec<Vec<String>> = catalogue
         .mechanisms
         .iter()
         .map(|m| {
             m.phrases
                 .iter()
-                .map(|p| stems(p, &stemmer))
+                .map(|p| {
+                    let words = stems(p, &stemmer);
+                    words[..words.len().min(MAX_PHRASE_WORDS)].join(" ")
+                })
                 .filter(|p| !p.is_empty())
                 .collect()
         })
         .collect();
-    // Each case's fields, stemmed.
-    let fields: Vec<[Vec<String>; 4]> = cases
+    let wanted: HashSet<&str> = phrases.iter().flatten().map(String::as_str).collect();
+    // Each case's fields as sets of runs, kept only where a phrase could match.
+    let fields: Vec<[HashSet<String>; 4]> = cases
         .iter()
         .map(|c| {
+            let keep = |text: &str| -> HashSet<String> {
+                runs(text, &stemmer)
+                    .into_iter()
+                    .filter(|r| wanted.contains(r.as_str()))
+                    .collect()
+            };
             [
-                stems(&c.investigation, &stemmer),
-                stems(&c.lessons, &stemmer),
-                stems(&c.tags.join(" . "), &stemmer),
-                stems(&c.title, &stemmer),
+                keep(&c.investigation),
+                keep(&c.lessons),
+                keep(&c.tags.join(" . ")),
+                keep(&c.title),
             ]
         })
         .collect();
-    // Document frequency of each phrase over all cases (any field).
-    let mut df: HashMap<&[String], usize> = HashMap::new();
-    for ps in &phrases {
-        for p in ps {
-            df.entry(p.as_slice()).or_insert_with(|| {
-                fields
-                    .iter()
-                    .filter(|f| f.iter().any(|field| contains_run(field, p)))
-                    .count()
-            });
+    // How many cases hold each phrase (in any field): rarer phrases weigh more.
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for f in &fields {
+        let held: HashSet<&str> = f.iter().flatten().map(String::as_str).collect();
+        for p in held {
+            *df.entry(p).or_default() += 1;
         }
     }
     let n = cases.len().max(1) as f32;
-    let weight = |p: &[String]| -> f32 {
+    let weight = |p: &str| -> f32 {
         let d = df.get(p).copied().unwrap_or(0).max(1) as f32;
         (1.0 + n / d).ln()
     };
     let mut of = BTreeMap::new();
     for (ci, case) in cases.iter().enumerate() {
         let causes = given_causes(case);
-        let curated = |m: &Mechanism, list: &Vec<String>| params.curated && list.contains(&case.id);
-        if let Some(m) = catalogue
+        let listed = |list: &Vec<String>| params.curated && list.contains(&case.id);
+        let confirmed: Vec<String> = catalogue
             .mechanisms
             .iter()
-            .find(|m| curated(m, &m.members))
-        {
-            of.insert(case.id.clone(), m.id.clone());
+            .filter(|m| listed(&m.members))
+            .map(|m| m.id.clone())
+            .collect();
+        if !confirmed.is_empty() {
+            of.insert(case.id.clone(), confirmed);
             continue;
         }
         let mut scored: Vec<(f32, usize)> = Vec::new();
@@ -260,7 +298,7 @@ pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -
             let eligible = causes
                 .iter()
                 .any(|c| *c == m.cause || m.also.iter().any(|a| a == c));
-            if !eligible || curated(m, &m.not) {
+            if !eligible || listed(&m.not) {
                 continue;
             }
             let mut score = 0.0;
@@ -268,7 +306,7 @@ pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -
                 let field_weight = fields[ci]
                     .iter()
                     .zip(params.fields)
-                    .filter(|(f, _)| contains_run(f, p))
+                    .filter(|(f, _)| f.contains(p))
                     .map(|(_, w)| w)
                     .fold(0.0f32, f32::max);
                 score += field_weight * weight(p);
@@ -281,20 +319,35 @@ pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -
             }
         }
         scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then_with(|| catalogue.mechanisms[a.1].id.cmp(&catalogue.mechanisms[b.1].id))
+            b.0.total_cmp(&a.0).then_with(|| {
+                catalogue.mechanisms[a.1]
+                    .id
+                    .cmp(&catalogue.mechanisms[b.1].id)
+            })
         });
         if let Some(&(best, mi)) = scored.first() {
             let next = scored.get(1).map_or(0.0, |s| s.0);
             if best >= params.threshold && best - next >= params.margin * best {
-                of.insert(case.id.clone(), catalogue.mechanisms[mi].id.clone());
+                let mut ids = vec![catalogue.mechanisms[mi].id.clone()];
+                for &(score, other) in scored
+                    .iter()
+                    .skip(1)
+                    .take(params.max_per_case.saturating_sub(1))
+                {
+                    if score >= params.threshold && score >= params.second * best {
+                        ids.push(catalogue.mechanisms[other].id.clone());
+                    }
+                }
+                of.insert(case.id.clone(), ids);
             }
         }
     }
     let by_id: HashMap<&str, &Case> = cases.iter().map(|c| (c.id.as_str(), c)).collect();
     let mut members: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (case, m) in &of {
-        members.entry(m.as_str()).or_default().push(case.as_str());
+    for (case, ms) in &of {
+        for m in ms {
+            members.entry(m.as_str()).or_default().push(case.as_str());
+        }
     }
     let mut clusters: Vec<MechanismCluster> = catalogue
         .mechanisms
@@ -345,9 +398,7 @@ fn first_sentence(text: &str) -> Option<String> {
     }
     let end = text
         .char_indices()
-        .find(|&(i, c)| {
-            c == '.' && text[i + 1..].starts_with(|n: char| n.is_whitespace())
-        })
+        .find(|&(i, c)| c == '.' && text[i + 1..].starts_with(|n: char| n.is_whitespace()))
         .map_or(text.len(), |(i, _)| i + 1);
     Some(text[..end].trim_start_matches(['-', '*', ' ']).to_string())
 }
@@ -390,9 +441,21 @@ members = ["curated-one"]
     #[test]
     fn cases_go_to_the_mechanism_their_words_point_to_within_their_causes() {
         let cases = vec![
-            case("a", &["data/leakage"], "Slices of the same patients were in both sets."),
-            case("b", &["data/leakage"], "Features used future prices; a look-ahead."),
-            case("c", &["model/robustness"], "Slices of the same patients again."),
+            case(
+                "a",
+                &["data/leakage"],
+                "Slices of the same patients were in both sets.",
+            ),
+            case(
+                "b",
+                &["data/leakage"],
+                "Features used future prices; a look-ahead.",
+            ),
+            case(
+                "c",
+                &["model/robustness"],
+                "Slices of the same patients again.",
+            ),
             case("d", &["data/leakage"], "Nothing specific."),
             case("curated-one", &["data/leakage"], "Nothing specific."),
         ];
@@ -401,11 +464,13 @@ members = ["curated-one"]
             ..Default::default()
         };
         let m = assign(&cases, &catalogue(), &params);
-        assert_eq!(m.of.get("a").map(String::as_str), Some("subject-overlap"));
-        assert_eq!(m.of.get("b").map(String::as_str), Some("look-ahead"));
+        let first = |id: &str| m.of.get(id).map(|v| v[0].as_str());
+        assert_eq!(first("a"), Some("subject-overlap"));
+        assert_eq!(first("b"), Some("look-ahead"));
         assert!(!m.of.contains_key("c"), "not filed under the cause");
         assert!(!m.of.contains_key("d"), "no phrase");
-        assert_eq!(m.of.get("curated-one").map(String::as_str), Some("look-ahead"));
+        assert_eq!(first("curated-one"), Some("look-ahead"));
+        assert!(m.together("b", "curated-one") && !m.together("a", "b"));
         let off = assign(
             &cases,
             &catalogue(),

@@ -154,7 +154,14 @@ impl KnowledgeBase {
         }
         let cases = self.cluster_input()?;
         let started = std::time::Instant::now();
-        let clustering = Arc::new(notbetter_cluster::cluster(&cases, &self.taxonomy));
+        let mut clustering = notbetter_cluster::cluster(&cases, &self.taxonomy);
+        let mechanisms = notbetter_cluster::mechanism::assign(
+            &cases,
+            &self.mechanisms,
+            &notbetter_cluster::mechanism::MechanismParams::default(),
+        );
+        clustering.add_mechanisms(mechanisms, &self.taxonomy);
+        let clustering = Arc::new(clustering);
         tracing::info!(
             cases = cases.len(),
             clusters = clustering.clusters.len(),

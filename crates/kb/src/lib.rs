@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 // The value types of the knowledge base's answers: callers (the server, the binary) use these
 // and never name the store or the search crate.
-pub use notbetter_cluster::{Cluster, Clustering};
+pub use notbetter_cluster::{mechanism, Cluster, Clustering};
 pub use notbetter_ingest::{
     classify_reference, collect_files, normalise, Batch, Checker, Diagnostic, Location, RawRecord,
     RefKind, Severity,
@@ -34,6 +34,7 @@ mod admin;
 mod clusters;
 pub mod eval;
 mod export;
+pub mod mechanism_eval;
 mod moderation;
 mod stream;
 pub use clusters::{Matrix, CLUSTER_MAX_CASES};
@@ -145,6 +146,8 @@ pub struct KnowledgeBase {
     index: SearchIndex,
     dir: PathBuf,
     clusters: clusters::ClusterCache,
+    /// The curated catalogue of failure mechanisms (`data/mechanisms.toml`).
+    mechanisms: notbetter_cluster::mechanism::Catalogue,
     /// Built on first use: most commands never run a pre-mortem.
     premortem: std::sync::OnceLock<notbetter_premortem::Premortem>,
     pub opened: IndexState,
@@ -162,7 +165,10 @@ impl KnowledgeBase {
         let mut store = Store::open(&data.database())?;
         store.sync_taxonomy(&taxonomy)?;
         let index = SearchIndex::open(&data.index(), &taxonomy)?;
+        let mechanisms =
+            notbetter_cluster::mechanism::Catalogue::bundled(&taxonomy).map_err(KbError::Checks)?;
         let mut kb = KnowledgeBase {
+            mechanisms,
             premortem: std::sync::OnceLock::new(),
             taxonomy,
             store: Mutex::new(store),
@@ -202,6 +208,11 @@ impl KnowledgeBase {
 
     pub fn taxonomy(&self) -> &Taxonomy {
         &self.taxonomy
+    }
+
+    /// The curated catalogue of failure mechanisms.
+    pub fn mechanism_catalogue(&self) -> &notbetter_cluster::mechanism::Catalogue {
+        &self.mechanisms
     }
 
     /// The store, locked. Hold it briefly. Only the knowledge base itself reaches the store.

@@ -174,6 +174,7 @@ pub fn app(state: AppState) -> Router {
         .route("/cases/{id}", get(pages::case::case))
         .route("/clusters", get(pages::clusters::clusters))
         .route("/clusters/{id}", get(pages::clusters::cluster))
+        .route("/clusters/m/{id}", get(pages::clusters::mechanism))
         .route(
             "/premortem",
             get(pages::premortem::form).post(pages::premortem::submit),

@@ -15,6 +15,7 @@ use crate::{app, AppState, Config};
 
 mod errors;
 mod exports;
+mod mechanisms;
 mod methods;
 mod moderation;
 mod premortem;

@@ -291,20 +291,21 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<StatsView> {
     }))
 }
 
-/// The clusters that span at least two domains, widest first.
+/// Both levels of clusters that span at least two top-level domains: the cause-level clusters,
+/// widest first (`level: cause`), then the mechanism clusters beneath them (`level:
+/// mechanism`, each with its `parent`), by cause, then size.
 #[utoipa::path(get, path = "/api/v1/clusters", responses((status = 200, body = Vec<ClusterView>)))]
 pub async fn clusters(State(state): State<AppState>) -> ApiResult<Vec<ClusterView>> {
     let clustering = crate::pages::clusters::current(&state).await?;
-    Ok(Json(
-        clustering
-            .shown()
-            .into_iter()
-            .map(ClusterView::from)
-            .collect(),
-    ))
+    let causes = clustering.shown().into_iter().map(ClusterView::from);
+    let mechanisms = clustering.mechanisms.cross_field().map(|m| {
+        let parent = crate::pages::clusters::parent_of(&clustering, m).map(|c| c.id.clone());
+        ClusterView::mechanism(m, parent)
+    });
+    Ok(Json(causes.chain(mechanisms).collect()))
 }
 
-/// One cluster (any cluster, including those within one domain).
+/// One cluster of either level (including those within one domain).
 #[utoipa::path(
     get, path = "/api/v1/clusters/{id}",
     params(("id" = String, Path, description = "The cluster id")),
@@ -315,6 +316,10 @@ pub async fn cluster(
     ApiPath(id): ApiPath,
 ) -> ApiResult<ClusterView> {
     let clustering = crate::pages::clusters::current(&state).await?;
+    if let Some(m) = clustering.mechanisms.get(&id) {
+        let parent = crate::pages::clusters::parent_of(&clustering, m).map(|c| c.id.clone());
+        return Ok(Json(ClusterView::mechanism(m, parent)));
+    }
     clustering
         .get(&id)
         .map(|c| Json(ClusterView::from(c)))

@@ -35,6 +35,7 @@ use crate::AppState;
     components(schemas(
         SortParam,
         ClusterView,
+        ClusterLevel,
         LessonView,
         SimilarView,
         Problem,

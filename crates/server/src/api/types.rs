@@ -449,8 +449,17 @@ pub struct StatsView {
 /// A cluster of cases from different domains that share one failure mechanism.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClusterView {
-    /// Stable id: the cause slug with `/` as `.`, then the smallest member id.
+    /// Stable id. Cause level: the cause slug with `/` as `.`, then the smallest member id.
+    /// Mechanism level: the catalogue's id (`site-signature`).
     pub id: String,
+    /// `cause` (a group of cases sharing a root-cause profile) or `mechanism` (cases sharing a
+    /// specific failure mechanism, from the curated catalogue).
+    pub level: ClusterLevel,
+    /// For a mechanism: the id of the cause-level cluster holding most of its members, if any.
+    pub parent: Option<String>,
+    /// A readable name.
+    pub name: String,
+    /// The same as `name` (kept for clients of the first version of this endpoint).
     pub label: String,
     /// The primary cause slug of the cluster.
     pub cause: String,
@@ -473,10 +482,51 @@ pub struct LessonView {
     pub text: String,
 }
 
+/// The two levels of clusters.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterLevel {
+    Cause,
+    Mechanism,
+}
+
+impl ClusterView {
+    /// A mechanism cluster; `parent` is the cause-level cluster holding most of its members.
+    pub fn mechanism(
+        m: &notbetter_kb::mechanism::MechanismCluster,
+        parent: Option<String>,
+    ) -> Self {
+        ClusterView {
+            id: m.id.clone(),
+            level: ClusterLevel::Mechanism,
+            parent,
+            name: m.name.clone(),
+            label: m.name.clone(),
+            cause: m.cause.clone(),
+            domains: m.domains.clone(),
+            size: m.members.len(),
+            members: m.members.clone(),
+            mechanism: m.summary.clone(),
+            terms: Vec::new(),
+            lessons: m
+                .lessons
+                .iter()
+                .map(|l| LessonView {
+                    case_id: l.case_id.clone(),
+                    text: l.text.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 impl From<&notbetter_kb::Cluster> for ClusterView {
     fn from(c: &notbetter_kb::Cluster) -> Self {
         ClusterView {
             id: c.id.clone(),
+            level: ClusterLevel::Cause,
+            parent: None,
+            name: c.label.clone(),
             label: c.label.clone(),
             cause: c.cause.clone(),
             domains: c.domains.clone(),

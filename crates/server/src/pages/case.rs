@@ -41,7 +41,12 @@ pub async fn case(
         .await?;
     let stored = stored.ok_or(AppError::NotFound)?;
     let elsewhere = if format == "html" {
-        elsewhere(&state, &stored.case.id).await?
+        let domains: Vec<String> = stored
+            .case
+            .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
+            .map(str::to_string)
+            .collect();
+        elsewhere(&state, &stored.case.id, &domains).await?
     } else {
         Elsewhere::default()
     };
@@ -110,14 +115,23 @@ fn review_block(review: Option<&Review>) -> Markup {
     }
 }
 
-/// The case's cluster and its nearest counterparts in other domains.
+/// A case as a line of a list: id, title, domains.
+type CaseLine = (String, String, Vec<String>);
+
+/// The case's mechanisms with their members from other fields, its cluster, and (when it has
+/// no mechanism) its nearest counterparts in other domains.
 #[derive(Default)]
 struct Elsewhere {
+    /// (mechanism id, name, members from other fields).
+    mechanisms: Vec<(String, String, Vec<CaseLine>)>,
     cluster: Option<(String, String, usize, usize)>,
-    nearest: Vec<(String, String, Vec<String>)>,
+    nearest: Vec<CaseLine>,
 }
 
-async fn elsewhere(state: &AppState, id: &str) -> Result<Elsewhere, AppError> {
+/// How many other cases of one mechanism a case page lists.
+const MECHANISM_MEMBERS_SHOWN: usize = 6;
+
+async fn elsewhere(state: &AppState, id: &str, domains: &[String]) -> Result<Elsewhere, AppError> {
     let clustering = super::clusters::current(state).await?;
     let cluster = clustering.cluster_of(id).map(|c| {
         (
@@ -127,28 +141,74 @@ async fn elsewhere(state: &AppState, id: &str) -> Result<Elsewhere, AppError> {
             c.domains.len(),
         )
     });
-    let near: Vec<String> = clustering
-        .nearest_elsewhere(id, 5)
-        .into_iter()
-        .map(|(id, _)| id)
+    let mechanisms: Vec<(String, String, Vec<String>)> = clustering
+        .mechanisms
+        .of_case(id)
+        .map(|m| {
+            let others = m
+                .members
+                .iter()
+                .filter(|x| x.as_str() != id)
+                .cloned()
+                .collect();
+            (m.id.clone(), m.name.clone(), others)
+        })
         .collect();
-    let nearest = state
+    let near: Vec<String> = if mechanisms.is_empty() {
+        clustering
+            .nearest_elsewhere(id, 5)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let own: Vec<String> = domains
+        .iter()
+        .map(|d| d.split('/').next().unwrap_or(d).to_string())
+        .collect();
+    let (mechanisms, nearest) = state
         .run(move |kb| {
-            let mut out = Vec::new();
-            for n in near {
-                if let Some(s) = kb.get(&n)? {
+            let line = |n: &str| -> Result<Option<CaseLine>, AppError> {
+                Ok(kb.get(n)?.map(|s| {
                     let domains = s
                         .case
                         .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
                         .map(str::to_string)
                         .collect();
-                    out.push((n, s.case.title, domains));
+                    (n.to_string(), s.case.title, domains)
+                }))
+            };
+            let mut ms = Vec::new();
+            for (mid, name, others) in mechanisms {
+                let mut lines = Vec::new();
+                for o in &others {
+                    if let Some(l) = line(o)? {
+                        lines.push(l);
+                    }
+                }
+                // Other fields first: that is what the section is for.
+                lines.sort_by_key(|(_, _, ds)| {
+                    ds.iter()
+                        .any(|d| own.iter().any(|o| d.split('/').next() == Some(o.as_str())))
+                });
+                lines.truncate(MECHANISM_MEMBERS_SHOWN);
+                ms.push((mid, name, lines));
+            }
+            let mut nearest = Vec::new();
+            for n in near {
+                if let Some(l) = line(&n)? {
+                    nearest.push(l);
                 }
             }
-            Ok(out)
+            Ok((ms, nearest))
         })
         .await?;
-    Ok(Elsewhere { cluster, nearest })
+    Ok(Elsewhere {
+        mechanisms,
+        cluster,
+        nearest,
+    })
 }
 
 fn render_case(
@@ -158,6 +218,17 @@ fn render_case(
     similar: &[Similar],
     elsewhere: &Elsewhere,
 ) -> Markup {
+    // Similar cases not already listed under the same mechanism or as nearest elsewhere.
+    let listed: std::collections::HashSet<&str> = elsewhere
+        .mechanisms
+        .iter()
+        .flat_map(|(_, _, lines)| lines.iter().map(|(id, _, _)| id.as_str()))
+        .chain(elsewhere.nearest.iter().map(|(id, _, _)| id.as_str()))
+        .collect();
+    let looser: Vec<&Similar> = similar
+        .iter()
+        .filter(|s| !listed.contains(s.id.as_str()))
+        .collect();
     let t = state.kb.taxonomy();
     let c = &stored.case;
     let json = format!("/cases/{}.json", c.id);
@@ -234,9 +305,23 @@ fn render_case(
                     }
                 }
             }
-            @if elsewhere.cluster.is_some() || !elsewhere.nearest.is_empty() {
+            @if !elsewhere.mechanisms.is_empty() || elsewhere.cluster.is_some() || !elsewhere.nearest.is_empty() {
                 section.elsewhere {
-                    h2 { "This failure elsewhere" }
+                    @if elsewhere.mechanisms.is_empty() {
+                        h2 { "This failure elsewhere" }
+                    } @else {
+                        h2 { "The same mechanism elsewhere" }
+                    }
+                    @for (mid, name, lines) in &elsewhere.mechanisms {
+                        p { "Mechanism: " a href=(format!("/clusters/m/{mid}")) { (name) } }
+                        @if !lines.is_empty() {
+                            ul.similar {
+                                @for (nid, title, domains) in lines {
+                                    li { a href=(format!("/cases/{nid}")) { (title) } " " (slug_chips(t, Dimension::Domain, domains)) }
+                                }
+                            }
+                        }
+                    }
                     @if let Some((cid, label, size, domains)) = &elsewhere.cluster {
                         p { "Part of the cluster " a href=(format!("/clusters/{cid}")) { (label) } " (" (size) " cases in " (domains) " domains)." }
                     }
@@ -250,11 +335,12 @@ fn render_case(
                     }
                 }
             }
-            @if !similar.is_empty() {
+            @if !looser.is_empty() {
                 section {
-                    h2 { "Similar cases in other domains" }
+                    h2 { "Similar cases" }
+                    p { "Looser matches, by shared wording:" }
                     ul.similar {
-                        @for s in similar {
+                        @for s in &looser {
                             li { a href=(format!("/cases/{}", s.id)) { (s.title) } " " (slug_chips(t, Dimension::Domain, &s.domains)) }
                         }
                     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use maud::{html, Markup};
+use notbetter_kb::mechanism::MechanismCluster;
 use notbetter_kb::{Cluster, Clustering};
 use notbetter_taxonomy::Dimension;
 
@@ -90,14 +91,52 @@ fn short(s: &str, n: usize) -> String {
     }
 }
 
+/// The cause-level cluster holding most of a mechanism's members (ties: the smaller id).
+pub fn parent_of<'a>(clustering: &'a Clustering, m: &MechanismCluster) -> Option<&'a Cluster> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for member in &m.members {
+        if let Some(c) = clustering.cluster_of(member) {
+            *counts.entry(c.id.as_str()).or_default() += 1;
+        }
+    }
+    let best = counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))?;
+    clustering.get(best.0)
+}
+
+/// One mechanism as a list item: its name, summary and fields.
+fn mechanism_item(t: &notbetter_taxonomy::Taxonomy, m: &MechanismCluster) -> Markup {
+    html! {
+        li.mechanism {
+            h3 { a href=(format!("/clusters/m/{}", m.id)) { (m.name) } }
+            p.meta { (m.members.len()) " case" @if m.members.len() != 1 { "s" } " in " (m.domains.len()) " domains: " (slug_chips(t, Dimension::Domain, &m.domains)) }
+            p { (m.summary) }
+        }
+    }
+}
+
 pub async fn clusters(State(state): State<AppState>) -> Result<Markup, AppError> {
     let clustering = current(&state).await?;
     let shown: Vec<&Cluster> = clustering.shown();
     let t = state.kb.taxonomy();
+    // Mechanisms under the cause-level cluster holding most of their members; the rest by
+    // their cause.
+    let mut under: BTreeMap<&str, Vec<&MechanismCluster>> = BTreeMap::new();
+    let mut orphans: Vec<&MechanismCluster> = Vec::new();
+    for m in clustering.mechanisms.cross_field() {
+        match parent_of(&clustering, m).filter(|p| shown.iter().any(|s| s.id == p.id)) {
+            Some(p) => under.entry(p.id.as_str()).or_default().push(m),
+            None => orphans.push(m),
+        }
+    }
+    let mechanisms = clustering.mechanisms.cross_field().count();
     let body = html! {
         h1 { "Failures that cross fields" }
         p.lead {
-            "Each cluster groups cases from different domains that failed by the same mechanism — the same root cause, described in similar terms. "
+            "Each cluster groups cases from different domains that share one root cause; beneath it are the "
+            strong { "mechanisms" }
+            ": the specific ways the failure happened, each recurring in several fields (" (mechanisms) " in all). "
             "Only clusters that span at least two domains are shown, widest first."
         }
         @if shown.is_empty() {
@@ -110,7 +149,19 @@ pub async fn clusters(State(state): State<AppState>) -> Result<Markup, AppError>
                         h2 { a href=(format!("/clusters/{}", c.id)) { (c.label) } }
                         p.meta { (c.members.len()) " cases in " (c.domains.len()) " domains: " (slug_chips(t, Dimension::Domain, &c.domains)) }
                         p { (c.mechanism) }
+                        @if let Some(ms) = under.get(c.id.as_str()) {
+                            ul.mechanisms aria-label=(format!("Mechanisms of {}", c.label)) {
+                                @for m in ms { (mechanism_item(t, m)) }
+                            }
+                        }
                     }
+                }
+            }
+            @if !orphans.is_empty() {
+                h2 { "More mechanisms" }
+                p { "Mechanisms whose cases sit in clusters within one field." }
+                ul.mechanisms {
+                    @for m in &orphans { (mechanism_item(t, m)) }
                 }
             }
         }
@@ -151,17 +202,12 @@ pub async fn cluster(
         })
         .await?;
     let t = state.kb.taxonomy();
-    let mut by_domain: BTreeMap<String, Vec<&notbetter_taxonomy::Case>> = BTreeMap::new();
-    for case in &cases {
-        let mut tops: Vec<&str> = case
-            .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
-            .map(|d| d.split('/').next().unwrap_or(d))
-            .collect();
-        tops.dedup();
-        for d in tops {
-            by_domain.entry(d.to_string()).or_default().push(case);
-        }
-    }
+    let by_domain = by_field(&cases);
+    let mechanisms: Vec<&MechanismCluster> = clustering
+        .mechanisms
+        .cross_field()
+        .filter(|m| parent_of(&clustering, m).is_some_and(|p| p.id == c.id))
+        .collect();
     let body = html! {
         nav.crumbs aria-label="Breadcrumb" { a href="/clusters" { "Clusters" } }
         h1 { (c.label) }
@@ -172,19 +218,14 @@ pub async fn cluster(
             " · " a href=(format!("/premortem?description={}", crate::pages::encode(&format!("Our planned project may share this mechanism: {}", c.mechanism)))) { "run a pre-mortem with this mechanism" }
         }
         @if !c.terms.is_empty() { p.aliases { "Distinctive terms: " (c.terms.iter().take(10).cloned().collect::<Vec<_>>().join(", ")) } }
-        h2 { "Side by side, by domain" }
-        div.side-by-side {
-            @for (d, cs) in &by_domain {
-                section.column {
-                    h3 { a href=(format!("/domains/{d}")) { (t.name(Dimension::Domain, d)) } }
-                    ul {
-                        @for case in cs {
-                            li { a href=(format!("/cases/{}", case.id)) { (case.title) } @if let Some(y) = case.year { " (" (y) ")" } }
-                        }
-                    }
-                }
+        @if !mechanisms.is_empty() {
+            h2 { "Mechanisms in this cluster" }
+            ul.mechanisms {
+                @for m in &mechanisms { (mechanism_item(t, m)) }
             }
         }
+        h2 { "Side by side, by domain" }
+        (side_by_side(t, &by_domain))
         @if !c.lessons.is_empty() {
             h2 { "Lessons gathered from the members" }
             ul.lessons {
@@ -203,4 +244,104 @@ pub async fn cluster(
         Some(&format!("/api/v1/clusters/{}", c.id)),
         body,
     ))
+}
+
+/// `/clusters/m/{id}`: one mechanism, its members side by side by field.
+pub async fn mechanism(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Markup, AppError> {
+    let clustering = current(&state).await?;
+    let m = clustering
+        .mechanisms
+        .get(&id)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    let parent = parent_of(&clustering, &m).map(|c| (c.id.clone(), c.label.clone()));
+    let members = m.members.clone();
+    let cases = state
+        .run(move |kb| {
+            let mut out = Vec::new();
+            for id in &members {
+                if let Some(s) = kb.get(id)? {
+                    out.push(s.case);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let t = state.kb.taxonomy();
+    let by_domain = by_field(&cases);
+    let body = html! {
+        nav.crumbs aria-label="Breadcrumb" {
+            a href="/clusters" { "Clusters" }
+            @if let Some((pid, label)) = &parent { " › " a href=(format!("/clusters/{pid}")) { (label) } }
+        }
+        h1 { (m.name) }
+        p.lead { (m.summary) }
+        p {
+            "A mechanism of " a href=(format!("/causes/{}", m.cause)) { (t.name(Dimension::Cause, &m.cause)) }
+            " · " (m.members.len()) " cases in " (m.domains.len()) " domains"
+            " · " a href=(format!("/premortem?description={}", crate::pages::encode(&format!("Our planned project may share this mechanism: {}. {}", m.name, m.summary)))) { "run a pre-mortem with this mechanism" }
+        }
+        h2 { "Side by side, by domain" }
+        (side_by_side(t, &by_domain))
+        @if !m.lessons.is_empty() {
+            h2 { "Lessons from these cases" }
+            ul.lessons {
+                @for l in &m.lessons {
+                    li { (render(&l.text)) " " a.from href=(format!("/cases/{}", l.case_id)) { "(from " (l.case_id) ")" } }
+                }
+            }
+        }
+    };
+    Ok(page_with(
+        &m.name,
+        &format!(
+            "A failure mechanism that recurs across fields: {}",
+            m.summary
+        ),
+        Some(&format!("/api/v1/clusters/{}", m.id)),
+        body,
+    ))
+}
+
+/// Cases grouped by their top-level domains (a case in two fields shows in both).
+fn by_field(
+    cases: &[notbetter_taxonomy::Case],
+) -> BTreeMap<String, Vec<&notbetter_taxonomy::Case>> {
+    let mut by_domain: BTreeMap<String, Vec<&notbetter_taxonomy::Case>> = BTreeMap::new();
+    for case in cases {
+        let mut tops: Vec<&str> = case
+            .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
+            .map(|d| d.split('/').next().unwrap_or(d))
+            .collect();
+        tops.sort_unstable();
+        tops.dedup();
+        for d in tops {
+            by_domain.entry(d.to_string()).or_default().push(case);
+        }
+    }
+    by_domain
+}
+
+/// Columns of cases, one per field.
+fn side_by_side(
+    t: &notbetter_taxonomy::Taxonomy,
+    by_domain: &BTreeMap<String, Vec<&notbetter_taxonomy::Case>>,
+) -> Markup {
+    html! {
+        div.side-by-side {
+            @for (d, cs) in by_domain {
+                section.column {
+                    h3 { a href=(format!("/domains/{d}")) { (t.name(Dimension::Domain, d)) } }
+                    ul {
+                        @for case in cs {
+                            li { a href=(format!("/cases/{}", case.id)) { (case.title) } @if let Some(y) = case.year { " (" (y) ")" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
