@@ -84,6 +84,14 @@ const pages = [
     },
   ],
   ['clusters', (p) => visit(p, '/clusters')],
+  [
+    'mechanism',
+    async (p) => {
+      await visit(p, '/clusters');
+      const first = p.locator('main ul.mechanisms li.mechanism h3 a').first();
+      await navigating(p, () => first.click(), (u) => u.pathname.startsWith('/clusters/m/'));
+    },
+  ],
   ['premortem', (p) => visit(p, '/premortem')],
   [
     'premortem-checklist',

@@ -66,10 +66,19 @@ test('browse a domain and follow a cause into another domain', { timeout: TEST_T
     await visit(page, '/causes');
     assert.ok(await page.locator(`ul.tree a[href="${causeHref}"]`).count() === 1);
     await visit(page, '/clusters');
-    // (The clustering work reshapes this page; only that it renders with content is checked here.)
     await page.locator('main h1').waitFor();
-    assert.ok(await page.locator('main a[href]').count() > 0, 'the clusters page links somewhere');
+    assert.ok(await page.locator('main ul.mechanisms li.mechanism').count() >= 30, 'named mechanisms sit under the causes');
     await screenshot(page, 'clusters');
+    // A mechanism shows its cases side by side, one column per field, and a member's page
+    // names the mechanism before the looser similar cases.
+    const mechanism = page.locator('main ul.mechanisms li.mechanism h3 a').first();
+    const mechanismHref = await mechanism.getAttribute('href');
+    await navigating(page, () => mechanism.click(), (u) => u.pathname === mechanismHref);
+    assert.ok(await page.locator('main div.side-by-side section.column').count() >= 2, 'members from at least two fields');
+    await screenshot(page, 'mechanism');
+    const member = page.locator('main div.side-by-side section.column li a').first();
+    await navigating(page, () => member.click(), (u) => u.pathname.startsWith('/cases/'));
+    assert.ok(await page.locator(`main section.elsewhere a[href="${mechanismHref}"]`).count() >= 1, 'the case page links its mechanism');
 
     assert.deepEqual(events.dialogs, []);
     assert.deepEqual(events.pageErrors, []);

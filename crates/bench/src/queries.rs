@@ -7,7 +7,7 @@
 //! is a prefix, expanded to at most 50 terms) is always on. FTS5 writes it `"distribution
 //! shi" *`.
 
-use notbetter_search::{FacetDim, SearchRequest};
+use notbetter_kb::{FacetDim, SearchRequest};
 use notbetter_store::fts5::FtsRequest;
 use notbetter_taxonomy::Dimension;
 use serde::Serialize;

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use notbetter_kb::SearchRequest;
 use notbetter_kb::{DataDir, KnowledgeBase};
-use notbetter_search::SearchRequest;
 use notbetter_store::fts5::Fts5Baseline;
 use notbetter_taxonomy::Source;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use notbetter_ingest::Checker;
 use notbetter_kb::KnowledgeBase;
-use notbetter_search::{FacetDim, SearchRequest};
+use notbetter_kb::{FacetDim, SearchRequest};
 use notbetter_store::fts5::{Fts5Baseline, FtsRequest, COUNTED};
 use notbetter_taxonomy::{Dimension, Source};
 
@@ -79,7 +79,7 @@ fn synthetic_cases_check_without_any_diagnostic() {
         .all(|p| !p.case.incomplete && p.case.primary_cause().is_some()));
 }
 
-fn ours_counts(f: &notbetter_search::FacetCounts, dim: Dimension) -> BTreeMap<String, u64> {
+fn ours_counts(f: &notbetter_kb::FacetCounts, dim: Dimension) -> BTreeMap<String, u64> {
     f.get(&FacetDim::from_dimension(dim))
         .cloned()
         .unwrap_or_default()

@@ -105,13 +105,25 @@ pub fn parent_of<'a>(clustering: &'a Clustering, m: &MechanismCluster) -> Option
     clustering.get(best.0)
 }
 
+/// Domain names as a short list: the first three, then how many more.
+fn domain_names(t: &notbetter_taxonomy::Taxonomy, domains: &[String]) -> String {
+    let mut names: Vec<String> = domains
+        .iter()
+        .take(3)
+        .map(|d| t.name(Dimension::Domain, d).to_string())
+        .collect();
+    if domains.len() > 3 {
+        names.push(format!("{} more", domains.len() - 3));
+    }
+    names.join(", ")
+}
+
 /// One mechanism as a list item: its name, summary and fields.
 fn mechanism_item(t: &notbetter_taxonomy::Taxonomy, m: &MechanismCluster) -> Markup {
     html! {
         li.mechanism {
             h3 { a href=(format!("/clusters/m/{}", m.id)) { (m.name) } }
-            p.meta { (m.members.len()) " case" @if m.members.len() != 1 { "s" } " in " (m.domains.len()) " domains: " (slug_chips(t, Dimension::Domain, &m.domains)) }
-            p { (m.summary) }
+            p { (m.summary) " " span.meta { "(" (m.members.len()) " case" @if m.members.len() != 1 { "s" } " in " (m.domains.len()) " domains: " (domain_names(t, &m.domains)) ")" } }
         }
     }
 }
