@@ -207,17 +207,54 @@ fn stems(text: &str, stemmer: &Stemmer) -> Vec<String> {
         .collect()
 }
 
-/// Every run of 1 to [`MAX_PHRASE_WORDS`] stemmed words of `text`, joined by spaces, so a
-/// phrase is found with one set look-up.
-fn runs(text: &str, stemmer: &Stemmer) -> HashSet<String> {
-    let words = stems(text, stemmer);
-    let mut out = HashSet::with_capacity(words.len() * MAX_PHRASE_WORDS);
-    for start in 0..words.len() {
-        for len in 1..=MAX_PHRASE_WORDS.min(words.len() - start) {
-            out.insert(words[start..start + len].join(" "));
+/// Finds phrases in texts: stems words once each (a cache shared by every case) and looks up
+/// only runs that start with a phrase's first word.
+struct Finder<'a> {
+    stemmer: Stemmer,
+    cache: HashMap<String, String>,
+    wanted: &'a HashSet<&'a str>,
+    first_words: HashSet<&'a str>,
+}
+
+impl<'a> Finder<'a> {
+    fn new(wanted: &'a HashSet<&'a str>) -> Finder<'a> {
+        Finder {
+            stemmer: Stemmer::create(Algorithm::English),
+            cache: HashMap::new(),
+            wanted,
+            first_words: wanted.iter().filter_map(|p| p.split(' ').next()).collect(),
         }
     }
-    out
+
+    /// The wanted phrases `text` holds.
+    fn find(&mut self, text: &str) -> HashSet<String> {
+        let lowered: Vec<String> = text.unicode_words().map(str::to_lowercase).collect();
+        for lower in &lowered {
+            if !self.cache.contains_key(lower) {
+                let stem = self.stemmer.stem(lower).into_owned();
+                self.cache.insert(lower.clone(), stem);
+            }
+        }
+        let words: Vec<&str> = lowered.iter().map(|l| self.cache[l].as_str()).collect();
+        let mut out = HashSet::new();
+        let mut run = String::new();
+        for start in 0..words.len() {
+            if !self.first_words.contains(words[start]) {
+                continue;
+            }
+            run.clear();
+            for w in words.iter().skip(start).take(MAX_PHRASE_WORDS) {
+                if !run.is_empty() {
+                    run.push(' ');
+                }
+                run.push_str(w);
+                if self.wanted.contains(run.as_str()) {
+                    out.insert(run.clone());
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The case's given causes (confirmed or matched), primary first.
@@ -248,21 +285,16 @@ pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -
         })
         .collect();
     let wanted: HashSet<&str> = phrases.iter().flatten().map(String::as_str).collect();
-    // Each case's fields as sets of runs, kept only where a phrase could match.
+    // The phrases each case's fields hold.
+    let mut finder = Finder::new(&wanted);
     let fields: Vec<[HashSet<String>; 4]> = cases
         .iter()
         .map(|c| {
-            let keep = |text: &str| -> HashSet<String> {
-                runs(text, &stemmer)
-                    .into_iter()
-                    .filter(|r| wanted.contains(r.as_str()))
-                    .collect()
-            };
             [
-                keep(&c.investigation),
-                keep(&c.lessons),
-                keep(&c.tags.join(" . ")),
-                keep(&c.title),
+                finder.find(&c.investigation),
+                finder.find(&c.lessons),
+                finder.find(&c.tags.join(" . ")),
+                finder.find(&c.title),
             ]
         })
         .collect();
@@ -279,6 +311,16 @@ pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -
         let d = df.get(p).copied().unwrap_or(0).max(1) as f32;
         (1.0 + n / d).ln()
     };
+    // Phrase → the mechanisms that use it (a phrase listed twice by one mechanism counts once).
+    let mut users: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (mi, ps) in phrases.iter().enumerate() {
+        for p in ps {
+            let list = users.entry(p.as_str()).or_default();
+            if list.last() != Some(&mi) {
+                list.push(mi);
+            }
+        }
+    }
     let mut of = BTreeMap::new();
     for (ci, case) in cases.iter().enumerate() {
         let causes = given_causes(case);
@@ -293,23 +335,28 @@ pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -
             of.insert(case.id.clone(), confirmed);
             continue;
         }
+        // Each phrase the case holds counts once, at the weight of its best field.
+        let mut held: HashMap<&str, f32> = HashMap::new();
+        for (field, w) in fields[ci].iter().zip(params.fields) {
+            for p in field {
+                let best = held.entry(p.as_str()).or_insert(0.0);
+                *best = best.max(w);
+            }
+        }
+        let mut scores: HashMap<usize, f32> = HashMap::new();
+        for (p, field_weight) in &held {
+            for &mi in users.get(p).into_iter().flatten() {
+                *scores.entry(mi).or_default() += field_weight * weight(p);
+            }
+        }
         let mut scored: Vec<(f32, usize)> = Vec::new();
-        for (mi, m) in catalogue.mechanisms.iter().enumerate() {
+        for (mi, mut score) in scores {
+            let m = &catalogue.mechanisms[mi];
             let eligible = causes
                 .iter()
                 .any(|c| *c == m.cause || m.also.iter().any(|a| a == c));
             if !eligible || listed(&m.not) {
                 continue;
-            }
-            let mut score = 0.0;
-            for p in &phrases[mi] {
-                let field_weight = fields[ci]
-                    .iter()
-                    .zip(params.fields)
-                    .filter(|(f, _)| f.contains(p))
-                    .map(|(_, w)| w)
-                    .fold(0.0f32, f32::max);
-                score += field_weight * weight(p);
             }
             if causes.first() == Some(&m.cause.as_str()) {
                 score *= params.primary_bonus;

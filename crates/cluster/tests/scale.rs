@@ -111,6 +111,19 @@ fn clusters_a_large_synthetic_corpus() {
     );
     assert_eq!(near.len(), 5);
 
+    let catalogue = notbetter_cluster::mechanism::Catalogue::bundled(&taxonomy).unwrap();
+    let start = Instant::now();
+    let mechanisms = notbetter_cluster::mechanism::assign(
+        &cases,
+        &catalogue,
+        &notbetter_cluster::mechanism::MechanismParams::default(),
+    );
+    println!(
+        "assigned mechanisms to {} of {n} cases in {:.2} s",
+        mechanisms.of.len(),
+        start.elapsed().as_secs_f64()
+    );
+
     let mut seen = HashSet::new();
     for c in &clustering.clusters {
         for m in &c.members {
