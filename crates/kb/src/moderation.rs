@@ -58,7 +58,8 @@ impl KnowledgeBase {
         Ok(self.store().count_submissions(status)?)
     }
 
-    /// Replaces a pending submission's content (a reviewer's edit).
+    /// Replaces a pending submission's content (a reviewer's edit). A submission decided
+    /// meanwhile is a conflict, as in [`Self::reject`].
     pub fn update_submission(
         &self,
         public_id: &str,
@@ -68,7 +69,8 @@ impl KnowledgeBase {
         Ok(self.store().update_submission(public_id, title, doc)?)
     }
 
-    /// Rejects a pending submission. One decided meanwhile is [`crate::KbError::Conflict`].
+    /// Rejects a pending submission. One decided meanwhile is an error of kind
+    /// [`crate::ErrorKind::Conflict`]; a missing one, [`crate::ErrorKind::NotFound`].
     pub fn reject(&self, public_id: &str, reviewer: &str, reason: &str) -> Result<()> {
         Ok(self
             .store()
@@ -242,6 +244,10 @@ mod tests {
         assert!(kb.get("second").unwrap().is_none(), "nothing was written");
         let reject = kb.reject("cccccccccccccccc", "sam", "late").unwrap_err();
         assert_eq!(reject.kind(), ErrorKind::Conflict);
+        let edit = kb
+            .update_submission("cccccccccccccccc", "Late edit", &serde_json::json!({}))
+            .unwrap_err();
+        assert_eq!(edit.kind(), ErrorKind::Conflict);
         let missing = kb.reject("dddddddddddddddd", "sam", "gone").unwrap_err();
         assert_eq!(missing.kind(), ErrorKind::NotFound);
         assert_eq!(

@@ -136,7 +136,10 @@ impl Store {
             params![public_id, title, doc.to_string(), now()],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound(public_id.to_string()));
+            return Err(match self.submission(public_id)? {
+                Some(_) => StoreError::AlreadyDecided(public_id.to_string()),
+                None => StoreError::NotFound(public_id.to_string()),
+            });
         }
         Ok(())
     }
