@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 // The value types of the knowledge base's answers: callers (the server, the binary) use these
 // and never name the store or the search crate.
-pub use notbetter_cluster::{mechanism, Cluster, Clustering};
+pub use notbetter_cluster::{mechanism, Cluster, Clustering, SharedLesson};
 pub use notbetter_ingest::{
     classify_reference, collect_files, normalise, Batch, Checker, Diagnostic, Location, RawRecord,
     RefKind, Severity,

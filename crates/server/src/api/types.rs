@@ -508,14 +508,16 @@ impl ClusterView {
             members: m.members.clone(),
             mechanism: m.summary.clone(),
             terms: Vec::new(),
-            lessons: m
-                .lessons
-                .iter()
-                .map(|l| LessonView {
-                    case_id: l.case_id.clone(),
-                    text: l.text.clone(),
-                })
-                .collect(),
+            lessons: m.lessons.iter().map(LessonView::from).collect(),
+        }
+    }
+}
+
+impl From<&notbetter_kb::SharedLesson> for LessonView {
+    fn from(l: &notbetter_kb::SharedLesson) -> Self {
+        LessonView {
+            case_id: l.case_id.clone(),
+            text: l.text.clone(),
         }
     }
 }
@@ -534,14 +536,7 @@ impl From<&notbetter_kb::Cluster> for ClusterView {
             members: c.members.clone(),
             mechanism: c.mechanism.clone(),
             terms: c.terms.clone(),
-            lessons: c
-                .lessons
-                .iter()
-                .map(|l| LessonView {
-                    case_id: l.case_id.clone(),
-                    text: l.text.clone(),
-                })
-                .collect(),
+            lessons: c.lessons.iter().map(LessonView::from).collect(),
         }
     }
 }
