@@ -50,6 +50,7 @@ pub fn run(
                     "margin" => mechanism_params.margin = v,
                     "primary_bonus" => mechanism_params.primary_bonus = v,
                     "second" => mechanism_params.second = v,
+                    "max_per_case" => mechanism_params.max_per_case = v as usize,
                     "why" => mechanism_params.fields[0] = v,
                     "lessons" => mechanism_params.fields[1] = v,
                     "tags" => mechanism_params.fields[2] = v,

@@ -101,27 +101,8 @@ TERMS=(craspum kegin model data accuracy performance "training+error+experiments
   "dataset+external+release")
 
 LUA="$WORK/datasette/mix.lua"
-{
-  echo "local paths = {}"
-  echo "local prefix = os.getenv('NB_PREFIX')"
-  echo "local suffix = os.getenv('NB_SUFFIX')"
-  for q in "${TERMS[@]}"; do echo "table.insert(paths, '$q')"; done
-  cat <<'LUA'
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", prefix .. paths[(i % #paths) + 1] .. suffix)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  local errors = e.connect + e.read + e.write + e.status + e.timeout
-  io.write(string.format("RESULT %.1f %.2f %.2f %d %d\n",
-    summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    errors, summary.requests))
-end
-LUA
-} >"$LUA"
+. tests/load/mix.sh
+write_mix "$LUA" "${TERMS[@]}"
 
 # How many of the mix's answers come back without every facet.
 facets_dropped() {

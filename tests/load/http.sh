@@ -56,26 +56,8 @@ QUERIES=(
 )
 
 LUA="$WORK/mix.lua"
-{
-  echo "local paths = {}"
-  echo "local prefix = os.getenv('NB_PREFIX')"
-  for q in "${QUERIES[@]}"; do echo "table.insert(paths, '$q')"; done
-  cat <<'LUA'
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", prefix .. paths[(i % #paths) + 1])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  local errors = e.connect + e.read + e.write + e.status + e.timeout
-  io.write(string.format("RESULT %.1f %.2f %.2f %d %d\n",
-    summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    errors, summary.requests))
-end
-LUA
-} >"$LUA"
+. tests/load/mix.sh
+write_mix "$LUA" "${QUERIES[@]}"
 
 printf '%-16s %5s %10s %9s %9s %7s %9s\n' endpoint conc "req/s" "p50 ms" "p99 ms" errors requests
 for endpoint in /api/v1/search /search; do

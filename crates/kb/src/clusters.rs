@@ -157,7 +157,7 @@ impl KnowledgeBase {
         let mut clustering = notbetter_cluster::cluster(&cases, &self.taxonomy);
         let mechanisms = notbetter_cluster::mechanism::assign(
             &cases,
-            &self.mechanisms,
+            self.mechanism_catalogue()?,
             &notbetter_cluster::mechanism::MechanismParams::default(),
         );
         clustering.add_mechanisms(mechanisms, &self.taxonomy);

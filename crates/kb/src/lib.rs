@@ -146,8 +146,9 @@ pub struct KnowledgeBase {
     index: SearchIndex,
     dir: PathBuf,
     clusters: clusters::ClusterCache,
-    /// The curated catalogue of failure mechanisms (`data/mechanisms.toml`).
-    mechanisms: notbetter_cluster::mechanism::Catalogue,
+    /// The curated catalogue of failure mechanisms (`data/mechanisms.toml`), read on first
+    /// use: only clustering needs it.
+    mechanisms: std::sync::OnceLock<notbetter_cluster::mechanism::Catalogue>,
     /// Built on first use: most commands never run a pre-mortem.
     premortem: std::sync::OnceLock<notbetter_premortem::Premortem>,
     pub opened: IndexState,
@@ -165,10 +166,8 @@ impl KnowledgeBase {
         let mut store = Store::open(&data.database())?;
         store.sync_taxonomy(&taxonomy)?;
         let index = SearchIndex::open(&data.index(), &taxonomy)?;
-        let mechanisms =
-            notbetter_cluster::mechanism::Catalogue::bundled(&taxonomy).map_err(KbError::Checks)?;
         let mut kb = KnowledgeBase {
-            mechanisms,
+            mechanisms: std::sync::OnceLock::new(),
             premortem: std::sync::OnceLock::new(),
             taxonomy,
             store: Mutex::new(store),
@@ -210,9 +209,15 @@ impl KnowledgeBase {
         &self.taxonomy
     }
 
-    /// The curated catalogue of failure mechanisms.
-    pub fn mechanism_catalogue(&self) -> &notbetter_cluster::mechanism::Catalogue {
-        &self.mechanisms
+    /// The curated catalogue of failure mechanisms, parsed on first use (a bad bundled file
+    /// is a build error the tests catch).
+    fn mechanism_catalogue(&self) -> Result<&notbetter_cluster::mechanism::Catalogue> {
+        if let Some(c) = self.mechanisms.get() {
+            return Ok(c);
+        }
+        let parsed = notbetter_cluster::mechanism::Catalogue::bundled(&self.taxonomy)
+            .map_err(KbError::Checks)?;
+        Ok(self.mechanisms.get_or_init(|| parsed))
     }
 
     /// The store, locked. Hold it briefly. Only the knowledge base itself reaches the store.

@@ -190,50 +190,6 @@ mod tests {
         parse_pairs(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
-    /// Every combination of the knobs swept.
-    fn itertools_grid() -> Vec<(f32, f32, f32, usize)> {
-        let mut out = Vec::new();
-        for threshold in [1.5, 2.0, 3.0, 4.0, 5.0] {
-            for second in [0.3, 0.4, 0.5, 0.6, 2.0] {
-                for bonus in [1.0, 1.25, 1.5, 2.0] {
-                    for max in [2, 3] {
-                        out.push((threshold, second, bonus, max));
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// The sweep the defaults were chosen from, on the tuning half only:
-    /// `cargo test -p notbetter-kb --release mechanism_sweep -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn mechanism_sweep() {
-        let cases = bundled_cases();
-        let taxonomy = notbetter_taxonomy::bundled();
-        let catalogue = Catalogue::bundled(&taxonomy).unwrap();
-        let pairs = pairs();
-        for (threshold, second, bonus, max) in itertools_grid() {
-            {
-                {
-                    let params = MechanismParams {
-                        threshold,
-                        second,
-                        primary_bonus: bonus,
-                        max_per_case: max,
-                        ..Default::default()
-                    };
-                    let r = evaluate(&cases, &catalogue, &params, &pairs, Half::Tune).unwrap();
-                    println!(
-                        "threshold {threshold:<4} second {second:<4} bonus {bonus:<5} max {max} recall {:.3} neg-precision {:.3} coverage {:.2}",
-                        r.pair_recall, r.negative_precision, r.coverage
-                    );
-                }
-            }
-        }
-    }
-
     #[test]
     fn every_pair_names_a_bundled_case_and_the_catalogue_is_valid() {
         let cases = bundled_cases();

@@ -16,10 +16,7 @@ use crate::AppState;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-fn pairs(raw: Option<String>) -> Vec<(String, String)> {
-    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
-}
+use crate::pages::query_pairs as pairs;
 
 /// Parses a `limit` parameter: a number from 1 to the maximum page size.
 fn parse_limit(v: &str) -> Result<usize, ApiError> {

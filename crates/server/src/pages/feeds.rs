@@ -67,10 +67,7 @@ async fn export(
     content_type: &'static str,
     filename: &'static str,
 ) -> Result<Response, AppError> {
-    let pairs: Vec<(String, String)> = raw
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    let params = SearchParams::parse(&pairs).map_err(AppError::BadRequest)?;
+    let params = SearchParams::parse(&super::query_pairs(raw)).map_err(AppError::BadRequest)?;
     let req = params.request();
     let ids = state.run(move |kb| Ok(kb.matching_ids(&req)?)).await?;
     let (tx, rx) = tokio::sync::mpsc::channel(4);

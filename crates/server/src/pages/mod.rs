@@ -19,6 +19,12 @@ use notbetter_taxonomy::{Dimension, Label, LabelState, Taxonomy, YEAR_FILTER_MAX
 
 pub const PAGE_SIZE: usize = 20;
 
+/// A raw query string as its (key, value) pairs, repeated keys kept, in order.
+pub fn query_pairs(raw: Option<String>) -> Vec<(String, String)> {
+    raw.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
 /// The parameters of `/search`, parsed from the query string (repeated keys allowed).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchParams {
