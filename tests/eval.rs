@@ -25,10 +25,10 @@ fn search_and_label_quality_hold_their_floors() {
         f(&l["recall"])
     );
     assert!(q["queries"].as_u64().unwrap() >= 40);
-    assert!(f(&q["recall_at_10"]) >= 0.72, "{q}");
+    assert!(f(&q["recall_at_10"]) >= 0.74, "{q}");
     assert!(f(&q["mrr"]) >= 0.80, "{q}");
-    assert!(f(&q["ndcg_at_10"]) >= 0.70, "{q}");
-    assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.36);
+    assert!(f(&q["ndcg_at_10"]) >= 0.72, "{q}");
+    assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.48);
     assert!(f(&l["precision"]) >= 0.83, "{l}");
     assert!(f(&l["recall"]) >= 0.68, "{l}");
     // The pre-mortem: leave-one-out over the bundled cases, and hand-written plans.
@@ -152,6 +152,60 @@ fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
             "{q}: top 3 {top:?}"
         );
     }
+}
+
+/// A question that describes a mechanism without naming it is read as that mechanism, the
+/// same way in the CLI, on the search page (with a link to the mechanism's page) and in the
+/// API, and the cases that share it come first.
+#[test]
+fn a_mechanism_question_is_read_alike_in_the_cli_the_page_and_the_api() {
+    const Q: &str = "information from the future leaks into the features";
+    const MECHANISM: &str = "future-in-training";
+    let env = Env::new();
+    let cases = crate::util::repo().join("data/cases");
+    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    let r = env.run(&["search", Q, "--json", "--limit", "5"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = r.json();
+    assert_eq!(r["reading"]["mechanisms"][0]["id"], MECHANISM, "{r}");
+    let human = env.run(&["search", Q]);
+    assert!(
+        human.stdout.contains("read as the mechanism: "),
+        "{}",
+        human.stdout
+    );
+
+    let server = crate::live::Server::serve(env, &[]);
+    let api = format!("/api/v1/search?q={}", crate::live::encode(Q));
+    // The server reads mechanisms once its first clustering is done (in the background).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let json = loop {
+        let reply = server.get(&api);
+        assert_eq!(reply.status, 200);
+        let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        if !json["reading"]["mechanisms"].as_array().unwrap().is_empty() {
+            break json;
+        }
+        assert!(std::time::Instant::now() < deadline, "never read: {json}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(json["reading"]["mechanisms"][0]["id"], MECHANISM, "{json}");
+    let api_top: Vec<&str> = json["hits"].as_array().unwrap()[..5]
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    let cli_top: Vec<&str> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(api_top, cli_top, "the CLI and the API rank alike");
+    let page = server.get(&format!("/search?q={}", crate::live::encode(Q)));
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("Read as the mechanism"), "{html}");
+    assert!(html.contains(&format!("href=\"/clusters/m/{MECHANISM}\"")));
 }
 
 /// A new user's first pre-mortem on an empty data directory has the bundled cases to draw

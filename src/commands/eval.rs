@@ -80,15 +80,18 @@ pub fn run(
             let (k, v) = kv
                 .split_once('=')
                 .ok_or_else(|| anyhow!("--set {kv:?}: expected NAME=VALUE"))?;
-            let v: f64 = v
-                .parse()
-                .map_err(|_| anyhow!("--set {kv:?}: the value is not a number"))?;
-            tuning[k] = serde_json::json!(v);
+            tuning[k] = match v.parse::<u64>() {
+                Ok(whole) => serde_json::json!(whole),
+                Err(_) => serde_json::json!(v
+                    .parse::<f64>()
+                    .map_err(|_| anyhow!("--set {kv:?}: the value is not a number"))?),
+            };
         }
         let tuning = serde_json::from_value(tuning).map_err(|e| anyhow!("--set: {e}"))?;
         kb.set_tuning(tuning);
     }
     kb.seed(&crate::bundled::case_files())?;
+    kb.refresh_clusters()?;
     let queries = eval::parse_queries(QUERIES).map_err(|e| anyhow!(e))?;
     let labels = eval::parse_labels(LABELS).map_err(|e| anyhow!(e))?;
     let q = eval::evaluate_queries(&kb, &queries, half)?;

@@ -54,6 +54,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
         unreachable!("dispatched on Command::Search")
     };
     let kb = super::open(cli)?;
+    kb.load_mechanisms()?;
     let Some(sort) = Sort::parse(sort) else {
         bail!("unknown sort `{sort}`: expected relevance, year or year_asc");
     };
@@ -93,6 +94,10 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     if !r.causes.is_empty() {
         let names: Vec<&str> = r.causes.iter().map(|l| l.name.as_str()).collect();
         println!("read as: {}", names.join(", "));
+    }
+    if !r.mechanisms.is_empty() {
+        let names: Vec<&str> = r.mechanisms.iter().map(|m| m.name.as_str()).collect();
+        println!("read as the mechanism: {}", names.join("; "));
     }
     for note in &r.notes {
         println!("note: {note}");

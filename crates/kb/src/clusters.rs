@@ -131,6 +131,25 @@ impl KnowledgeBase {
         Ok(guard.as_ref().is_some_and(|(g, _)| *g == generation))
     }
 
+    /// Assigns the cases to the curated mechanisms and gives the search index what it needs to
+    /// read questions as mechanisms, without computing the clusters (the CLI's search calls
+    /// this; the server gets the same from [`KnowledgeBase::refresh_clusters`]). Blocking: it
+    /// reads up to the cluster limit's worth of cases.
+    pub fn load_mechanisms(&self) -> Result<()> {
+        let cases = self.cluster_input()?;
+        let mechanisms = notbetter_cluster::mechanism::assign(
+            &cases,
+            self.mechanism_catalogue()?,
+            &notbetter_cluster::mechanism::MechanismParams::default(),
+        );
+        self.index.set_mechanisms(&mechanism_docs(
+            &cases,
+            self.mechanism_catalogue()?,
+            &mechanisms,
+        ));
+        Ok(())
+    }
+
     /// Recomputes the clusters if the store changed since they were computed, and returns the
     /// current ones. Blocking: run it off the request path (the server runs it in the
     /// background after each approval and at start).
@@ -160,6 +179,11 @@ impl KnowledgeBase {
             self.mechanism_catalogue()?,
             &notbetter_cluster::mechanism::MechanismParams::default(),
         );
+        self.index.set_mechanisms(&mechanism_docs(
+            &cases,
+            self.mechanism_catalogue()?,
+            &mechanisms,
+        ));
         clustering.add_mechanisms(mechanisms, &self.taxonomy);
         let clustering = Arc::new(clustering);
         tracing::info!(
@@ -175,6 +199,48 @@ impl KnowledgeBase {
             .unwrap_or_else(|e| e.into_inner()) = Some((generation, clustering.clone()));
         Ok(clustering)
     }
+}
+
+/// What search needs to read a question as a mechanism: each mechanism's own words and the
+/// text of its members (title, tags, why it failed).
+fn mechanism_docs(
+    cases: &[Case],
+    catalogue: &notbetter_cluster::mechanism::Catalogue,
+    assigned: &notbetter_cluster::mechanism::Mechanisms,
+) -> Vec<notbetter_search::MechanismDoc> {
+    let by_id: std::collections::HashMap<&str, &Case> =
+        cases.iter().map(|c| (c.id.as_str(), c)).collect();
+    assigned
+        .clusters
+        .iter()
+        .map(|m| {
+            let own = catalogue.get(&m.id);
+            let text = match own {
+                Some(own) => format!("{}. {}. {}", own.name, own.summary, own.phrases.join(". ")),
+                None => format!("{}. {}", m.name, m.summary),
+            };
+            let members = m
+                .members
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()))
+                .map(|c| {
+                    (
+                        c.id.clone(),
+                        format!("{}. {}. {}", c.title, c.tags.join(", "), c.investigation),
+                    )
+                })
+                .collect();
+            let mut causes = vec![m.cause.clone()];
+            causes.extend(own.map(|o| o.also.clone()).unwrap_or_default());
+            notbetter_search::MechanismDoc {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                causes,
+                text,
+                members,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

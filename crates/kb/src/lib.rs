@@ -24,8 +24,8 @@ pub use notbetter_ingest::{
 pub use notbetter_premortem::Request as PremortemRequest;
 pub use notbetter_premortem::{to_markdown as premortem_markdown, Report as PremortemReport};
 pub use notbetter_search::{
-    Correction, FacetCounts, FacetDim, Hit, ReadLabel, Reading, SearchRequest, SearchResults,
-    Similar, Snippet, Sort, Tuning, MAX_LIMIT, MAX_OFFSET,
+    Correction, FacetCounts, FacetDim, Hit, ReadLabel, ReadMechanism, Reading, SearchRequest,
+    SearchResults, Similar, Snippet, Sort, Tuning, MAX_LIMIT, MAX_OFFSET,
 };
 pub use notbetter_store::{ApplyReport, Revision, StoredCase, Submission, SubmissionStatus, User};
 pub use notbetter_taxonomy::Case;

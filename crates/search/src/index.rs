@@ -42,6 +42,8 @@ pub struct SearchIndex {
     /// Cases per cause, for reading causes from a question.
     pub(crate) priors: crate::query::Priors,
     tuning: std::sync::RwLock<crate::query::Tuning>,
+    /// The failure mechanisms questions are read as (set by the knowledge base).
+    pub(crate) mechanisms: std::sync::RwLock<std::sync::Arc<crate::query::MechanismTable>>,
 }
 
 impl SearchIndex {
@@ -92,6 +94,7 @@ impl SearchIndex {
             lexicon: crate::query::Lexicon::new(taxonomy),
             priors: crate::query::Priors::default(),
             tuning: std::sync::RwLock::new(crate::query::Tuning::default()),
+            mechanisms: std::sync::RwLock::default(),
             names,
             index,
             reader,

@@ -14,8 +14,9 @@ mod stem;
 
 pub use index::SearchIndex;
 pub use query::{
-    Brief, Correction, FacetCounts, Hit, Neighbour, ReadLabel, Reading, SearchRequest,
-    SearchResults, Similar, Snippet, Sort, TextCause, Tuning, MAX_LIMIT, MAX_OFFSET,
+    Brief, Correction, FacetCounts, Hit, MechanismDoc, Neighbour, ReadLabel, ReadMechanism,
+    Reading, SearchRequest, SearchResults, Similar, Snippet, Sort, TextCause, Tuning, MAX_LIMIT,
+    MAX_OFFSET,
 };
 pub use schema::FacetDim;
 

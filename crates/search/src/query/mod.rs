@@ -9,6 +9,7 @@ mod causes;
 mod hits;
 mod lexicon;
 mod like;
+mod mechanisms;
 mod parse;
 mod plan;
 mod rank;
@@ -20,6 +21,8 @@ use rank::{held, RERANK_EXTRA};
 pub(crate) use causes::Priors;
 pub(crate) use lexicon::Lexicon;
 pub use like::{Brief, Neighbour, TextCause};
+pub(crate) use mechanisms::MechanismTable;
+pub use mechanisms::{MechanismDoc, ReadMechanism};
 pub use plan::{Correction, ReadLabel, Reading, Tuning};
 pub(crate) use plan::{BODY_FIELDS, PROXIMITY_FIELDS};
 
@@ -427,9 +430,11 @@ impl SearchIndex {
         };
 
         let (addresses, held) = if rerank {
+            let (addresses, lifts) =
+                self.with_members(searcher, full.as_ref(), &plan, addresses)?;
             let held = self.timed(held(searcher, &plan.concepts, &addresses))?;
             let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> =
-                self.rerank(&plan.concepts, addresses, held);
+                self.rerank(&plan.concepts, addresses, held, &lifts);
             ranked.drain(..req.offset.min(ranked.len()));
             ranked.truncate(req.limit);
             ranked.into_iter().unzip()

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermSetQuery,
 };
 use tantivy::{Searcher, Term};
 
@@ -31,6 +31,8 @@ pub struct Tuning {
     pub synonym: f32,
     /// Score of a case filed under a cause the question was read as, at full strength.
     pub cause_lift: f32,
+    /// What the same case gains when reranked, relative to the best text score.
+    pub cause_rerank: f32,
     /// A cause is read from a question when its score reaches this…
     pub cause_threshold: f32,
     /// …and this share of the best cause's score.
@@ -44,6 +46,18 @@ pub struct Tuning {
     pub cause_support: f32,
     pub cause_smoothing: f32,
     pub cause_taxonomy: f32,
+    /// How much a case assigned to a mechanism the question was read as gains when reranked,
+    /// relative to the best text score, at full strength.
+    pub mechanism_lift: f32,
+    /// A mechanism is read from a question when its score reaches this…
+    pub mechanism_threshold: f32,
+    /// …and this share of the best mechanism's score…
+    pub mechanism_relative: f32,
+    /// …among the best this many.
+    pub mechanism_max: usize,
+    /// Weight of a word the mechanism's own name, summary or phrases use (a word held by
+    /// every member counts 1).
+    pub mechanism_catalogue: f32,
 }
 
 impl Default for Tuning {
@@ -53,6 +67,7 @@ impl Default for Tuning {
             coverage: 1.0,
             synonym: 2.0,
             cause_lift: 3.0,
+            cause_rerank: 0.1,
             cause_threshold: 0.5,
             cause_relative: 0.6,
             proximity: 1.0,
@@ -60,6 +75,11 @@ impl Default for Tuning {
             cause_support: 2.0,
             cause_smoothing: 3.0,
             cause_taxonomy: 1.0,
+            mechanism_lift: 0.8,
+            mechanism_threshold: 0.35,
+            mechanism_relative: 0.7,
+            mechanism_max: 2,
+            mechanism_catalogue: 0.5,
         }
     }
 }
@@ -75,6 +95,8 @@ pub struct Reading {
     pub synonyms: Vec<ReadLabel>,
     /// Causes the question was read as, from its words (their cases rank higher).
     pub causes: Vec<ReadLabel>,
+    /// Failure mechanisms the question was read as (their cases rank higher).
+    pub mechanisms: Vec<super::mechanisms::ReadMechanism>,
     /// Function words that did not take part in matching.
     pub ignored: Vec<String>,
     /// Where the text was read differently from how it was typed.
@@ -110,6 +132,10 @@ pub(crate) struct Plan {
     pub query: Box<dyn Query>,
     pub concepts: Vec<Concept>,
     pub reading: Reading,
+    /// Members of the mechanisms the question was read as, with the reading's strength.
+    pub lifted: Vec<(Vec<String>, f32)>,
+    /// Causes the question was read as, with the reading's strength.
+    pub cause_lifts: Vec<(String, f32)>,
 }
 
 impl SearchIndex {
@@ -193,6 +219,7 @@ impl SearchIndex {
         let stems: Vec<String> = content.iter().map(|w| w.stem.clone()).collect();
         let found = self.lexicon.find(&stems);
         let mut in_alias = vec![false; stems.len()];
+        let mut in_domain_alias = vec![false; stems.len()];
         let mut concepts: Vec<Concept> = Vec::new();
         let mut named_causes: Vec<String> = Vec::new();
         let mut i = 0;
@@ -233,6 +260,11 @@ impl SearchIndex {
                 ));
                 if alias.dim == FacetDim::Cause {
                     named_causes.push(alias.slug.clone());
+                }
+                if alias.dim == FacetDim::Domain {
+                    in_domain_alias[start..start + len]
+                        .iter_mut()
+                        .for_each(|t| *t = true);
                 }
                 if !reading.synonyms.iter().any(|r| r.slug == alias.slug) {
                     reading.synonyms.push(ReadLabel {
@@ -287,6 +319,25 @@ impl SearchIndex {
             });
         }
 
+        // Mechanisms the question describes, from the catalogue's and the members' words.
+        let table = self.mechanism_table();
+        let mechanisms = if content.len() >= 2 && !table.is_empty() && tuning.mechanism_lift > 0.0 {
+            // Mechanisms cross fields: words that name a field do not point to one.
+            let unfielded: Vec<(String, String)> = pairs
+                .iter()
+                .zip(&in_domain_alias)
+                .filter(|(_, &d)| !d)
+                .map(|(p, _)| p.clone())
+                .collect();
+            let words = self.weighted_words(searcher, &unfielded);
+            super::mechanisms::choose(&table.score(&words, &named_causes, &tuning), &tuning)
+        } else {
+            Vec::new()
+        };
+        for (m, _) in &mechanisms {
+            reading.mechanisms.push(table.read_label(m));
+        }
+
         let n = concepts.len();
         let min_match = if relax {
             n.min(1)
@@ -303,6 +354,18 @@ impl SearchIndex {
                 group.push(Box::new(ConstScoreQuery::new(
                     self.facet_query(FacetDim::Cause, &c.slug),
                     tuning.cause_lift * strength,
+                )));
+            }
+            for (m, _) in &mechanisms {
+                let terms = table
+                    .members(m.index)
+                    .iter()
+                    .map(|id| Term::from_field_text(self.fields.id, id));
+                // Membership counts as one of the words a case must hold; the lift itself is
+                // applied when reranking, relative to the best text score.
+                group.push(Box::new(ConstScoreQuery::new(
+                    Box::new(TermSetQuery::new(terms)),
+                    1.0,
                 )));
             }
             let group = if group.len() == 1 {
@@ -347,10 +410,20 @@ impl SearchIndex {
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
+        let cause_lifts = lifts
+            .iter()
+            .map(|(c, strength)| (c.slug.clone(), *strength))
+            .collect();
+        let lifted = mechanisms
+            .iter()
+            .map(|(m, strength)| (table.members(m.index).to_vec(), *strength))
+            .collect();
         Ok(Plan {
             query,
             concepts,
             reading,
+            lifted,
+            cause_lifts,
         })
     }
 

@@ -2,9 +2,11 @@
 //! (coverage), which concepts each hit holds (for "Missing:"), and pseudo-relevance feedback
 //! (measured and off by default; see `Tuning::feedback`).
 
+use std::collections::HashMap;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query};
-use tantivy::{DocAddress, DocSet, Searcher};
+
+use tantivy::query::{BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, TermSetQuery};
+use tantivy::{DocAddress, DocSet, Searcher, Term};
 
 use super::plan;
 use crate::{Result, SearchIndex};
@@ -56,13 +58,67 @@ impl SearchIndex {
     /// case that misses a rare word ranks below one that holds it unless its text score is
     /// much higher. (Weighting coverage twice as much, nearer a strict order, lowered recall@10 on
     /// the tuning half from 0.800 to 0.791 on the cases of the time.)
+    /// The candidates for reranking plus the members of the mechanisms the question was read
+    /// as that match the query but fell outside them, and each member's lift (its strongest
+    /// mechanism's strength).
+    pub(super) fn with_members(
+        &self,
+        searcher: &Searcher,
+        full: &dyn Query,
+        plan: &plan::Plan,
+        mut addresses: Vec<(f32, DocAddress)>,
+    ) -> Result<(Vec<(f32, DocAddress)>, Lifts)> {
+        let mut lifts: HashMap<DocAddress, f32> = HashMap::new();
+        let mut causes: HashMap<DocAddress, f32> = HashMap::new();
+        for (members, strength) in &plan.lifted {
+            let terms = members
+                .iter()
+                .map(|id| Term::from_field_text(self.fields.id, id));
+            let q = BooleanQuery::new(vec![
+                (Occur::Must, full.box_clone()),
+                (Occur::Must, Box::new(TermSetQuery::new(terms))),
+            ]);
+            let found = self.timed(searcher.search(
+                &q,
+                &TopDocs::with_limit(members.len().max(1)).order_by_score(),
+            ))?;
+            for (score, addr) in found {
+                let lift = lifts.entry(addr).or_insert(0.0);
+                *lift = lift.max(*strength);
+                if !addresses.iter().any(|(_, a)| *a == addr) {
+                    addresses.push((score, addr));
+                }
+            }
+        }
+        // Cases filed under a cause the question was read as.
+        if tuning_cause_rerank(self) > 0.0 && !plan.cause_lifts.is_empty() {
+            let queries: Vec<Box<dyn Query>> = plan
+                .cause_lifts
+                .iter()
+                .map(|(slug, _)| self.facet_query(crate::schema::FacetDim::Cause, slug))
+                .collect();
+            let refs: Vec<&dyn Query> = queries.iter().map(|q| q.as_ref()).collect();
+            let found = self.timed(holds(searcher, &refs, &addresses))?;
+            for ((_, addr), found) in addresses.iter().zip(found) {
+                for ((_, strength), f) in plan.cause_lifts.iter().zip(found) {
+                    if f {
+                        *causes.entry(*addr).or_insert(0.0) += strength;
+                    }
+                }
+            }
+        }
+        Ok((addresses, (lifts, causes)))
+    }
+
     pub(super) fn rerank(
         &self,
         concepts: &[plan::Concept],
         addresses: Vec<(f32, DocAddress)>,
         held: Vec<Vec<bool>>,
+        (lifts, causes): &Lifts,
     ) -> Vec<((f32, DocAddress), Vec<bool>)> {
-        let coverage = self.tuning().coverage;
+        let tuning = self.tuning();
+        let coverage = tuning.coverage;
         let total: f32 = concepts.iter().map(|c| c.weight).sum::<f32>().max(1e-6);
         let best = addresses.iter().map(|a| a.0).fold(0.0f32, f32::max);
         let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> = addresses
@@ -76,7 +132,11 @@ impl SearchIndex {
                     .map(|(c, _)| c.weight)
                     .sum::<f32>()
                     / total;
-                ((score + coverage * best * share, addr), h)
+                let lift = lifts.get(&addr).copied().unwrap_or(0.0);
+                let cause = causes.get(&addr).copied().unwrap_or(0.0);
+                let gain =
+                    coverage * share + tuning.mechanism_lift * lift + tuning.cause_rerank * cause;
+                ((score + best * gain, addr), h)
             })
             .collect();
         ranked.sort_by(|a, b| {
@@ -91,6 +151,14 @@ impl SearchIndex {
 
 /// Pseudo-relevance feedback: from questions of this many concepts, the best this many
 /// hits, each contributing this many of its terms.
+/// Per candidate: the strength of its strongest mechanism reading, and the summed strength of
+/// the causes read from the question that it is filed under.
+pub(super) type Lifts = (HashMap<DocAddress, f32>, HashMap<DocAddress, f32>);
+
+fn tuning_cause_rerank(index: &SearchIndex) -> f32 {
+    index.tuning().cause_rerank
+}
+
 const FEEDBACK_MIN_WORDS: usize = 4;
 const FEEDBACK_DOCS: usize = 2;
 const FEEDBACK_TERMS: usize = 25;
@@ -113,12 +181,21 @@ pub(super) fn held(
             .for_each(|h| h.iter_mut().for_each(|x| *x = true));
         return Ok(out);
     }
+    let queries: Vec<&dyn Query> = concepts.iter().map(|c| c.query.as_ref()).collect();
+    holds(searcher, &queries, addresses)
+}
+
+/// For each address, which of `queries` match it.
+pub(super) fn holds(
+    searcher: &Searcher,
+    queries: &[&dyn Query],
+    addresses: &[(f32, DocAddress)],
+) -> tantivy::Result<Vec<Vec<bool>>> {
+    let mut out = vec![vec![false; queries.len()]; addresses.len()];
     let mut order: Vec<usize> = (0..addresses.len()).collect();
     order.sort_by_key(|&i| (addresses[i].1.segment_ord, addresses[i].1.doc_id));
-    for (c, concept) in concepts.iter().enumerate() {
-        let weight = concept
-            .query
-            .weight(EnableScoring::disabled_from_searcher(searcher))?;
+    for (c, query) in queries.iter().enumerate() {
+        let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
         let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
         for &i in &order {
             let addr = addresses[i].1;

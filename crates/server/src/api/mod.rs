@@ -43,6 +43,7 @@ use crate::AppState;
         HitView,
         ReadingView,
         ReadLabelView,
+        ReadMechanismView,
         CorrectionView,
         PremortemRequest,
         PremortemResponse,

@@ -176,7 +176,7 @@ fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
         verbatim = verbatim.replacen(&c.from, &format!("\"{}\"", c.from), 1);
     }
     html! {
-        @if reading.corrected.is_some() || !reading.synonyms.is_empty() || !reading.causes.is_empty() || !reading.notes.is_empty() {
+        @if reading.corrected.is_some() || !reading.synonyms.is_empty() || !reading.causes.is_empty() || !reading.mechanisms.is_empty() || !reading.notes.is_empty() {
             div.reading role="note" aria-label="How your query was read" {
                 @if let Some(corrected) = &reading.corrected {
                     p { "Showing results for " strong { (corrected) } ". "
@@ -198,6 +198,17 @@ fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
                             @if !l.words.is_empty() { " (from “" (l.words.join("”, “")) "”)" }
                         }
                         ". Cases filed under these causes rank higher." }
+                }
+                @if !reading.mechanisms.is_empty() {
+                    p { "Read as the mechanism"
+                        @if reading.mechanisms.len() > 1 { "s" }
+                        ": "
+                        @for (i, m) in reading.mechanisms.iter().enumerate() {
+                            @if i > 0 { "; " }
+                            a href={ "/clusters/m/" (m.id) } { (m.name) }
+                            @if !m.words.is_empty() { " (from “" (m.words.join("”, “")) "”)" }
+                        }
+                        ". Cases that share it, in every field, rank higher." }
                 }
                 @for note in &reading.notes {
                     p { "Note: " (note) "." }

@@ -66,6 +66,16 @@ pub struct ReadLabelView {
     pub words: Vec<String>,
 }
 
+/// A failure mechanism (from the curated catalogue) the question was read as.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadMechanismView {
+    /// The catalogue's id; the mechanism's page is `/clusters/m/{id}`.
+    pub id: String,
+    pub name: String,
+    /// The query words that point to it.
+    pub words: Vec<String>,
+}
+
 /// A spelling correction applied to the query.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CorrectionView {
@@ -84,6 +94,8 @@ pub struct ReadingView {
     pub synonyms: Vec<ReadLabelView>,
     /// Causes the question was read as; their cases rank higher.
     pub causes: Vec<ReadLabelView>,
+    /// Failure mechanisms the question was read as; the cases that share them rank higher.
+    pub mechanisms: Vec<ReadMechanismView>,
     /// Function words that did not take part in matching.
     pub ignored: Vec<String>,
     pub notes: Vec<String>,
@@ -112,6 +124,15 @@ impl From<&notbetter_kb::Reading> for ReadingView {
                 .collect(),
             synonyms: r.synonyms.iter().map(label).collect(),
             causes: r.causes.iter().map(label).collect(),
+            mechanisms: r
+                .mechanisms
+                .iter()
+                .map(|m| ReadMechanismView {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    words: m.words.clone(),
+                })
+                .collect(),
             ignored: r.ignored.clone(),
             notes: r.notes.clone(),
             words: r.words,

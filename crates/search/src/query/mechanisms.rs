@@ -1,0 +1,375 @@
+//! Reading a question as failure mechanisms: which of the curated mechanisms (kept in
+//! `data/mechanisms.toml`, assigned to cases by the cluster crate) a query describes, so a
+//! question that describes a mechanism without naming it ("information from the future leaks
+//! into the features") finds the cases that share it, in every field.
+//!
+//! The knowledge base hands the index a [`MechanismDoc`] per mechanism: its own words (name,
+//! one-line summary, phrases) and the text of the cases assigned to it. A mechanism scores,
+//! for each content word of the query, the word's inverse document frequency times the word's
+//! share of the mechanism's member cases, plus `mechanism_catalogue` when its own words use
+//! the word; divided by the words' total weight. The best one or two mechanisms over
+//! `mechanism_threshold` lift their members (a constant `mechanism_lift`), and the reader is
+//! told ("Read as mechanism: …").
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tantivy::Searcher;
+
+use super::lexicon::content_stems;
+use super::plan::Tuning;
+use crate::SearchIndex;
+
+/// One mechanism as the knowledge base knows it, for reading questions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MechanismDoc {
+    /// The catalogue's stable id.
+    pub id: String,
+    pub name: String,
+    /// The causes it sits under: its own first, then those it also belongs to.
+    pub causes: Vec<String>,
+    /// The mechanism's own words: name, summary and phrases.
+    pub text: String,
+    /// The cases assigned to it: id and the text that says what failed and why.
+    pub members: Vec<(String, String)>,
+}
+
+/// A mechanism a question was read as.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadMechanism {
+    pub id: String,
+    pub name: String,
+    /// The query words that point to it.
+    pub words: Vec<String>,
+}
+
+/// The mechanisms in the index's stems.
+#[derive(Debug, Default)]
+pub(crate) struct MechanismTable {
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    id: String,
+    name: String,
+    causes: Vec<String>,
+    own: HashSet<String>,
+    /// Stem → share of the members whose text holds it.
+    share: HashMap<String, f32>,
+    members: Vec<String>,
+}
+
+/// A mechanism's score for one query, with the words behind it.
+#[derive(Debug, Clone)]
+pub(crate) struct MechanismScore {
+    pub index: usize,
+    pub score: f32,
+    pub words: Vec<String>,
+}
+
+impl MechanismTable {
+    pub(crate) fn new(docs: &[MechanismDoc]) -> MechanismTable {
+        let mut analyzer = crate::stem::en_stem();
+        let entries = docs
+            .iter()
+            .filter(|d| !d.members.is_empty())
+            .map(|d| {
+                let own: HashSet<String> =
+                    content_stems(&mut analyzer, &d.text).into_iter().collect();
+                let mut share: HashMap<String, f32> = HashMap::new();
+                let n = d.members.len() as f32;
+                for (_, text) in &d.members {
+                    let stems: HashSet<String> =
+                        content_stems(&mut analyzer, text).into_iter().collect();
+                    for s in stems {
+                        *share.entry(s).or_default() += 1.0 / n;
+                    }
+                }
+                Entry {
+                    id: d.id.clone(),
+                    name: d.name.clone(),
+                    causes: d.causes.clone(),
+                    own,
+                    share,
+                    members: d.members.iter().map(|(id, _)| id.clone()).collect(),
+                }
+            })
+            .collect();
+        MechanismTable { entries }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub(crate) fn members(&self, index: usize) -> &[String] {
+        &self.entries[index].members
+    }
+
+    pub(crate) fn read_label(&self, score: &MechanismScore) -> ReadMechanism {
+        let e = &self.entries[score.index];
+        ReadMechanism {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            words: score.words.clone(),
+        }
+    }
+
+    /// Every mechanism's score for the query's `(stem, surface, idf)` words, best first. When
+    /// the query names causes (by an alias), only their mechanisms are candidates.
+    pub(crate) fn score(
+        &self,
+        words: &[(String, String, f32)],
+        named_causes: &[String],
+        tuning: &Tuning,
+    ) -> Vec<MechanismScore> {
+        let total: f32 = words.iter().map(|(_, _, idf)| idf).sum();
+        if total <= 0.0 {
+            return Vec::new();
+        }
+        let mut scores: Vec<MechanismScore> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                named_causes.is_empty() || e.causes.iter().any(|c| named_causes.contains(c))
+            })
+            .map(|(index, e)| {
+                let mut parts: Vec<(f32, &str)> = Vec::new();
+                for (stem, surface, idf) in words {
+                    let own = if e.own.contains(stem) {
+                        tuning.mechanism_catalogue
+                    } else {
+                        0.0
+                    };
+                    let share = e.share.get(stem).copied().unwrap_or(0.0);
+                    let s = idf * (own + share);
+                    if s > 0.0 {
+                        parts.push((s, surface));
+                    }
+                }
+                let score = parts.iter().map(|(s, _)| s).sum::<f32>() / total;
+                parts.sort_by(|a, b| b.0.total_cmp(&a.0));
+                MechanismScore {
+                    index,
+                    score,
+                    words: parts.iter().take(3).map(|(_, w)| w.to_string()).collect(),
+                }
+            })
+            .collect();
+        scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
+        scores
+    }
+}
+
+/// The mechanisms strong enough to lift, with their strength (1 for the best).
+pub(crate) fn choose(read: &[MechanismScore], tuning: &Tuning) -> Vec<(MechanismScore, f32)> {
+    let Some(best) = read.first() else {
+        return Vec::new();
+    };
+    read.iter()
+        .take(tuning.mechanism_max)
+        .filter(|m| {
+            m.score >= tuning.mechanism_threshold
+                && m.score >= tuning.mechanism_relative * best.score
+        })
+        .map(|m| (m.clone(), m.score / best.score))
+        .collect()
+}
+
+impl SearchIndex {
+    /// Replaces the mechanisms questions are read as (the knowledge base calls this whenever
+    /// it recomputes its clusters); clears the result cache.
+    pub fn set_mechanisms(&self, docs: &[MechanismDoc]) {
+        let table = Arc::new(MechanismTable::new(docs));
+        *self.mechanisms.write().unwrap_or_else(|e| e.into_inner()) = table;
+        self.cache.clear();
+    }
+
+    pub(crate) fn mechanism_table(&self) -> Arc<MechanismTable> {
+        self.mechanisms
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The query's content words with their weights, for [`MechanismTable::score`].
+    pub(crate) fn weighted_words(
+        &self,
+        searcher: &Searcher,
+        pairs: &[(String, String)],
+    ) -> Vec<(String, String, f32)> {
+        let mut seen = HashSet::new();
+        pairs
+            .iter()
+            .filter(|(stem, _)| seen.insert(stem.clone()))
+            .map(|(stem, surface)| (stem.clone(), surface.clone(), self.idf(searcher, stem)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, text: &str, members: &[(&str, &str)]) -> MechanismDoc {
+        MechanismDoc {
+            id: id.into(),
+            name: id.into(),
+            causes: vec!["data/leakage".into()],
+            text: text.into(),
+            members: members
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_question_is_read_as_the_mechanism_whose_words_it_uses() {
+        let table = MechanismTable::new(&[
+            doc(
+                "future-in-features",
+                "information from the future in the features; look-ahead",
+                &[
+                    ("a", "the backtest used prices published on later days"),
+                    (
+                        "b",
+                        "features computed with data from after the prediction time",
+                    ),
+                ],
+            ),
+            doc(
+                "site-signature",
+                "a scanner or hospital signature learned instead of the signal",
+                &[(
+                    "c",
+                    "the network recognised the hospital from the radiograph",
+                )],
+            ),
+            doc("empty", "no members, never read", &[]),
+        ]);
+        assert_eq!(
+            table.entries.len(),
+            2,
+            "mechanisms without members are left out"
+        );
+        let tuning = Tuning::default();
+        let words = |ws: &[&str]| -> Vec<(String, String, f32)> {
+            let mut analyzer = crate::stem::en_stem();
+            ws.iter()
+                .map(|w| {
+                    let stem = content_stems(&mut analyzer, w).remove(0);
+                    (stem, w.to_string(), 1.0)
+                })
+                .collect()
+        };
+        let read = table.score(&words(&["future", "data", "published"]), &[], &tuning);
+        assert_eq!(table.entries[read[0].index].id, "future-in-features");
+        assert!(read[0].words.contains(&"future".to_string()));
+        let read = table.score(&words(&["hospital", "radiograph"]), &[], &tuning);
+        assert_eq!(table.entries[read[0].index].id, "site-signature");
+        assert!(read[1].score == 0.0, "no shared word, no score");
+        let named = ["data/distribution-shift".to_string()];
+        let read = table.score(&words(&["future", "data", "published"]), &named, &tuning);
+        assert!(
+            read.is_empty(),
+            "a named cause leaves only its own mechanisms"
+        );
+    }
+
+    /// End to end on an index: a question that describes a mechanism in other words finds
+    /// the cases assigned to it in every field, above cases that only share its words, and
+    /// says how it was read.
+    #[test]
+    fn a_mechanism_question_lifts_the_members_across_fields() {
+        use notbetter_taxonomy::{bundled, Case};
+        let case = |id: &str, domain: &str, cause: &str, why: &str| {
+            Case::builder(id)
+                .title(format!("Case {id}"))
+                .year(2022)
+                .domains(&[domain])
+                .causes(&[cause])
+                .failure_modes(&["suboptimal-performance"])
+                .elements("A use case.", "A deep network.", "It did worse.", why)
+                .build()
+        };
+        let mut cases = vec![
+            case(
+                "backtest",
+                "finance/trading",
+                "data/leakage",
+                "Quarterly reports published after the trade date were among the model inputs.",
+            ),
+            case(
+                "ehr",
+                "healthcare/clinical-prediction",
+                "data/leakage",
+                "Lab values charted after the diagnosis time were among the model inputs.",
+            ),
+        ];
+        for i in 0..6 {
+            cases.push(case(
+                &format!("other-{i}"),
+                "recommender-systems",
+                "evaluation/weak-baselines",
+                "Future work should share information about the model inputs and tuning.",
+            ));
+        }
+        let idx = SearchIndex::in_memory(&bundled()).unwrap();
+        idx.rebuild(&cases, 1).unwrap();
+        // Causes are read from questions too; only the mechanism is under test here.
+        idx.set_tuning(Tuning {
+            cause_threshold: f32::INFINITY,
+            ..Tuning::default()
+        });
+        let query = "information from the future ends up in the model inputs";
+        let ids = |idx: &SearchIndex| -> Vec<String> {
+            let r = idx.search(&crate::SearchRequest::new(query)).unwrap();
+            r.hits.into_iter().map(|h| h.id).collect()
+        };
+        let before = ids(&idx);
+        assert!(
+            before.iter().take(2).all(|id| id.starts_with("other")),
+            "{before:?}"
+        );
+        idx.set_mechanisms(&[MechanismDoc {
+            id: "future-in-features".into(),
+            name: "The future in the features".into(),
+            causes: vec!["data/leakage".into()],
+            text: "Information from the future leaks into the features: look-ahead.".into(),
+            members: vec![
+                ("backtest".into(), cases[0].investigation.clone()),
+                ("ehr".into(), cases[1].investigation.clone()),
+            ],
+        }]);
+        let after = ids(&idx);
+        let mut top: Vec<&str> = after.iter().take(2).map(String::as_str).collect();
+        top.sort_unstable();
+        assert_eq!(top, ["backtest", "ehr"], "{after:?}");
+        let r = idx.search(&crate::SearchRequest::new(query)).unwrap();
+        assert_eq!(r.reading.mechanisms.len(), 1);
+        assert_eq!(r.reading.mechanisms[0].id, "future-in-features");
+        let words = &r.reading.mechanisms[0].words;
+        assert!(
+            !words.is_empty() && words.iter().all(|w| query.contains(w.as_str())),
+            "{words:?}"
+        );
+    }
+
+    #[test]
+    fn weak_readings_lift_nothing() {
+        let tuning = Tuning::default();
+        let s = |score: f32| MechanismScore {
+            index: 0,
+            score,
+            words: vec![],
+        };
+        assert!(choose(&[s(tuning.mechanism_threshold * 0.9)], &tuning).is_empty());
+        let strong = choose(&[s(tuning.mechanism_threshold * 2.0)], &tuning);
+        assert_eq!(strong.len(), 1);
+        assert_eq!(strong[0].1, 1.0);
+    }
+}
