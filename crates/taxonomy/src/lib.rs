@@ -4,6 +4,7 @@
 //! handed to it, maps free-text labels onto slugs, and defines the [`Case`] every other crate
 //! passes around.
 
+mod avid;
 mod builder;
 mod case;
 mod facts;
@@ -13,6 +14,7 @@ mod model;
 mod normalise;
 mod resolve;
 
+pub use avid::avid_sep_causes;
 pub use builder::CaseBuilder;
 pub use case::{Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS};
 pub use facts::{source_link, Evidence, Fact, Review, Verdict};

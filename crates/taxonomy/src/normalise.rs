@@ -128,6 +128,8 @@ pub enum MatchRule {
     Overlap,
     /// The label is a near spelling of a name or alias ("covariate shfit").
     Similar,
+    /// The label starts with an AVID SEP code that names one entry ("P0101: Data drift").
+    Code,
 }
 
 impl MatchRule {
@@ -136,6 +138,7 @@ impl MatchRule {
             MatchRule::Contains => "contains",
             MatchRule::Overlap => "overlap",
             MatchRule::Similar => "similar",
+            MatchRule::Code => "code",
         }
     }
 }
@@ -160,6 +163,32 @@ impl Taxonomy {
         let index = &self.labels[&dim];
         if let Some(slug) = index.by_key.get(&key) {
             return Mapping::Mapped { slug: slug.clone() };
+        }
+        // A leading AVID SEP code decides a cause: its one entry, else unmapped with the
+        // code's entries as suggestions. Elsewhere the words after it are read.
+        if let Some((code, rest)) = crate::avid::leading_code(label) {
+            match crate::avid::code_slugs(dim, &code) {
+                Some(slugs) => {
+                    let known: Vec<String> = slugs
+                        .iter()
+                        .filter(|s| self.get(dim, s).is_some())
+                        .map(|s| s.to_string())
+                        .collect();
+                    return match known.as_slice() {
+                        [one] => Mapping::Matched {
+                            slug: one.clone(),
+                            rule: MatchRule::Code,
+                            confidence: 90,
+                        },
+                        [] => Mapping::Unmapped {
+                            suggestions: self.suggest(dim, rest),
+                        },
+                        _ => Mapping::Unmapped { suggestions: known },
+                    };
+                }
+                None if !rest.trim().is_empty() => return self.map(dim, rest),
+                None => {}
+            }
         }
         if let Some(m) = crate::resolve::resolve(self, dim, label) {
             return m;
@@ -303,6 +332,12 @@ mod tests {
             ),
             (Cause, "", None),
             (Cause, "!!!", None),
+            // After an AVID code, the words are read (causes: see `avid_codes_decide_causes`).
+            (
+                Domain,
+                "P0201: radiology",
+                Some("healthcare/medical-imaging"),
+            ),
             (Domain, "radiology", Some("healthcare/medical-imaging")),
             (
                 Domain,
@@ -333,6 +368,38 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn avid_codes_decide_causes() {
+        let t = bundled();
+        let by_code = |label| match t.map(Dimension::Cause, label) {
+            Mapping::Matched { slug, rule, .. } => {
+                assert_eq!(rule, MatchRule::Code);
+                Some(slug)
+            }
+            _ => None,
+        };
+        assert_eq!(
+            by_code("P0201: Resilience/ Stability").as_deref(),
+            Some("model/robustness")
+        );
+        assert_eq!(
+            by_code("p0101 something").as_deref(),
+            Some("data/distribution-shift")
+        );
+        // Two entries for the code: unmapped, and both offered.
+        let Mapping::Unmapped { suggestions } =
+            t.map(Dimension::Cause, "S0403: Adversarial Example")
+        else {
+            panic!("S0403 names robustness and security");
+        };
+        assert_eq!(suggestions, ["model/robustness", "deployment/security"]);
+        // A harm, not a cause: unmapped, whatever the words.
+        assert!(matches!(
+            t.map(Dimension::Cause, "E0301: Toxicity"),
+            Mapping::Unmapped { .. }
+        ));
     }
 
     #[test]

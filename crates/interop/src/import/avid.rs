@@ -95,32 +95,7 @@ struct AvidImpact {
     lifecycle_view: Vec<String>,
 }
 
-/// The causes an AVID SEP code (`P0101`, from `P0101: Data drift`) maps onto. Harms (toxicity,
-/// the safety codes, privacy) and outcomes (`P0204 Accuracy`) are not causes: they map to none
-/// and stay as unmapped labels for a reviewer.
-pub fn sep_causes(code: &str) -> &'static [&'static str] {
-    const SECURITY: &[&str] = &["deployment/security"];
-    const ADVERSARIAL: &[&str] = &["model/robustness", "deployment/security"];
-    match code {
-        // Security: every S code is an attack on or a weakness of the system.
-        "S0400" | "S0403" => ADVERSARIAL,
-        "S0402" => &["data/data-scarcity"],
-        "S0100" | "S0200" | "S0201" | "S0202" | "S0300" | "S0301" | "S0302" | "S0500" | "S0501"
-        | "S0502" | "S0600" | "S0601" => SECURITY,
-        // Performance.
-        "P0100" | "P0104" => &["data"],
-        "P0101" | "P0102" | "P0202" => &["data/distribution-shift"],
-        "P0105" => &["deployment/monitoring"],
-        "P0200" => &["model"],
-        "P0201" => &["model/robustness"],
-        "P0203" => &["model/scalability"],
-        // Ethics.
-        "E0100" | "E0101" | "E0102" => &["model/fairness"],
-        "E0200" | "E0201" | "E0202" => &["model/interpretability"],
-        "E0402" => &["model/hallucination"],
-        _ => &[],
-    }
-}
+pub use notbetter_taxonomy::avid_sep_causes as sep_causes;
 
 /// The failure mode an AVID risk domain maps onto.
 fn risk_failure_mode(domain: &str) -> Option<&'static str> {
