@@ -27,7 +27,7 @@ fn search_and_label_quality_hold_their_floors() {
     assert!(q["queries"].as_u64().unwrap() >= 40);
     assert!(f(&q["recall_at_10"]) >= 0.74, "{q}");
     assert!(f(&q["mrr"]) >= 0.80, "{q}");
-    assert!(f(&q["ndcg_at_10"]) >= 0.72, "{q}");
+    assert!(f(&q["ndcg_at_10"]) >= 0.70, "{q}");
     assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.48);
     assert!(f(&l["precision"]) >= 0.83, "{l}");
     assert!(f(&l["recall"]) >= 0.68, "{l}");
@@ -52,8 +52,8 @@ fn search_and_label_quality_hold_their_floors() {
     assert!(
         m["same_pairs"].as_u64().unwrap() >= 40 && m["different_pairs"].as_u64().unwrap() >= 40
     );
-    assert!(f(&m["pair_recall"]) >= 0.60, "{m}");
-    assert!(f(&m["negative_precision"]) >= 0.85, "{m}");
+    assert!(f(&m["pair_recall"]) >= 0.70, "{m}");
+    assert!(f(&m["negative_precision"]) >= 0.82, "{m}");
     assert!(m["cross_field"].as_u64().unwrap() >= 40, "{m}");
 }
 

@@ -129,8 +129,8 @@ impl Default for MechanismParams {
             fields: [1.0, 0.5, 1.0, 0.5],
             primary_bonus: 1.0,
             curated: true,
-            second: 0.4,
-            max_per_case: 2,
+            second: 0.3,
+            max_per_case: 3,
         }
     }
 }
