@@ -48,6 +48,8 @@ pub struct Details {
     pub samples: BTreeMap<&'static str, (usize, usize)>,
     pub cluster_cases: usize,
     pub clusters: usize,
+    /// Seconds to assign the cases to mechanisms before the mix (as the server does).
+    pub mechanisms_s: f64,
     pub queries: Vec<(Class, String)>,
 }
 
@@ -233,6 +235,11 @@ impl Report {
         );
         let _ = writeln!(s, "cold start  {:>10.1} ms", self.cold_start_ms);
         let _ = writeln!(s, "freshness   {:>10.1} ms", self.freshness_ms);
+        let _ = writeln!(
+            s,
+            "mechanisms  {:>10.2} s (assigned before the mix)",
+            d.mechanisms_s
+        );
         match self.cluster_s {
             Some(c) => {
                 let _ = writeln!(

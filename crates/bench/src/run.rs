@@ -146,6 +146,15 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
         kb.opened
     ));
 
+    // Questions are read as mechanisms, as on the server once its first clustering is done.
+    let t = Instant::now();
+    kb.load_mechanisms()?;
+    details.mechanisms_s = round3(t.elapsed().as_secs_f64());
+    log(&format!(
+        "mechanisms: assigned in {:.1} s",
+        details.mechanisms_s
+    ));
+
     // The mix on the index.
     for q in &queries {
         kb.search(&q.ours)?;
