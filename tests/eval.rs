@@ -30,7 +30,7 @@ fn search_and_label_quality_hold_their_floors() {
     assert!(f(&q["ndcg_at_10"]) >= 0.70, "{q}");
     assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.48);
     assert!(f(&l["precision"]) >= 0.83, "{l}");
-    assert!(f(&l["recall"]) >= 0.68, "{l}");
+    assert!(f(&l["recall"]) >= 0.75, "{l}");
     // The pre-mortem: leave-one-out over the bundled cases, and hand-written plans.
     let p = &r["premortem"];
     println!(
@@ -206,6 +206,38 @@ fn a_mechanism_question_is_read_alike_in_the_cli_the_page_and_the_api() {
     let html = page.text();
     assert!(html.contains("Read as the mechanism"), "{html}");
     assert!(html.contains(&format!("href=\"/clusters/m/{MECHANISM}\"")));
+}
+
+/// A contributor's cause written as a description is read from the cases and shown in the
+/// preview as a matched label, with its rule, for the contributor and a reviewer to confirm.
+#[test]
+fn a_described_cause_is_read_in_the_contribution_preview() {
+    const CAUSE: &str = "the tuned nearest-neighbour heuristics beat the neural recommenders";
+    let server = crate::live::Server::start(&[]);
+    let (cookie, token) = server.csrf("/contribute");
+    let form = [
+        ("csrf", token.as_str()),
+        ("title", "Recommenders that lost to tuned heuristics"),
+        ("year", "2022"),
+        ("domains", "recommender-systems"),
+        ("cause_other", CAUSE),
+        ("use_case", "Recommending items to shoppers."),
+        ("solution", "A neural collaborative filtering model."),
+        ("outcome", "It did not beat simple methods."),
+        ("investigation", "The baselines were never tuned."),
+        ("ref1", "https://example.org/recsys"),
+        ("ref1_title", "A recommender paper"),
+        ("licence", "agree"),
+        ("action", "preview"),
+    ];
+    let r = server.post_form("/contribute", &cookie, &form);
+    assert_eq!(r.status, 200);
+    let html = r.text();
+    assert!(
+        html.contains(&format!("(matched from “{CAUSE}”: read")),
+        "{html}"
+    );
+    assert!(html.contains("Weak baselines"), "{html}");
 }
 
 /// A new user's first pre-mortem on an empty data directory has the bundled cases to draw

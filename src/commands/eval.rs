@@ -95,7 +95,7 @@ pub fn run(
     let queries = eval::parse_queries(QUERIES).map_err(|e| anyhow!(e))?;
     let labels = eval::parse_labels(LABELS).map_err(|e| anyhow!(e))?;
     let q = eval::evaluate_queries(&kb, &queries, half)?;
-    let l = eval::evaluate_labels(kb.taxonomy(), &labels, half).map_err(|e| anyhow!(e))?;
+    let l = eval::evaluate_labels(&kb, &labels, half).map_err(|e| anyhow!(e))?;
     let plans = eval::parse_plans(PLANS).map_err(|e| anyhow!(e))?;
     let half_name = match half {
         Half::Tune => "tune",

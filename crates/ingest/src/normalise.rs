@@ -32,6 +32,8 @@ pub struct Checker<'t> {
     seen_dois: HashMap<String, String>,
     max_year: i32,
     require_review: bool,
+    /// A second opinion on labels the taxonomy leaves unmapped (see `with_reader`).
+    reader: Option<&'t (dyn notbetter_taxonomy::LabelReader + Sync)>,
 }
 
 /// Checks one record on its own (no run state); convenient for single submissions.
@@ -186,7 +188,19 @@ impl<'t> Checker<'t> {
             seen_dois: HashMap::new(),
             max_year: current_year() + 1,
             require_review: false,
+            reader: None,
         }
+    }
+
+    /// Asks `reader` about labels the taxonomy's rules leave unmapped (the knowledge base
+    /// reads descriptions of causes from its cases). What it maps is a `matched` label, shown
+    /// for a person to confirm like the taxonomy's own rules.
+    pub fn with_reader(
+        mut self,
+        reader: &'t (dyn notbetter_taxonomy::LabelReader + Sync),
+    ) -> Checker<'t> {
+        self.reader = Some(reader);
+        self
     }
 
     /// Turns on the curation requirements: every case needs a `[review]`, all three evidence
@@ -263,7 +277,14 @@ impl<'t> Checker<'t> {
             let raw = cx.list(field);
             let mut out: Vec<Label> = Vec::new();
             for label in raw {
-                match self.taxonomy.map(dim, &label) {
+                let mapping = match self.taxonomy.map(dim, &label) {
+                    Mapping::Unmapped { suggestions } => self
+                        .reader
+                        .and_then(|r| r.read(dim, &label))
+                        .unwrap_or(Mapping::Unmapped { suggestions }),
+                    m => m,
+                };
+                match mapping {
                     Mapping::Mapped { slug } => {
                         if !out.iter().any(|l| l.value == slug) {
                             let raw = (slug != label).then_some(label);

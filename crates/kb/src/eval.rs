@@ -13,7 +13,7 @@ pub use notbetter_premortem::Premortem;
 use std::collections::{BTreeMap, HashSet};
 
 use notbetter_search::SearchRequest;
-use notbetter_taxonomy::{Dimension, Mapping, Taxonomy};
+use notbetter_taxonomy::{Dimension, Mapping};
 use serde::{Deserialize, Serialize};
 
 use crate::{KnowledgeBase, Result};
@@ -245,7 +245,7 @@ pub struct LabelReport {
 
 /// Maps every label of `half` and scores the mapping against the curator's slugs.
 pub fn evaluate_labels(
-    taxonomy: &Taxonomy,
+    kb: &KnowledgeBase,
     set: &[EvalLabel],
     half: Half,
 ) -> std::result::Result<LabelReport, String> {
@@ -263,7 +263,7 @@ pub fn evaluate_labels(
         let dim = Dimension::parse(&l.dimension)
             .ok_or_else(|| format!("label {:?}: unknown dimension {:?}", l.text, l.dimension))?;
         r.labels += 1;
-        let (got, rule) = match taxonomy.map(dim, &l.text) {
+        let (got, rule) = match kb.map_label(dim, &l.text) {
             Mapping::Mapped { slug } => (slug, "alias".to_string()),
             Mapping::Matched { slug, rule, .. } => (slug, rule.to_string()),
             Mapping::Unmapped { .. } => (String::new(), String::new()),

@@ -34,6 +34,7 @@ mod admin;
 mod clusters;
 pub mod eval;
 mod export;
+mod labels;
 pub mod mechanism_eval;
 mod moderation;
 mod stream;
@@ -262,10 +263,23 @@ impl KnowledgeBase {
         Ok(())
     }
 
+    /// Checks one record on its own (a contribution), as [`normalise`] does, with labels that
+    /// describe a cause read from the cases (see `labels`).
+    pub fn check_one(
+        &self,
+        source: Source,
+        record: &RawRecord,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<Case> {
+        Checker::new(&self.taxonomy, source, std::collections::HashMap::new())
+            .with_reader(self)
+            .check(record, diagnostics)
+    }
+
     /// A checker for new input, aware of the DOIs already in the store.
     pub fn checker(&self, source: Source) -> Result<Checker<'_>> {
         let known = self.store().known_dois()?;
-        Ok(Checker::new(&self.taxonomy, source, known))
+        Ok(Checker::new(&self.taxonomy, source, known).with_reader(self))
     }
 
     /// Writes cases to the store (one transaction), then indexes what changed and commits the

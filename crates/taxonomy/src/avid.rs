@@ -35,7 +35,7 @@ pub fn avid_sep_causes(code: &str) -> &'static [&'static str] {
 
 /// The AVID SEP code a label starts with (`P0201` in "P0201: Resilience/ Stability"), upper
 /// case, with the rest of the label.
-pub(crate) fn leading_code(label: &str) -> Option<(String, &str)> {
+pub fn leading_code(label: &str) -> Option<(String, &str)> {
     let t = label.trim_start();
     let code: String = t.chars().take(5).collect();
     let mut chars = code.chars();

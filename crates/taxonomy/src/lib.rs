@@ -14,14 +14,14 @@ mod model;
 mod normalise;
 mod resolve;
 
-pub use avid::avid_sep_causes;
+pub use avid::{avid_sep_causes, leading_code as leading_avid_code};
 pub use builder::CaseBuilder;
 pub use case::{Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS};
 pub use facts::{source_link, Evidence, Fact, Review, Verdict};
 pub use ids::{CaseId, IdError, Slug, CASE_ID_MAX, SLUG_MAX};
 pub use input::{reported_labels, InputForm};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
-pub use normalise::{normalise_label, Inference, Mapping, MatchRule};
+pub use normalise::{label_words, normalise_label, Inference, LabelReader, Mapping, MatchRule};
 pub use resolve::MIN_CONFIDENCE;
 
 /// The earliest year a case (or a reference) can be from: the perceptron predates deep

@@ -130,6 +130,9 @@ pub enum MatchRule {
     Similar,
     /// The label starts with an AVID SEP code that names one entry ("P0101: Data drift").
     Code,
+    /// The label describes a cause in other words, read from the cases filed under each cause
+    /// ("did not tune the matrix-factorization baseline adequately").
+    Read,
 }
 
 impl MatchRule {
@@ -139,6 +142,7 @@ impl MatchRule {
             MatchRule::Overlap => "overlap",
             MatchRule::Similar => "similar",
             MatchRule::Code => "code",
+            MatchRule::Read => "read",
         }
     }
 }
@@ -147,6 +151,13 @@ impl std::fmt::Display for MatchRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// A second opinion on labels the taxonomy's rules leave unmapped, from knowledge the taxonomy
+/// does not hold (the knowledge base reads a description of a cause from the words of the
+/// cases filed under each cause). `None` keeps the label unmapped.
+pub trait LabelReader {
+    fn read(&self, dim: Dimension, label: &str) -> Option<Mapping>;
 }
 
 /// A cause proposed from a case's text, with the alias phrases that were found in it.

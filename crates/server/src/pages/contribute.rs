@@ -102,7 +102,7 @@ pub async fn submit(
         return Ok((jar, thanks_page(None)).into_response());
     }
     let f = CaseForm::from_pairs(&pairs);
-    let (case, errors, notices) = f.validate(state.kb.taxonomy());
+    let (case, errors, notices) = f.validate(&state.kb);
     let case = match case {
         Some(c) if errors.is_empty() => c,
         _ => {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use maud::{html, Markup};
-use notbetter_kb::{normalise, Location, RawRecord, Severity};
+use notbetter_kb::{KnowledgeBase, Location, RawRecord, Severity};
 use notbetter_taxonomy::{Case, Dimension, InputForm, LabelState, Reference, Source, Taxonomy};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -152,7 +152,7 @@ impl CaseForm {
 
     /// Checks the form. Returns the case (with a placeholder id) when it is acceptable, the
     /// errors by field, and notices (such as labels kept unmapped for a reviewer).
-    pub fn validate(&self, taxonomy: &Taxonomy) -> (Option<Case>, FieldErrors, Vec<String>) {
+    pub fn validate(&self, kb: &KnowledgeBase) -> (Option<Case>, FieldErrors, Vec<String>) {
         let mut errors = FieldErrors::new();
         let mut notices = Vec::new();
         let record = RawRecord {
@@ -163,7 +163,7 @@ impl CaseForm {
             semicolon_lists: false,
         };
         let mut diags = Vec::new();
-        let case = normalise(taxonomy, Source::Contributed, &record, &mut diags);
+        let case = kb.check_one(Source::Contributed, &record, &mut diags);
         for d in diags {
             let field = d.field.clone().unwrap_or_default();
             let field = match field.as_str() {

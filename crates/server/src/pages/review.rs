@@ -205,7 +205,7 @@ fn item_page(
     errors: &FieldErrors,
 ) -> Markup {
     let t = state.kb.taxonomy();
-    let (case, _, notices) = f.validate(t);
+    let (case, _, notices) = f.validate(&state.kb);
     let body = html! {
         p { a href="/review" { "← Queue" } " · reviewing as " (reviewer.name) }
         h1 { "Review: " (sub.title) }
@@ -286,7 +286,7 @@ pub async fn decide(
         return Ok(Redirect::to("/review").into_response());
     }
     let f = CaseForm::from_pairs(&pairs);
-    let (case, errors, _) = f.validate(state.kb.taxonomy());
+    let (case, errors, _) = f.validate(&state.kb);
     let Some(case) = case.filter(|_| errors.is_empty()) else {
         let page = item_page(&state, &reviewer, &csrf, &sub, &f, &errors);
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());

@@ -1,0 +1,175 @@
+//! Labels that describe a cause in other words ("did not tune the matrix-factorization
+//! baseline adequately"): the knowledge base reads them from the words of the cases filed under
+//! each cause, where the taxonomy's own rules (aliases, contains, overlap, spelling) leave them
+//! unmapped. A reading maps only when it is clear; otherwise the label stays unmapped, with the
+//! reading offered first among the suggestions.
+
+use std::collections::HashSet;
+
+use notbetter_taxonomy::{label_words, Dimension, LabelReader, Mapping, MatchRule};
+
+use crate::KnowledgeBase;
+
+/// A reading maps a label when the best cause scores at least this…
+pub const READ_MIN_SCORE: f64 = 0.7;
+/// …leads the next by this factor…
+pub const READ_MIN_LEAD: f64 = 1.6;
+/// …and the label has at least this many content words (short labels are terms, and terms
+/// are the taxonomy's business: "Overfitting" is not a description).
+pub const READ_MIN_WORDS: usize = 3;
+
+impl LabelReader for KnowledgeBase {
+    fn read(&self, dim: Dimension, label: &str) -> Option<Mapping> {
+        // A leading AVID code has already decided (see the taxonomy's label rules).
+        if dim != Dimension::Cause || notbetter_taxonomy::leading_avid_code(label).is_some() {
+            return None;
+        }
+        // "evaluation:…" names the family: only its causes are candidates, and the words
+        // after it are the description.
+        let (family, description) = match label.split_once(':') {
+            Some((f, rest))
+                if self
+                    .taxonomy
+                    .get(Dimension::Cause, &f.trim().to_ascii_lowercase())
+                    .is_some() =>
+            {
+                (Some(f.trim().to_ascii_lowercase()), rest)
+            }
+            _ => (None, label),
+        };
+        if label_words(description).len() < READ_MIN_WORDS {
+            return None;
+        }
+        let mut read = self.index.causes_of_text(description).ok()?;
+        if let Some(family) = family {
+            read.retain(|c| c.slug.starts_with(&format!("{family}/")));
+        }
+        let best = read.first()?;
+        let next = read.get(1).map_or(0.0, |c| c.score);
+        if best.score < READ_MIN_SCORE || best.score < READ_MIN_LEAD * next {
+            return None;
+        }
+        // A reading that leans on a word the taxonomy calls ambiguous for this cause ("leaking
+        // sensitive information" is a privacy breach, not train/test leakage) is no reading.
+        let ambiguous = self.ambiguous_words(&best.slug);
+        if best
+            .words
+            .iter()
+            .flat_map(|w| label_words(w))
+            .any(|w| ambiguous.contains(&w))
+        {
+            return None;
+        }
+        let lead = if next > 0.0 { best.score / next } else { 4.0 };
+        let confidence = 60 + ((lead - READ_MIN_LEAD).clamp(0.0, 3.0) * 10.0).round() as u8;
+        Some(Mapping::Matched {
+            slug: best.slug.clone(),
+            rule: MatchRule::Read,
+            confidence,
+        })
+    }
+}
+
+impl KnowledgeBase {
+    /// Maps a free-text label: the taxonomy's rules first, then, for a cause they leave
+    /// unmapped, a reading of its words (see the module docs).
+    pub fn map_label(&self, dim: Dimension, label: &str) -> Mapping {
+        match self.taxonomy.map(dim, label) {
+            Mapping::Unmapped { suggestions } => self
+                .read(dim, label)
+                .unwrap_or(Mapping::Unmapped { suggestions }),
+            m => m,
+        }
+    }
+
+    /// The stems of the words that make this cause's ambiguous aliases (`not_evidence`)
+    /// ambiguous: those no other cause's name or aliases use ("leak", not "data").
+    fn ambiguous_words(&self, slug: &str) -> HashSet<String> {
+        let Some(entry) = self.taxonomy.get(Dimension::Cause, slug) else {
+            return HashSet::new();
+        };
+        let elsewhere: HashSet<String> = self
+            .taxonomy
+            .entries_of(Dimension::Cause)
+            .filter(|e| e.slug != slug)
+            .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+            .flat_map(|t| label_words(t))
+            .collect();
+        entry
+            .not_evidence
+            .iter()
+            .flat_map(|n| label_words(n))
+            .filter(|w| !elsewhere.contains(w))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use notbetter_taxonomy::{Dimension, Mapping, MatchRule};
+
+    use crate::KnowledgeBase;
+
+    fn kb_with_bundled_cases() -> (tempfile::TempDir, KnowledgeBase) {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = KnowledgeBase::open(dir.path(), notbetter_taxonomy::bundled()).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/cases");
+        let files: Vec<(String, String)> = std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                (p.display().to_string(), text)
+            })
+            .collect();
+        kb.seed(&files).unwrap();
+        (dir, kb)
+    }
+
+    #[test]
+    fn descriptions_of_a_cause_are_read_and_ambiguous_or_short_labels_are_not() {
+        let (_dir, kb) = kb_with_bundled_cases();
+        let read = |label: &str| match kb.map_label(Dimension::Cause, label) {
+            Mapping::Matched {
+                slug,
+                rule: MatchRule::Read,
+                ..
+            } => Some(slug),
+            _ => None,
+        };
+        assert_eq!(
+            read("the tuned nearest-neighbour heuristics beat the neural recommenders").as_deref(),
+            Some("evaluation/weak-baselines")
+        );
+        // A family named in front confines the reading to it.
+        if let Some(slug) = read("evaluation:tuned_heuristics_beat_the_neural_recommenders") {
+            assert!(slug.starts_with("evaluation/"), "{slug}");
+        }
+        assert_eq!(
+            read("data:tuned_heuristics_beat_the_neural_recommenders"),
+            None
+        );
+        // An AVID code decides on its own, even when it leaves the label unmapped.
+        assert_eq!(read("E0301: toxic abusive hateful generated replies"), None);
+        // Too short to be a description.
+        assert_eq!(read("Overfitting"), None);
+        // Leans on a word the taxonomy calls ambiguous for leakage.
+        assert_eq!(read("an exposed server leaking customer records"), None);
+        // The taxonomy's own rules come first.
+        assert!(matches!(
+            kb.map_label(Dimension::Cause, "covariate shift"),
+            Mapping::Mapped { .. }
+        ));
+        // Without cases there is nothing to read from.
+        let empty = tempfile::tempdir().unwrap();
+        let kb = KnowledgeBase::open(empty.path(), notbetter_taxonomy::bundled()).unwrap();
+        assert!(matches!(
+            kb.map_label(
+                Dimension::Cause,
+                "the tuned nearest-neighbour heuristics beat the neural recommenders"
+            ),
+            Mapping::Unmapped { .. }
+        ));
+    }
+}
