@@ -15,6 +15,7 @@ mod plan;
 mod rank;
 mod spell;
 mod terms;
+mod thesaurus;
 
 use rank::{held, RERANK_EXTRA};
 

@@ -46,6 +46,9 @@ pub struct Tuning {
     pub cause_support: f32,
     pub cause_smoothing: f32,
     pub cause_taxonomy: f32,
+    /// Weight of a word's WordNet synonyms (those the index holds) next to the word itself;
+    /// 0 turns them off.
+    pub word_synonym: f32,
     /// How much a case assigned to a mechanism the question was read as gains when reranked,
     /// relative to the best text score, at full strength.
     pub mechanism_lift: f32,
@@ -75,6 +78,7 @@ impl Default for Tuning {
             cause_support: 2.0,
             cause_smoothing: 3.0,
             cause_taxonomy: 1.0,
+            word_synonym: 0.6,
             mechanism_lift: 0.8,
             mechanism_threshold: 0.35,
             mechanism_relative: 0.7,
@@ -199,6 +203,34 @@ impl SearchIndex {
         // Words the index has never seen: the closest word it has, if one is close.
         let mut corrected_text = text.to_string();
         for w in &mut content {
+            // A real word the cases do not use is met by its synonyms, not respelled.
+            let held = if tuning.word_synonym > 0.0 {
+                self.held_synonyms(searcher, &w.stem)?
+            } else {
+                Vec::new()
+            };
+            if !held.is_empty() {
+                let shown: Vec<String> = held
+                    .iter()
+                    .map(|s| spell::surface_of(searcher, &self.fields.spell, s))
+                    .collect();
+                reading.notes.push(format!(
+                    "no case uses “{}”; {} {} {} searched instead",
+                    w.surface,
+                    if shown.len() == 1 {
+                        "its synonym"
+                    } else {
+                        "its synonyms"
+                    },
+                    shown
+                        .iter()
+                        .map(|s| format!("“{s}”"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if shown.len() == 1 { "was" } else { "were" }
+                ));
+                continue;
+            }
             if let Some(stem) = spell::correct(searcher, &self.fields.spell, &w.stem)? {
                 let to = spell::surface_of(searcher, &self.fields.spell, &stem);
                 corrected_text = replace_word(&corrected_text, &w.surface, &to);
@@ -288,7 +320,7 @@ impl SearchIndex {
             }
             concepts.push(Concept {
                 label: w.surface.clone(),
-                query: self.word_query(&w.stem),
+                query: self.word_with_synonyms(searcher, &w.stem, tuning.word_synonym)?,
                 weight: self.idf(searcher, &w.stem),
             });
         }

@@ -12,6 +12,9 @@ use super::parse::{Part, Shape};
 use crate::schema::{facet_of, FacetDim, Fields};
 use crate::SearchIndex;
 
+/// The most synonyms one word brings in.
+const MAX_SYNONYMS: usize = 4;
+
 impl SearchIndex {
     /// A word in any text field, each field with its boost.
     pub(super) fn word_query(&self, stem: &str) -> Box<dyn Query> {
@@ -29,6 +32,55 @@ impl SearchIndex {
             })
             .collect();
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// A word, or, when the cases do not use it, one of its synonyms they do (each weighing
+    /// `weight`).
+    pub(super) fn word_with_synonyms(
+        &self,
+        searcher: &Searcher,
+        stem: &str,
+        weight: f32,
+    ) -> tantivy::Result<Box<dyn Query>> {
+        if weight <= 0.0 {
+            return Ok(self.word_query(stem));
+        }
+        let held = self.held_synonyms(searcher, stem)?;
+        if held.is_empty() {
+            return Ok(self.word_query(stem));
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, self.word_query(stem))];
+        for s in held {
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(self.word_query(&s), weight)),
+            ));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The synonyms of `stem` the cases use (at most `MAX_SYNONYMS`), when they do not use
+    /// `stem` itself; else none.
+    pub(super) fn held_synonyms(
+        &self,
+        searcher: &Searcher,
+        stem: &str,
+    ) -> tantivy::Result<Vec<String>> {
+        let df = |s: &str| super::causes::body_df(searcher, &self.fields.body, s);
+        if df(stem)? > 0 {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for s in super::thesaurus::synonyms(stem) {
+            if out.len() == MAX_SYNONYMS {
+                break;
+            }
+            if df(s)? > 0 {
+                out.push(s.clone());
+            }
+        }
+        Ok(out)
     }
 
     /// A part the user clearly meant: every word (in one field, or any), a phrase, or a

@@ -1,0 +1,106 @@
+//! Everyday words to the words cases use: WordNet 3.0's synonyms of each word's most common
+//! senses (`data/synonyms.tsv`, written by `data/wordnet_synonyms.py`), in the index's stems.
+//! A query word's synonyms that the index holds are weak alternatives of it (`word_synonym`),
+//! so "slipping" can meet "slide" without outranking the word as typed.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const TABLE: &str = include_str!("../../../../data/synonyms.tsv");
+
+/// Stem → the stems of its synonyms, in WordNet's order.
+pub(crate) fn synonyms(stem: &str) -> &'static [String] {
+    static MAP: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let mut analyzer = crate::stem::en_stem();
+        let mut stem_of = |w: &str| -> Option<String> {
+            let mut stream = analyzer.token_stream(w);
+            let mut out = None;
+            while let Some(t) = stream.next() {
+                if out.is_some() {
+                    return None; // more than one token: not a single word
+                }
+                out = Some(t.text.clone());
+            }
+            out
+        };
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for line in TABLE.lines() {
+            let Some((word, syns)) = line.split_once('\t') else {
+                continue;
+            };
+            let Some(key) = stem_of(word) else { continue };
+            for s in syns.split(' ') {
+                if let Some(s) = stem_of(s) {
+                    let list = map.entry(key.clone()).or_default();
+                    if s != key && !list.contains(&s) {
+                        list.push(s);
+                    }
+                }
+            }
+        }
+        map
+    });
+    map.get(stem).map(Vec::as_slice).unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use notbetter_taxonomy::{bundled, Case};
+
+    use crate::{SearchIndex, SearchRequest, Tuning};
+
+    /// A word no case uses is met by a synonym the cases do use, and the reader is told; a
+    /// word the cases use is searched as typed.
+    #[test]
+    fn unknown_words_are_searched_by_their_synonyms() {
+        let case = |id: &str, why: &str| {
+            Case::builder(id)
+                .title(format!("Case {id}"))
+                .year(2020)
+                .domains(&["earth-climate"])
+                .causes(&["evaluation/weak-baselines"])
+                .failure_modes(&["suboptimal-performance"])
+                .elements("A use case.", "A deep network.", "It did worse.", why)
+                .build()
+        };
+        let idx = SearchIndex::in_memory(&bundled()).unwrap();
+        idx.rebuild(
+            &[
+                case(
+                    "seismic",
+                    "Earthquake forecasts were no better than a simple law.",
+                ),
+                case(
+                    "other",
+                    "Crop forecasts were no better than last year's yield.",
+                ),
+            ],
+            1,
+        )
+        .unwrap();
+        let r = idx.search(&SearchRequest::new("quake forecasts")).unwrap();
+        assert_eq!(r.hits[0].id, "seismic");
+        assert!(
+            r.reading
+                .notes
+                .iter()
+                .any(|n| n.contains("“quake”") && n.contains("earthquake")),
+            "{:?}",
+            r.reading.notes
+        );
+        idx.set_tuning(Tuning {
+            word_synonym: 0.0,
+            ..Tuning::default()
+        });
+        let r = idx.search(&SearchRequest::new("quake forecasts")).unwrap();
+        assert!(r.reading.notes.iter().all(|n| !n.contains("earthquake")));
+    }
+
+    #[test]
+    fn synonyms_are_looked_up_by_stem() {
+        let quake = super::synonyms("quak");
+        assert!(quake.iter().any(|s| s == "earthquak"), "{quake:?}");
+        assert!(super::synonyms("zzzz").is_empty());
+    }
+}
