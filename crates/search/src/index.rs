@@ -21,6 +21,8 @@ const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
 /// Search results kept for repeated requests, by default.
 const RESULT_CACHE: usize = 512;
+/// Case pages whose similar cases are kept, by default.
+pub(crate) const SIMILAR_CACHE: usize = 2_048;
 /// The default time limit of one search. The slowest query of the benchmark's mix takes about
 /// a tenth of this at 1M cases on two cores.
 const SEARCH_TIMEOUT_MS: u64 = 2_000;
@@ -32,6 +34,8 @@ pub struct SearchIndex {
     pub(crate) schema: Schema,
     pub(crate) fields: Fields,
     pub(crate) cache: ResultCache,
+    /// Similar cases per case, for the current searcher.
+    pub(crate) similar_cache: crate::cache::SimilarCache,
     /// The longest a search may take, in milliseconds (see `deadline`).
     pub(crate) timeout_ms: std::sync::atomic::AtomicU64,
     /// Per-segment label combinations for facet counting, built on first use.
@@ -103,6 +107,7 @@ impl SearchIndex {
             fields,
             facet_tables: SegmentTables::default(),
             cache: ResultCache::new(RESULT_CACHE),
+            similar_cache: crate::cache::SimilarCache::new(SIMILAR_CACHE),
             timeout_ms: std::sync::atomic::AtomicU64::new(SEARCH_TIMEOUT_MS),
         })
     }

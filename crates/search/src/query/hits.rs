@@ -155,7 +155,21 @@ impl SearchIndex {
     pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
         let limit = limit.clamp(1, MAX_LIMIT);
         let searcher = self.reader.searcher();
-        let Some((addr, doc)) = self.doc_by_id(&searcher, id)? else {
+        let cached = self.similar_cache.get_or(
+            searcher.generation().generation_id(),
+            &(id.to_string(), limit),
+            || self.similar_uncached(&searcher, id, limit),
+        )?;
+        Ok(Vec::clone(&cached))
+    }
+
+    fn similar_uncached(
+        &self,
+        searcher: &Searcher,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<Similar>> {
+        let Some((addr, doc)) = self.doc_by_id(searcher, id)? else {
             return Ok(Vec::new());
         };
         let own: HashSet<String> = self

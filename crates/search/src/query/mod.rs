@@ -323,9 +323,15 @@ impl SearchIndex {
             .store(limit.as_millis() as u64, AtomicOrdering::Relaxed);
     }
 
-    /// Sets how many results the cache keeps (0 turns it off, for measuring the engine).
+    /// Sets how many results the cache keeps (0 turns it off, for measuring the engine); the
+    /// similar-cases cache is turned off with it, and back on at its default size.
     pub fn set_result_cache(&self, entries: usize) {
         self.cache.resize(entries);
+        self.similar_cache.resize(if entries == 0 {
+            0
+        } else {
+            crate::index::SIMILAR_CACHE
+        });
     }
 
     fn search_uncached(&self, searcher: &Searcher, req: &SearchRequest) -> Result<SearchResults> {

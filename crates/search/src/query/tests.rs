@@ -430,6 +430,27 @@ fn cached_results_follow_commits() {
 }
 
 #[test]
+fn cached_similar_cases_follow_commits() {
+    let idx = index();
+    let first = idx.similar("xray", 5).unwrap();
+    assert_eq!(idx.similar("xray", 5).unwrap(), first, "cached, the same");
+    // A near copy of the case, from another field, committed: it must appear.
+    idx.upsert([&case(
+        "xray-copy",
+        2022,
+        &["language-technology/nlu"],
+        &["model/shortcut-learning"],
+        "The network used hospital shortcuts such as laterality markers.",
+    )])
+    .unwrap();
+    idx.commit(9).unwrap();
+    let after = idx.similar("xray", 5).unwrap();
+    assert_eq!(after[0].id, "xray-copy", "{after:?}");
+    idx.set_result_cache(0);
+    assert_eq!(idx.similar("xray", 5).unwrap(), after);
+}
+
+#[test]
 fn a_search_past_its_time_limit_is_a_clear_user_error() {
     let idx = index();
     idx.set_result_cache(0);
