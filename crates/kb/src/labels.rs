@@ -1,8 +1,8 @@
-//! Labels that describe a cause in other words ("did not tune the matrix-factorization
-//! baseline adequately"): the knowledge base reads them from the words of the cases filed under
-//! each cause, where the taxonomy's own rules (aliases, contains, overlap, spelling) leave them
-//! unmapped. A reading maps only when it is clear; otherwise the label stays unmapped, with the
-//! reading offered first among the suggestions.
+//! Labels that describe a cause or a domain in other words ("did not tune the
+//! matrix-factorization baseline adequately", "continuous-control deep RL benchmarks
+//! (MuJoCo)"): the knowledge base reads them from the words of the cases filed under each
+//! label, where the taxonomy's own rules (aliases, contains, overlap, spelling) leave them
+//! unmapped. A reading maps only when it is clear; otherwise the label stays unmapped.
 
 use std::collections::HashSet;
 
@@ -20,17 +20,22 @@ pub const READ_MIN_WORDS: usize = 3;
 
 impl LabelReader for KnowledgeBase {
     fn read(&self, dim: Dimension, label: &str) -> Option<Mapping> {
+        let facet = match dim {
+            Dimension::Cause => notbetter_search::FacetDim::Cause,
+            Dimension::Domain => notbetter_search::FacetDim::Domain,
+            _ => return None,
+        };
         // A leading AVID code has already decided (see the taxonomy's label rules).
-        if dim != Dimension::Cause || notbetter_taxonomy::leading_avid_code(label).is_some() {
+        if notbetter_taxonomy::leading_avid_code(label).is_some() {
             return None;
         }
-        // "evaluation:…" names the family: only its causes are candidates, and the words
-        // after it are the description.
+        // "evaluation:…" names the family (a top-level entry): only its labels are
+        // candidates, and the words after it are the description.
         let (family, description) = match label.split_once(':') {
             Some((f, rest))
                 if self
                     .taxonomy
-                    .get(Dimension::Cause, &f.trim().to_ascii_lowercase())
+                    .get(dim, &f.trim().to_ascii_lowercase())
                     .is_some() =>
             {
                 (Some(f.trim().to_ascii_lowercase()), rest)
@@ -40,7 +45,7 @@ impl LabelReader for KnowledgeBase {
         if label_words(description).len() < READ_MIN_WORDS {
             return None;
         }
-        let mut read = self.index.causes_of_text(description).ok()?;
+        let mut read = self.index.labels_of_text(facet, description).ok()?;
         if let Some(family) = family {
             read.retain(|c| c.slug.starts_with(&format!("{family}/")));
         }
@@ -51,7 +56,7 @@ impl LabelReader for KnowledgeBase {
         }
         // A reading that leans on a word the taxonomy calls ambiguous for this cause ("leaking
         // sensitive information" is a privacy breach, not train/test leakage) is no reading.
-        let ambiguous = self.ambiguous_words(&best.slug);
+        let ambiguous = self.ambiguous_words(dim, &best.slug);
         if best
             .words
             .iter()
@@ -71,8 +76,8 @@ impl LabelReader for KnowledgeBase {
 }
 
 impl KnowledgeBase {
-    /// Maps a free-text label: the taxonomy's rules first, then, for a cause they leave
-    /// unmapped, a reading of its words (see the module docs).
+    /// Maps a free-text label: the taxonomy's rules first, then, for a cause or a domain they
+    /// leave unmapped, a reading of its words (see the module docs).
     pub fn map_label(&self, dim: Dimension, label: &str) -> Mapping {
         match self.taxonomy.map(dim, label) {
             Mapping::Unmapped { suggestions } => self
@@ -82,15 +87,15 @@ impl KnowledgeBase {
         }
     }
 
-    /// The stems of the words that make this cause's ambiguous aliases (`not_evidence`)
-    /// ambiguous: those no other cause's name or aliases use ("leak", not "data").
-    fn ambiguous_words(&self, slug: &str) -> HashSet<String> {
-        let Some(entry) = self.taxonomy.get(Dimension::Cause, slug) else {
+    /// The stems of the words that make this label's ambiguous aliases (`not_evidence`)
+    /// ambiguous: those no other label's name or aliases use ("leak", not "data").
+    fn ambiguous_words(&self, dim: Dimension, slug: &str) -> HashSet<String> {
+        let Some(entry) = self.taxonomy.get(dim, slug) else {
             return HashSet::new();
         };
         let elsewhere: HashSet<String> = self
             .taxonomy
-            .entries_of(Dimension::Cause)
+            .entries_of(dim)
             .filter(|e| e.slug != slug)
             .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
             .flat_map(|t| label_words(t))
@@ -152,6 +157,23 @@ mod tests {
         );
         // An AVID code decides on its own, even when it leaves the label unmapped.
         assert_eq!(read("E0301: toxic abusive hateful generated replies"), None);
+        // Domains are read the same way.
+        let domain = |label: &str| match kb.map_label(Dimension::Domain, label) {
+            Mapping::Matched {
+                slug,
+                rule: MatchRule::Read,
+                ..
+            } => Some(slug),
+            _ => None,
+        };
+        assert_eq!(
+            domain("walking and hopping simulated bodies in MuJoCo").as_deref(),
+            Some("robotics/locomotion-control")
+        );
+        assert_eq!(
+            domain("galaxy images from sky surveys").as_deref(),
+            Some("physics/astrophysics")
+        );
         // Too short to be a description.
         assert_eq!(read("Overfitting"), None);
         // Leans on a word the taxonomy calls ambiguous for leakage.

@@ -18,7 +18,7 @@ use tantivy::query::{BooleanQuery, EnableScoring, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Searcher, Term, TERMINATED};
 
-use super::lexicon::Lexicon;
+use super::lexicon::Vocab;
 use crate::facets::SegmentTables;
 use crate::schema::FacetDim;
 
@@ -48,17 +48,22 @@ type Totals = std::sync::Arc<(u64, HashMap<String, u64>)>;
 /// Per cause: its score and the (weight, word) pairs behind it.
 type Scores<'a> = HashMap<&'a str, (f64, Vec<(f64, &'a str)>)>;
 
-/// Cases per cause over the whole index, kept per searcher generation.
+/// Cases per label of a dimension over the whole index, kept per searcher generation.
 #[derive(Debug, Default)]
 pub(crate) struct Priors {
-    cached: Mutex<Option<(u64, Totals)>>,
+    cached: Mutex<HashMap<FacetDim, (u64, Totals)>>,
 }
 
 impl Priors {
-    fn get(&self, searcher: &Searcher, tables: &SegmentTables) -> tantivy::Result<Totals> {
+    fn get(
+        &self,
+        searcher: &Searcher,
+        tables: &SegmentTables,
+        dim: FacetDim,
+    ) -> tantivy::Result<Totals> {
         let generation = searcher.generation().generation_id();
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((g, p)) = cached.as_ref() {
+        if let Some((g, p)) = cached.get(&dim) {
             if *g == generation {
                 return Ok(p.clone());
             }
@@ -67,29 +72,30 @@ impl Priors {
         for segment in searcher.segment_readers() {
             let table = tables.get(segment)?;
             let alive = segment.alive_bitset();
-            for (slug, n) in table.totals(FacetDim::Cause, |d| alive.is_none_or(|a| a.is_alive(d)))
-            {
+            for (slug, n) in table.totals(dim, |d| alive.is_none_or(|a| a.is_alive(d))) {
                 *totals.entry(slug.to_string()).or_default() += n;
             }
         }
         let p = std::sync::Arc::new((searcher.num_docs(), totals));
-        *cached = Some((generation, p.clone()));
+        cached.insert(dim, (generation, p.clone()));
         Ok(p)
     }
 }
 
-/// Scores every cause against the query's content words, `(stem, surface)`, best first;
-/// causes scoring nothing are left out.
-fn read_causes(
+/// Scores every label of `dim` in `vocab` (causes, or the narrowest domains) against the
+/// query's content words, `(stem, surface)`, best first; labels scoring nothing are left out.
+#[allow(clippy::too_many_arguments)]
+fn read_labels(
     searcher: &Searcher,
     tables: &SegmentTables,
     priors: &Priors,
     body: &[Field],
-    lexicon: &Lexicon,
+    dim: FacetDim,
+    vocab: &Vocab,
     words: &[(String, String)],
     params: CauseParams,
 ) -> tantivy::Result<Vec<CauseScore>> {
-    let priors = priors.get(searcher, tables)?;
+    let priors = priors.get(searcher, tables, dim)?;
     let (n_docs, totals) = (&priors.0, &priors.1);
     if *n_docs == 0 || words.is_empty() {
         return Ok(Vec::new());
@@ -108,14 +114,14 @@ fn read_causes(
             .map(|f| Term::from_field_text(*f, stem))
             .collect();
         let df = body_df(searcher, body, stem)?;
-        let spread = lexicon.cause_word_spread.get(stem.as_str()).copied();
+        let spread = vocab.spread.get(stem.as_str()).copied();
         if df == 0 && spread.is_none() {
             continue;
         }
         let idf = (1.0 + n / (df as f64 + 1.0)).ln();
         weight_sum += idf;
         if df > 0 {
-            let (seen, per_cause) = tally(searcher, tables, &terms)?;
+            let (seen, per_cause) = tally(searcher, tables, &terms, dim, vocab)?;
             for (slug, k) in per_cause {
                 if k < params.support {
                     continue;
@@ -127,8 +133,8 @@ fn read_causes(
                 let p = (k as f64 + params.smoothing * prior) / (seen as f64 + params.smoothing);
                 let lift = (p / prior).ln();
                 if lift > 0.0 {
-                    let slug = lexicon
-                        .cause_names
+                    let slug = vocab
+                        .names
                         .get_key_value(slug.as_str())
                         .map(|(k, _)| k.as_str());
                     if let Some(slug) = slug {
@@ -140,8 +146,8 @@ fn read_causes(
             }
         }
         if let Some(spread) = spread {
-            for (slug, vocab) in &lexicon.cause_words {
-                if vocab.contains(stem.as_str()) {
+            for (slug, own) in &vocab.words {
+                if own.contains(stem.as_str()) {
                     let w = idf * params.taxonomy / spread as f64;
                     let e = scores.entry(slug.as_str()).or_default();
                     e.0 += w;
@@ -185,19 +191,34 @@ pub(crate) fn body_df(searcher: &Searcher, body: &[Field], stem: &str) -> tantiv
 }
 
 impl crate::SearchIndex {
-    /// `read_causes` over this index, with the knobs in force.
+    /// `read_labels` of the causes over this index, with the knobs in force.
     pub(crate) fn read_causes(
         &self,
         searcher: &Searcher,
         words: &[(String, String)],
     ) -> tantivy::Result<Vec<CauseScore>> {
+        self.read_labels(searcher, FacetDim::Cause, words)
+    }
+
+    /// `read_labels` of `dim` (causes or domains) over this index, with the knobs in force.
+    pub(crate) fn read_labels(
+        &self,
+        searcher: &Searcher,
+        dim: FacetDim,
+        words: &[(String, String)],
+    ) -> tantivy::Result<Vec<CauseScore>> {
         let t = self.tuning();
-        read_causes(
+        let vocab = match dim {
+            FacetDim::Domain => &self.lexicon.domains,
+            _ => &self.lexicon.causes,
+        };
+        read_labels(
             searcher,
             &self.facet_tables,
             &self.priors,
             &self.fields.body,
-            &self.lexicon,
+            dim,
+            vocab,
             words,
             CauseParams {
                 support: t.cause_support as u64,
@@ -209,11 +230,13 @@ impl crate::SearchIndex {
 }
 
 /// The number of cases holding any of `terms` (at most `SAMPLE_PER_WORD` looked at), and
-/// how many of them carry each confirmed cause (leaves only).
+/// how many of them carry each label of `dim` that `vocab` reads as.
 fn tally(
     searcher: &Searcher,
     tables: &SegmentTables,
     terms: &[Term],
+    dim: FacetDim,
+    vocab: &Vocab,
 ) -> tantivy::Result<(u64, HashMap<String, u64>)> {
     let query = BooleanQuery::union(
         terms
@@ -233,21 +256,21 @@ fn tally(
         let table = tables.get(segment)?;
         let alive = segment.alive_bitset();
         // Counted by label id within the segment, named once at the end.
-        let mut counts = vec![0u64; table.label_count(FacetDim::Cause)];
+        let mut counts = vec![0u64; table.label_count(dim)];
         let mut scorer = weight.scorer(segment, 1.0)?;
         let mut doc = scorer.doc();
         while doc != TERMINATED && (seen as usize) < SAMPLE_PER_WORD {
             if alive.is_none_or(|a| a.is_alive(doc)) {
                 seen += 1;
-                for &id in table.label_ids(FacetDim::Cause, doc) {
+                for &id in table.label_ids(dim, doc) {
                     counts[id as usize] += 1;
                 }
             }
             doc = scorer.advance();
         }
         for (id, n) in counts.into_iter().enumerate() {
-            let slug = table.label_name(FacetDim::Cause, id as u32);
-            if n > 0 && slug.contains('/') {
+            let slug = table.label_name(dim, id as u32);
+            if n > 0 && vocab.names.contains_key(slug) {
                 *per_cause.entry(slug.to_string()).or_default() += n;
             }
         }

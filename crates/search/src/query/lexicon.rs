@@ -140,11 +140,36 @@ pub(crate) struct Alias {
 pub(crate) struct Lexicon {
     /// Longest first, so the longest alias at a position wins.
     pub aliases: Vec<Alias>,
-    /// Per cause slug: the stems of its name, aliases and description, with how many of the
-    /// causes use each stem (a stem of every description says nothing about any one cause).
-    pub cause_words: HashMap<String, HashSet<String>>,
-    pub cause_word_spread: HashMap<String, usize>,
-    pub cause_names: HashMap<String, String>,
+    /// The causes a text can be read as (leaves), in their own words.
+    pub causes: Vocab,
+    /// The domains a text can be read as (those without narrower domains).
+    pub domains: Vocab,
+}
+
+/// Per label: the stems of its name, aliases and description, with how many labels use each
+/// stem (a stem of every description says nothing about any one label), and its name.
+#[derive(Debug, Default)]
+pub(crate) struct Vocab {
+    pub words: HashMap<String, HashSet<String>>,
+    pub spread: HashMap<String, usize>,
+    pub names: HashMap<String, String>,
+}
+
+impl Vocab {
+    fn add(&mut self, analyzer: &mut TextAnalyzer, e: &notbetter_taxonomy::Entry) {
+        let mut words: HashSet<String> = HashSet::new();
+        for text in std::iter::once(&e.name)
+            .chain(&e.aliases)
+            .chain(std::iter::once(&e.description))
+        {
+            words.extend(content_stems(analyzer, text));
+        }
+        for w in &words {
+            *self.spread.entry(w.clone()).or_default() += 1;
+        }
+        self.words.insert(e.slug.clone(), words);
+        self.names.insert(e.slug.clone(), e.name.clone());
+    }
 }
 
 /// One analysed word of a query.
@@ -212,19 +237,13 @@ impl Lexicon {
                     name: e.name.clone(),
                 });
             }
-            if dim == FacetDim::Cause {
-                let mut words: HashSet<String> = HashSet::new();
-                for text in std::iter::once(&e.name)
-                    .chain(&e.aliases)
-                    .chain(std::iter::once(&e.description))
-                {
-                    words.extend(content_stems(&mut analyzer, text));
-                }
-                for w in &words {
-                    *lex.cause_word_spread.entry(w.clone()).or_default() += 1;
-                }
-                lex.cause_words.insert(e.slug.clone(), words);
-                lex.cause_names.insert(e.slug.clone(), e.name.clone());
+            let leaf = !taxonomy
+                .entries_of(e.dimension)
+                .any(|o| o.slug.starts_with(&format!("{}/", e.slug)));
+            match dim {
+                FacetDim::Cause => lex.causes.add(&mut analyzer, e),
+                FacetDim::Domain if leaf => lex.domains.add(&mut analyzer, e),
+                _ => {}
             }
         }
         lex.aliases
@@ -281,7 +300,12 @@ mod tests {
                 "healthcare/medical-imaging"
             ]
         );
-        assert!(lex.cause_words["data/leakage"].contains("leakag"));
+        assert!(lex.causes.words["data/leakage"].contains("leakag"));
+        assert!(lex.domains.names.contains_key("healthcare/medical-imaging"));
+        assert!(
+            !lex.domains.names.contains_key("healthcare"),
+            "only the narrowest domains"
+        );
     }
 
     #[test]

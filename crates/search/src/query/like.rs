@@ -166,7 +166,17 @@ impl SearchIndex {
     /// `CAUSE_WORDS` distinct content words are read, so a long text costs what a question
     /// of that many words does.
     pub fn causes_of_text(&self, text: &str) -> Result<Vec<TextCause>> {
+        self.labels_of_text(FacetDim::Cause, text)
+    }
+
+    /// The labels of `dim` (causes, or the narrowest domains) the words of `text` point to,
+    /// best first, read as [`SearchIndex::causes_of_text`] reads causes.
+    pub fn labels_of_text(&self, dim: FacetDim, text: &str) -> Result<Vec<TextCause>> {
         let searcher = self.reader.searcher();
+        let vocab = match dim {
+            FacetDim::Domain => &self.lexicon.domains,
+            _ => &self.lexicon.causes,
+        };
         let mut analyzer = crate::stem::en_stem();
         let mut seen: HashMap<String, String> = HashMap::new();
         for w in query_words(&mut analyzer, text) {
@@ -180,7 +190,7 @@ impl SearchIndex {
             .map(|(stem, surface)| {
                 let df = body_df(&searcher, &self.fields.body, &stem).unwrap_or(0);
                 // Words in no case cannot point anywhere; taxonomy words still can.
-                let known = df > 0 || self.lexicon.cause_word_spread.contains_key(&stem);
+                let known = df > 0 || vocab.spread.contains_key(&stem);
                 let idf = if known {
                     (n / (df as f64 + 1.0)).ln()
                 } else {
@@ -193,7 +203,7 @@ impl SearchIndex {
         words.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         words.truncate(CAUSE_WORDS);
         let pairs: Vec<(String, String)> = words.into_iter().map(|(_, s, w)| (s, w)).collect();
-        let read = self.read_causes(&searcher, &pairs)?;
+        let read = self.read_labels(&searcher, dim, &pairs)?;
         Ok(read
             .into_iter()
             .map(|c| TextCause {

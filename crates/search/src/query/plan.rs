@@ -343,7 +343,8 @@ impl SearchIndex {
                 slug: c.slug.clone(),
                 name: self
                     .lexicon
-                    .cause_names
+                    .causes
+                    .names
                     .get(&c.slug)
                     .cloned()
                     .unwrap_or_else(|| c.slug.clone()),
