@@ -69,6 +69,8 @@ const pages = [
   ['search-error', (p) => visit(p, '/search?page=0', 400)],
   // How a query was read: an unbalanced quote (searched as words) and a misspelt word.
   ['search-reading', (p) => visit(p, '/search?q=%22unclosed%20shortcutt')],
+  // A question read as a failure mechanism (with a link to its page).
+  ['search-mechanism', (p) => visit(p, '/search?q=information%20from%20the%20future%20leaks%20into%20the%20features')],
   ['domains', (p) => visit(p, '/domains')],
   ['domain', (p) => visit(p, '/domains/healthcare')],
   ['sub-domain', (p) => visit(p, '/domains/healthcare/medical-imaging')],

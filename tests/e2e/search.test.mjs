@@ -136,3 +136,32 @@ test('search from the home page, narrow by facets, widen by chips, open a case',
     await context.close();
   }
 });
+
+// A question that describes a failure mechanism without naming it: the page says how it was
+// read, links the mechanism's page, and the page lists the cases that share it across fields.
+test('a mechanism question is read as the mechanism and links its page', { timeout: TEST_TIMEOUT }, async () => {
+  const { context, page, events } = await open(browser);
+  try {
+    const q = 'information from the future leaks into the features';
+    const note = page.locator('div.reading', { hasText: 'Read as the mechanism' });
+    // The server reads mechanisms once its first clustering is done (in the background).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await visit(page, `/search?q=${encodeURIComponent(q)}`);
+      if ((await note.count()) > 0 || Date.now() > deadline) break;
+      await page.waitForTimeout(500);
+    }
+    assert.equal(await note.count(), 1, 'the page says which mechanism the question was read as');
+    const link = note.locator('a[href^="/clusters/m/"]').first();
+    const name = ((await link.textContent()) || '').trim();
+    assert.ok(name.length > 10, `a readable mechanism name: ${JSON.stringify(name)}`);
+    assert.ok((await resultCount(page)) > 0);
+    await navigating(page, () => link.click(), (u) => u.pathname.startsWith('/clusters/m/'));
+    assert.equal((await page.locator('main h1').textContent())?.trim(), name);
+    assert.ok(await page.locator('main a[href^="/cases/"]').count() >= 2, 'the mechanism page lists its cases');
+    assert.deepEqual(events.dialogs, []);
+    assert.deepEqual(events.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
