@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::{now, Result, Store, StoreError};
+use crate::{now, Result, Sqlite, StoreError};
 
 /// What one write did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -45,22 +45,24 @@ pub struct Revision {
     pub case: Case,
 }
 
-fn hash(doc: &str) -> String {
+pub(crate) fn hash(doc: &str) -> String {
     hex::encode(Sha256::digest(doc.as_bytes()))
 }
 
-fn parse_doc(id: &str, doc: &str) -> Result<Case> {
+pub(crate) fn parse_doc(id: &str, doc: &str) -> Result<Case> {
     serde_json::from_str(doc).map_err(|source| StoreError::Corrupt {
         id: id.to_string(),
         source,
     })
 }
 
-impl Store {
+impl Sqlite {
     /// Makes the `taxonomy` table equal to `taxonomy`: upserts every entry and removes entries
     /// that are gone, unless a case still uses them.
     pub fn sync_taxonomy(&mut self, taxonomy: &Taxonomy) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut upsert = tx.prepare(
                 "INSERT INTO taxonomy (dimension, slug, name, description, parent, aliases)
@@ -112,16 +114,40 @@ impl Store {
         &mut self,
         cases: impl IntoIterator<Item = (&'a Case, &'a str)>,
     ) -> Result<ApplyReport> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let report = apply_in(&tx, cases)?;
-        if !report.changed.is_empty() {
-            tx.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'",
-                [],
-            )?;
-        }
+        bump_generation(&tx, &report.changed)?;
         tx.commit()?;
         Ok(report)
+    }
+
+    /// See [`crate::Store::change_ids`].
+    pub fn change_ids(&self, since: u64, upto: u64, max: usize) -> Result<Option<Vec<String>>> {
+        // The record reaches back to `since` only if generation `since + 1` is in it (every
+        // generation records at least one row, and rows are never deleted).
+        let first: Option<i64> = self.conn.query_row(
+            "SELECT min(generation) FROM changes WHERE generation > ?1",
+            [since as i64],
+            |r| r.get(0),
+        )?;
+        if first != Some(since as i64 + 1) {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT case_id FROM changes WHERE generation > ?1 AND generation <= ?2
+             ORDER BY case_id IS NOT NULL, case_id LIMIT ?3",
+        )?;
+        let ids: Vec<Option<String>> = stmt
+            .query_map(params![since as i64, upto as i64, max as i64 + 1], |r| {
+                r.get(0)
+            })?
+            .collect::<Result<_, _>>()?;
+        if ids.len() > max || ids.iter().any(Option::is_none) {
+            return Ok(None);
+        }
+        Ok(Some(ids.into_iter().flatten().collect()))
     }
 
     pub fn get(&self, id: &str) -> Result<Option<StoredCase>> {
@@ -354,6 +380,25 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+/// Raises the generation by one and records `changed` under it, when anything changed.
+pub(crate) fn bump_generation(tx: &Transaction<'_>, changed: &[String]) -> Result<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let g: i64 = tx.query_row(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'
+         RETURNING CAST(value AS INTEGER)",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut record =
+        tx.prepare_cached("INSERT INTO changes (generation, case_id) VALUES (?1, ?2)")?;
+    for id in changed {
+        record.execute(params![g, id])?;
+    }
+    Ok(())
 }
 
 pub(crate) fn apply_in<'a>(
