@@ -130,22 +130,28 @@ fn names(table: &str) -> String {
         .join(", ")
 }
 
+/// Counts a table's rows; `meta` without the database's own `store_id`, which a SQLite store
+/// has no need of.
+fn count_sql(table: &str) -> String {
+    if table == "meta" {
+        "SELECT count(*) FROM meta WHERE key <> 'store_id'".into()
+    } else {
+        format!("SELECT count(*) FROM {table}")
+    }
+}
+
 /// Rows per table on the PostgreSQL side.
 fn pg_counts(tx: &mut Transaction<'_>) -> Result<Vec<i64>> {
     TABLES
         .iter()
-        .map(|t| {
-            Ok(tx
-                .query_one(&format!("SELECT count(*) FROM {t}"), &[])?
-                .get(0))
-        })
+        .map(|t| Ok(tx.query_one(&count_sql(t), &[])?.get(0)))
         .collect()
 }
 
 fn sqlite_counts(conn: &Connection) -> Result<Vec<i64>> {
     TABLES
         .iter()
-        .map(|t| Ok(conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?))
+        .map(|t| Ok(conn.query_row(&count_sql(t), [], |r| r.get(0))?))
         .collect()
 }
 
@@ -231,6 +237,8 @@ pub fn migrate_sqlite_to_postgres(sqlite: &Path, url: &str) -> Result<MigrateRep
     }
     let source = Store::open(sqlite)?;
     let src = source.connection_sqlite();
+    // One read snapshot of the source, so the counts compared are of the rows copied.
+    src.execute_batch("BEGIN")?;
     let pg = Pg::connect(url)?;
     let mut c = pg.client()?;
     let mut tx = c.transaction()?;
@@ -256,7 +264,7 @@ pub fn migrate_sqlite_to_postgres(sqlite: &Path, url: &str) -> Result<MigrateRep
     // Taxonomy rows the target holds but the source lacks would make the counts differ; the
     // source's taxonomy is the one in force, so start from none.
     tx.execute("DELETE FROM taxonomy", &[])?;
-    tx.execute("DELETE FROM meta", &[])?;
+    tx.execute("DELETE FROM meta WHERE key <> 'store_id'", &[])?;
     sqlite_into_pg(src, &mut tx)?;
     let want = sqlite_counts(src)?;
     let got = pg_counts(&mut tx)?;
@@ -271,6 +279,7 @@ pub fn migrate_sqlite_to_postgres(sqlite: &Path, url: &str) -> Result<MigrateRep
     }
     let generation = source.generation()?;
     tx.commit()?;
+    src.execute_batch("COMMIT")?;
     Ok(MigrateReport {
         tables: TABLES.iter().copied().zip(want).collect(),
         generation,
@@ -285,6 +294,14 @@ impl Store {
             crate::Backend::Postgres(_) => unreachable!("a SQLite store was opened"),
         }
     }
+}
+
+/// The database's `store_id` (read inside `tx` before its rows are replaced).
+fn store_id(tx: &mut Transaction<'_>) -> Result<String> {
+    Ok(tx
+        .query_opt("SELECT value FROM meta WHERE key = 'store_id'", &[])?
+        .map(|r| r.get(0))
+        .unwrap_or_default())
 }
 
 /// `path` with `suffix` added to its file name.
@@ -429,6 +446,8 @@ impl Pg {
             let mut c = self.client()?;
             let mut tx = c.transaction()?;
             let before = lock_generation(&mut tx)?;
+            // The database stays itself (its `store_id`), whatever the backup's says.
+            let id = store_id(&mut tx)?;
             for t in TABLES.iter().rev() {
                 tx.execute(&format!("DELETE FROM {t}"), &[])?;
             }
@@ -440,6 +459,11 @@ impl Pg {
             tx.execute(
                 "UPDATE meta SET value = $1::bigint::text WHERE key = 'generation'",
                 &[&start],
+            )?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('store_id', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&id],
             )?;
             bump_generation(&mut tx, &[None])?;
             tx.commit()?;

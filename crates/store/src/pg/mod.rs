@@ -18,7 +18,7 @@ use postgres::{Client, NoTls, Transaction};
 
 use crate::{Result, StoreError};
 
-pub use copy::migrate_sqlite_to_postgres;
+pub use copy::{migrate_sqlite_to_postgres, MigrateReport};
 
 /// The advisory lock key that serialises migrations between nodes starting together.
 const MIGRATION_LOCK: i64 = 0x6e62_6d69_6772;

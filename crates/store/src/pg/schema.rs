@@ -8,6 +8,8 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 );
 INSERT INTO meta (key, value) VALUES ('generation', '0');
+-- Which database this is, so a node can tell an index built from another one.
+INSERT INTO meta (key, value) VALUES ('store_id', md5(random()::text || clock_timestamp()::text));
 
 CREATE TABLE taxonomy (
     dimension   TEXT NOT NULL CHECK (dimension IN ('domain', 'cause', 'failure_mode', 'method')),
