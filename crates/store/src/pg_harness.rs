@@ -122,8 +122,14 @@ impl Cluster {
         let mut last = String::new();
         for _ in 0..3 {
             c.port = free_port()?;
+            // Durability is not what the tests check, so fsync is off unless a measurement
+            // asks for it (NOTBETTER_TEST_PG_FSYNC=on).
+            let fsync = match std::env::var("NOTBETTER_TEST_PG_FSYNC").as_deref() {
+                Ok("on") => "on",
+                _ => "off",
+            };
             let opts = format!(
-                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync={fsync} -c max_connections=200",
                 c.port,
                 c.dir.display()
             );
