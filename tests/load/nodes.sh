@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Several web nodes on one PostgreSQL store, measured: bulk write throughput with one node and
-# with two nodes writing at once, follow lag (a case written through node A, found by a search on
+# with two nodes writing at once, approvals per second over HTTP on one node and on two, follow lag (a case written through node A, found by a search on
 # node B), and restart-to-caught-up time at NODES_CASES cases (a new node rebuilding its index from
 # the store, and a node restarted after falling behind by NODES_BEHIND cases).
 #
@@ -10,7 +10,8 @@
 #   NODES_CASES=100000 bash tests/load/nodes.sh
 #
 # Env: NOTBETTER_BIN (default target/release/notbetter), NODES_CASES (100000), NODES_BEHIND
-# (1000), NODES_WRITE_CASES (4000, per throughput run), NODES_LAG_ROUNDS (20).
+# (1000), NODES_WRITE_CASES (4000, per throughput run), NODES_APPROVALS (25 per client, 4
+# clients), NODES_LAG_ROUNDS (20).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,6 +20,7 @@ CASES="${NODES_CASES:-100000}"
 BEHIND="${NODES_BEHIND:-1000}"
 WRITE_CASES="${NODES_WRITE_CASES:-4000}"
 LAG_ROUNDS="${NODES_LAG_ROUNDS:-20}"
+APPROVALS="${NODES_APPROVALS:-25}"  # per client
 [ -x "$BIN" ] || { echo "no notbetter binary at $BIN (cargo build --release)" >&2; exit 1; }
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 
@@ -88,6 +90,17 @@ node b2 two ingest "$WORK/w2.jsonl" >/dev/null & p2=$!
 wait $p1 $p2; t1=$(now)
 two=$(secs "$t0" "$t1")
 echo "two nodes: $((2 * WRITE_CASES)) cases in ${two} s ($(python3 -c "print(round(2*$WRITE_CASES/$two))") cases/s)"
+
+echo "== approval throughput over HTTP (each approval: one store transaction, then the node's index)"
+db "CREATE DATABASE rev"
+PASSWORD="a long enough password for the load test"
+PR1=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PR2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf '%s\n' "$PASSWORD" | node reva rev user add rita --role reviewer >/dev/null
+serve reva rev "$PR1"
+serve revb rev "$PR2"
+echo "one node, 4 clients:            $(python3 tests/load/approvals.py "$PR1" "$PASSWORD" "$APPROVALS" 4 one)"
+echo "two nodes, 2 clients on each:   $(python3 tests/load/approvals.py "$PR1,$PR2" "$PASSWORD" "$APPROVALS" 2 two)"
 
 echo "== follow lag (a case ingested through node A, searched for on node B every 10 ms)"
 db "CREATE DATABASE lag"
