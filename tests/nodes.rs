@@ -276,3 +276,28 @@ fn migrate_moves_a_data_directory_and_the_site_answers_the_same() {
     let json: serde_json::Value = serde_json::from_str(&r.text()).unwrap();
     assert_eq!(json["total"], before[2].0);
 }
+
+#[test]
+fn a_bad_or_unreachable_database_is_a_clear_error_without_the_password() {
+    let env = Env::new();
+    let run = env.run(&["--database", "mysql://nb:hunter2@db/nb", "search", "x"]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("postgres://"), "{}", run.stderr);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    // Nothing listens on port 1.
+    let run = env.run(&[
+        "--database",
+        "postgres://nb:hunter2@127.0.0.1:1/nb",
+        "search",
+        "x",
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("connect"), "{}", run.stderr);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        !env.data_dir().join("notbetter.sqlite").exists(),
+        "no SQLite store was made instead"
+    );
+}

@@ -6,23 +6,7 @@ use anyhow::Context;
 use crate::cli::Cli;
 use crate::EXIT_OK;
 
-/// `url` with its password, if any, replaced by `***`, for messages.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((user, host)) if user.contains(':') => {
-            let name = user.split(':').next().unwrap_or_default();
-            format!("{scheme}://{name}:***@{host}{tail}")
-        }
-        _ => url.to_string(),
-    }
-}
+pub use notbetter_kb::redact_url as redact;
 
 pub fn migrate(cli: &Cli, to: &str) -> anyhow::Result<u8> {
     let dir = cli.data_dir();

@@ -51,7 +51,7 @@ pub mod import {
 }
 pub use follow::{migrate_to_postgres, Followed, FOLLOW_MAX_CASES};
 pub use moderation::{Login, LoginPolicy};
-pub use notbetter_store::pg::MigrateReport;
+pub use notbetter_store::pg::{redact as redact_url, MigrateReport};
 pub use stream::{StreamReport, STREAM_DIAGNOSTICS_KEPT};
 
 #[derive(Debug, thiserror::Error)]

@@ -97,6 +97,8 @@ impl Cluster {
             bin,
             as_postgres,
         };
+        // From here on the directory is removed when this process exits, whatever happens.
+        c.watch();
         if as_postgres {
             c.run(
                 "chown",
@@ -118,7 +120,6 @@ impl Cluster {
             ],
             true,
         )?;
-        c.watch();
         let mut last = String::new();
         for _ in 0..3 {
             c.port = free_port()?;

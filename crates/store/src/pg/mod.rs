@@ -47,10 +47,28 @@ pub(crate) fn describe(e: &postgres::Error) -> String {
     s
 }
 
+/// `url` with its password, if any, replaced by `***`, for messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{name}:***@{host}{tail}")
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// Checks that `url` is a PostgreSQL URL the client can read.
 pub(crate) fn check_url(url: &str) -> Result<()> {
     let bad = |problem: &str| StoreError::BadUrl {
-        url: url.to_string(),
+        url: redact(url),
         problem: problem.to_string(),
     };
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
