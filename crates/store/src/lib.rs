@@ -9,6 +9,7 @@
 
 mod backup;
 mod cases;
+mod changes;
 mod dispatch;
 pub mod fts5;
 mod moderation;

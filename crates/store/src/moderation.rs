@@ -194,7 +194,7 @@ impl Sqlite {
         )?;
         let provenance = format!("contributed (submission {public_id}, approved by {reviewer})");
         let report = crate::cases::apply_in(&tx, [(&case, provenance.as_str())])?;
-        crate::cases::bump_generation(&tx, &report.changed)?;
+        crate::changes::bump_generation(&tx, &report.changed)?;
         tx.commit()?;
         Ok(case.id)
     }

@@ -11,6 +11,8 @@ mod cases;
 mod copy;
 mod moderation;
 mod schema;
+#[cfg(test)]
+mod tests;
 
 use std::cell::{RefCell, RefMut};
 
