@@ -300,4 +300,13 @@ fn a_bad_or_unreachable_database_is_a_clear_error_without_the_password() {
         !env.data_dir().join("notbetter.sqlite").exists(),
         "no SQLite store was made instead"
     );
+    // `migrate` from a data directory without a store says so, and makes none.
+    let run = env.run(&["migrate", "--to", "postgres://nb@127.0.0.1:1/nb"]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("no SQLite store to migrate"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.data_dir().join("notbetter.sqlite").exists());
 }
