@@ -59,19 +59,36 @@ impl KnowledgeBase {
         }
     }
 
-    /// Starts a thread that calls [`Self::follow`] every `every` for as long as the knowledge
-    /// base lives (it holds only a weak reference). Errors (a lost connection) are logged and
-    /// the next step tries again.
+    /// Starts a thread that calls [`Self::follow`] as soon as another connection commits a
+    /// change (PostgreSQL's `LISTEN/NOTIFY`) and at least every `every`, for as long as the
+    /// knowledge base lives (it holds only a weak reference). Errors (a lost connection) are
+    /// logged once and the next step tries again; polling goes on meanwhile.
     pub fn follow_in_background(self: &Arc<Self>, every: Duration) -> std::thread::JoinHandle<()> {
+        let mut listener = self.store().change_listener();
         let kb = Arc::downgrade(self);
         std::thread::Builder::new()
             .name("follow-store".into())
             .spawn(move || {
-                let mut failing = false;
+                let (mut failing, mut deaf) = (false, false);
                 loop {
-                    std::thread::sleep(every);
+                    let woken = match listener.as_mut() {
+                        Some(l) => l.wait(every),
+                        None => {
+                            std::thread::sleep(every);
+                            Ok(false)
+                        }
+                    };
+                    if let Err(e) = &woken {
+                        // The listening connection is lost: poll until it is back.
+                        if !deaf {
+                            tracing::warn!(error = %e, "listening for changes failed; polling");
+                        }
+                        std::thread::sleep(every);
+                    }
+                    deaf = woken.is_err();
                     let Some(kb) = kb.upgrade() else { return };
-                    match kb.follow() {
+                    let step = kb.follow();
+                    match &step {
                         Ok(Followed::UpToDate) => {}
                         Ok(step) => tracing::debug!(?step, "followed the store"),
                         Err(e) if !failing => {
@@ -79,7 +96,7 @@ impl KnowledgeBase {
                         }
                         Err(_) => {}
                     }
-                    failing = kb.store().generation().is_err();
+                    failing = step.is_err();
                 }
             })
             .expect("the follower thread starts")

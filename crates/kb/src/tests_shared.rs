@@ -153,3 +153,28 @@ fn a_node_reopened_follows_and_an_index_of_another_database_is_rebuilt() {
     assert!(matches!(kb.opened, IndexState::Rebuilt { cases: 1 }));
     assert!(found(&kb, "zulu") && !found(&kb, "xray"));
 }
+
+#[test]
+fn a_follower_is_woken_by_a_commit_not_only_by_its_poll() {
+    let Some(url) = notbetter_store::pg_harness::fresh_database() else {
+        return;
+    };
+    let a = node(&url);
+    let b_node = node(&url);
+    let b = Arc::new(b_node.kb);
+    // A poll every 30 s: only the notification can bring the case within the limit.
+    let _thread = b.follow_in_background(Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(300)); // the listener connects and listens
+    for round in 0..3 {
+        let id = format!("woken{round}");
+        a.kb.write(&[(case(&id), "t".into())]).unwrap();
+        let started = Instant::now();
+        while !found(&b, &id) {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "{id} not indexed on the other node within 1 s of its commit"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}

@@ -171,6 +171,15 @@ impl Store {
         }
     }
 
+    /// A listener woken when another connection commits a change (PostgreSQL's
+    /// `LISTEN/NOTIFY`), for a follower that would otherwise only poll; `None` for SQLite.
+    pub fn change_listener(&self) -> Option<crate::pg::ChangeListener> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(p) => Some(p.change_listener()),
+        }
+    }
+
     /// What changed since generation `since`, for an index that follows the store: the
     /// changed cases as they are now, or `Rebuild` when more than `max` cases changed, the
     /// store went back (a restore), or the record of changes does not reach back to `since`.

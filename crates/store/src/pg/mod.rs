@@ -9,6 +9,7 @@
 
 mod cases;
 mod copy;
+mod listen;
 mod moderation;
 mod schema;
 #[cfg(test)]
@@ -21,6 +22,7 @@ use postgres::{Client, NoTls, Transaction};
 use crate::{Result, StoreError};
 
 pub use copy::{migrate_sqlite_to_postgres, MigrateReport};
+pub use listen::ChangeListener;
 
 /// The advisory lock key that serialises migrations between nodes starting together.
 const MIGRATION_LOCK: i64 = 0x6e62_6d69_6772;
@@ -90,6 +92,11 @@ impl Pg {
             url: url.to_string(),
             client: RefCell::new(client),
         })
+    }
+
+    /// A listener for this database's committed changes (it connects on first use).
+    pub(crate) fn change_listener(&self) -> ChangeListener {
+        ChangeListener::new(&self.url)
     }
 
     /// The client, reconnected first if the connection was lost (a restarted server).
@@ -264,6 +271,11 @@ pub(crate) fn bump_generation(tx: &mut Transaction<'_>, changed: &[Option<String
     tx.execute(
         "INSERT INTO changes (generation, case_id) SELECT $1, unnest($2::text[])",
         &[&g, &changed],
+    )?;
+    // Delivered to listeners when (and only if) the transaction commits.
+    tx.execute(
+        "SELECT pg_notify($1, $2::bigint::text)",
+        &[&listen::CHANNEL, &g],
     )?;
     Ok(g)
 }
