@@ -2,11 +2,12 @@
 //! generation from the store's record of changes (`Store::changes_since`), indexing those
 //! cases and committing at the store's generation; when too much changed, or the record does
 //! not reach back (a restore, an index from another database), it rebuilds from the store.
-//! A background thread does this every few hundred milliseconds on a serving node.
+//! On a serving node a background thread does this whenever another connection commits a change
+//! (`LISTEN/NOTIFY`), and at least every 200 ms.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notbetter_store::Changes;
 
@@ -14,6 +15,9 @@ use crate::{DataDir, IndexState, KbError, KnowledgeBase, Result};
 
 /// More changed cases than this since the index's generation, and a node rebuilds instead.
 pub const FOLLOW_MAX_CASES: usize = 5_000;
+
+/// Under a stream of other nodes' writes, a follower indexes at most once per this long.
+pub const COALESCE: Duration = Duration::from_millis(200);
 
 /// What one step of following did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +64,9 @@ impl KnowledgeBase {
     }
 
     /// Starts a thread that calls [`Self::follow`] as soon as another connection commits a
-    /// change (PostgreSQL's `LISTEN/NOTIFY`) and at least every `every`, for as long as the
-    /// knowledge base lives (it holds only a weak reference). Errors (a lost connection) are
+    /// change (PostgreSQL's `LISTEN/NOTIFY`), but not within [`COALESCE`] of its last step
+    /// that indexed something, and at least every `every`, for as long as the knowledge base lives
+    /// (it holds only a weak reference). Errors (a lost connection) are
     /// logged once and the next step tries again; polling goes on meanwhile.
     pub fn follow_in_background(self: &Arc<Self>, every: Duration) -> std::thread::JoinHandle<()> {
         let mut listener = self.store().change_listener();
@@ -70,6 +75,7 @@ impl KnowledgeBase {
             .name("follow-store".into())
             .spawn(move || {
                 let (mut failing, mut deaf) = (false, false);
+                let mut last_indexed: Option<Instant> = None;
                 loop {
                     let woken = match listener.as_mut() {
                         Some(l) => l.wait(every),
@@ -86,8 +92,23 @@ impl KnowledgeBase {
                         std::thread::sleep(every);
                     }
                     deaf = woken.is_err();
+                    // A write after a quiet spell is followed at once; under a stream of
+                    // writes the index commits at most once per `COALESCE`, as polling would,
+                    // so other nodes' writes do not cost this node a commit each.
+                    let window = every.min(COALESCE);
+                    if let Some(gap) = last_indexed.map(|t| t.elapsed()) {
+                        if gap < window {
+                            std::thread::sleep(window - gap);
+                        }
+                    }
                     let Some(kb) = kb.upgrade() else { return };
                     let step = kb.follow();
+                    if matches!(
+                        step,
+                        Ok(Followed::Indexed { .. } | Followed::Rebuilt { .. })
+                    ) {
+                        last_indexed = Some(Instant::now());
+                    }
                     match &step {
                         Ok(Followed::UpToDate) => {}
                         Ok(step) => tracing::debug!(?step, "followed the store"),
