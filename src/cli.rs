@@ -14,6 +14,17 @@ pub struct Cli {
     #[arg(long, global = true, env = "NOTBETTER_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Keep the store in this PostgreSQL database (postgres://user@host:port/db), shared by
+    /// several web nodes, instead of the SQLite file in the data directory (which then holds
+    /// only this node's search index). Defaults to $NOTBETTER_DATABASE_URL.
+    #[arg(
+        long,
+        global = true,
+        env = "NOTBETTER_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+
     /// Log more (repeat for even more). Logs go to stderr; NOTBETTER_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -154,11 +165,21 @@ pub enum Command {
         #[command(flatten)]
         filters: Filters,
     },
-    /// Copy the database to PATH with SQLite's online backup API (safe while the server runs).
+    /// Copy the database to PATH with SQLite's online backup API (safe while the server runs);
+    /// with --database, a SQLite file holding one consistent snapshot of PostgreSQL.
     Backup { path: PathBuf },
     /// Replace the database with the backup at PATH and rebuild the index. Stop the server
     /// first.
     Restore { path: PathBuf },
+    /// Copy this data directory's SQLite store into an empty PostgreSQL database, check every
+    /// table's row count, and say how to run web nodes on it. Stop the server first: writes
+    /// made after the copy starts are not copied.
+    Migrate {
+        /// The target database, postgres://user@host:port/db (it must hold no cases,
+        /// submissions, users or history).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Manage reviewer and admin accounts.
     User {
         #[command(subcommand)]

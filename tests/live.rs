@@ -64,7 +64,11 @@ impl Drop for Server {
 impl Server {
     /// A fresh data directory with the reviewer `rita`, served with `extra` arguments to `serve`.
     pub fn start(extra: &[&str]) -> Server {
-        let env = Env::new();
+        Server::start_in(Env::new(), extra)
+    }
+
+    /// [`Server::start`] on `env` (a node of a shared store, say).
+    pub fn start_in(env: Env, extra: &[&str]) -> Server {
         let mut add = env
             .command()
             .args(["user", "add", "rita", "--role", "reviewer"])
@@ -124,7 +128,7 @@ impl Server {
     }
 
     pub fn store(&self) -> Store {
-        Store::open(&self.env.data_dir().join("notbetter.sqlite")).unwrap()
+        self.env.store()
     }
 
     pub fn port(&self) -> u16 {

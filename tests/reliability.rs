@@ -254,7 +254,7 @@ fn sigkill_during_import_loses_nothing() {
 }
 
 /// The CSRF token in a cookie header that holds `nb_csrf`.
-fn csrf_of(cookies: &str) -> String {
+pub(crate) fn csrf_of(cookies: &str) -> String {
     cookies
         .split("; ")
         .find_map(|c| c.strip_prefix("nb_csrf="))
@@ -263,7 +263,7 @@ fn csrf_of(cookies: &str) -> String {
 }
 
 /// A clean contribution form.
-fn contribution(token: &str, title: &str) -> Vec<(String, String)> {
+pub(crate) fn contribution(token: &str, title: &str) -> Vec<(String, String)> {
     [
         ("csrf", token),
         ("title", title),
@@ -287,14 +287,19 @@ fn contribution(token: &str, title: &str) -> Vec<(String, String)> {
 }
 
 /// The reviewer's form approving submission `id`: the case form, then `action=approve`.
-fn approval(token: &str, id: &str) -> Vec<(String, String)> {
+pub(crate) fn approval(token: &str, id: &str) -> Vec<(String, String)> {
     let mut form = contribution(token, &format!("Approved {id}"));
     form.retain(|(k, _)| k != "action");
     form.push(("action".into(), "approve".into()));
     form
 }
 
-fn post(port: u16, target: &str, cookie: &str, form: &[(String, String)]) -> std::io::Result<u16> {
+pub(crate) fn post(
+    port: u16,
+    target: &str,
+    cookie: &str,
+    form: &[(String, String)],
+) -> std::io::Result<u16> {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let reply = live::send(
         port,

@@ -7,6 +7,7 @@ mod eval;
 mod hostile;
 mod interop;
 mod live;
+mod nodes;
 mod reliability;
 mod source_files;
 mod util;

@@ -5,6 +5,9 @@ use std::process::{Command, Output};
 
 pub struct Env {
     pub dir: tempfile::TempDir,
+    /// A PostgreSQL store shared with other nodes (`NOTBETTER_DATABASE_URL`), else the SQLite
+    /// file in `dir`.
+    pub database: Option<String>,
 }
 
 pub struct Run {
@@ -36,7 +39,25 @@ impl Env {
     pub fn new() -> Env {
         Env {
             dir: tempfile::tempdir().unwrap(),
+            database: None,
         }
+    }
+
+    /// A node's data directory on the shared PostgreSQL store at `url`.
+    pub fn on_postgres(url: &str) -> Env {
+        Env {
+            database: Some(url.to_string()),
+            ..Env::new()
+        }
+    }
+
+    /// The store this environment's commands use.
+    pub fn store(&self) -> notbetter_store::Store {
+        notbetter_store::Store::open_any(
+            self.database.as_deref(),
+            &self.data_dir().join("notbetter.sqlite"),
+        )
+        .unwrap()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -47,7 +68,11 @@ impl Env {
         let mut c = Command::new(env!("CARGO_BIN_EXE_notbetter"));
         c.env("NOTBETTER_DATA_DIR", self.data_dir())
             .env_remove("NOTBETTER_LOG")
+            .env_remove("NOTBETTER_DATABASE_URL")
             .current_dir(self.data_dir());
+        if let Some(url) = &self.database {
+            c.env("NOTBETTER_DATABASE_URL", url);
+        }
         c
     }
 

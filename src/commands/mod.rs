@@ -3,6 +3,7 @@
 mod eval;
 mod ingest;
 mod interop;
+mod migrate;
 mod perf;
 mod premortem;
 mod search;
@@ -17,8 +18,15 @@ use crate::cli::{Cli, Command};
 
 pub fn open(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
     let dir = cli.data_dir();
-    let kb = KnowledgeBase::open(&dir, notbetter_taxonomy::bundled())
-        .with_context(|| format!("cannot open the knowledge base in {}", dir.display()))?;
+    let kb = KnowledgeBase::open_with(&dir, notbetter_taxonomy::bundled(), cli.database.as_deref())
+        .with_context(|| match &cli.database {
+            Some(url) => format!(
+                "cannot open the knowledge base on {} (index in {})",
+                migrate::redact(url),
+                dir.display()
+            ),
+            None => format!("cannot open the knowledge base in {}", dir.display()),
+        })?;
     if let notbetter_kb::IndexState::Rebuilt { cases } = kb.opened {
         tracing::info!(cases, "rebuilt the search index from the database");
     }
@@ -81,6 +89,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             },
         ),
         Command::User { action } => user::user(&cli, action),
+        Command::Migrate { to } => migrate::migrate(&cli, to),
         Command::Backup { path } => {
             let kb = open(&cli)?;
             kb.backup_to(path)

@@ -6,6 +6,9 @@ use std::sync::Arc;
 use crate::cli::Cli;
 use crate::EXIT_OK;
 
+/// How often a node with a shared store looks for other nodes' writes.
+const FOLLOW_EVERY_MS: u64 = 200;
+
 /// What `notbetter serve` was asked for.
 pub struct Options {
     pub addr: SocketAddr,
@@ -17,7 +20,7 @@ pub struct Options {
 }
 
 pub fn serve(cli: &Cli, opts: &Options) -> anyhow::Result<u8> {
-    let kb = super::open(cli)?;
+    let kb = Arc::new(super::open(cli)?);
     kb.set_result_cache(opts.search_cache);
     kb.set_search_timeout(std::time::Duration::from_millis(opts.search_timeout_ms));
     kb.set_cluster_limit(opts.cluster_max_cases);
@@ -35,7 +38,12 @@ pub fn serve(cli: &Cli, opts: &Options) -> anyhow::Result<u8> {
         contributions_per_hour: opts.contributions_per_hour,
         ..Default::default()
     };
-    let state = notbetter_server::AppState::new(Arc::new(kb), config);
+    if kb.is_shared() {
+        // Other nodes write the shared store too: this node's index follows it.
+        kb.follow_in_background(std::time::Duration::from_millis(FOLLOW_EVERY_MS));
+        tracing::info!(every_ms = FOLLOW_EVERY_MS, "following the shared store");
+    }
+    let state = notbetter_server::AppState::new(kb, config);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         // Clusters are computed in the background; the first page that needs them before then

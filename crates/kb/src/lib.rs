@@ -1,9 +1,13 @@
 //! The knowledge base: one data directory holding the SQLite store (the source of truth) and the
-//! tantivy index derived from it, kept in step.
+//! tantivy index derived from it, kept in step; or, on one of several web nodes, a shared
+//! PostgreSQL store and this node's own index, which follows it.
 //!
 //! Every write goes to the store first, in one transaction; the changed cases are then indexed
 //! and committed with the store's new generation. If the process dies in between, the index's
-//! generation is behind the store's, and the next [`KnowledgeBase::open`] rebuilds it.
+//! generation is behind the store's, and the next [`KnowledgeBase::open`] rebuilds it. With a
+//! shared store, other nodes write too, so the index is only ever moved forward by
+//! [`KnowledgeBase::follow`]: it reads what changed since the index's generation from the
+//! store's record of changes and indexes that (see `follow.rs`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +38,7 @@ mod admin;
 mod clusters;
 pub mod eval;
 mod export;
+mod follow;
 mod labels;
 pub mod mechanism_eval;
 mod moderation;
@@ -45,7 +50,9 @@ pub use notbetter_interop::export::markdown::write_dir as write_markdown_dir;
 pub mod import {
     pub use notbetter_interop::import::*;
 }
+pub use follow::{migrate_to_postgres, Followed, FOLLOW_MAX_CASES};
 pub use moderation::{Login, LoginPolicy};
+pub use notbetter_store::pg::{redact as redact_url, MigrateReport};
 pub use stream::{StreamReport, STREAM_DIAGNOSTICS_KEPT};
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +134,10 @@ impl DataDir {
     pub fn index(&self) -> PathBuf {
         self.root.join("index")
     }
+    /// With a shared store: the id of the store the index was built from.
+    pub fn indexed_store_id(&self) -> PathBuf {
+        self.root.join("index.store-id")
+    }
 }
 
 /// What opening found and did about the index.
@@ -145,6 +156,11 @@ pub struct KnowledgeBase {
     taxonomy: Taxonomy,
     store: Mutex<Store>,
     index: SearchIndex,
+    /// Whether other processes write the store too (PostgreSQL).
+    shared: bool,
+    /// Held while the index is moved to a new generation when the store is shared, so that
+    /// reading the index's generation, indexing and committing are one step.
+    following: Mutex<()>,
     dir: PathBuf,
     clusters: clusters::ClusterCache,
     /// The curated catalogue of failure mechanisms (`data/mechanisms.toml`), read on first
@@ -159,15 +175,30 @@ impl KnowledgeBase {
     /// Opens (creating if needed) the knowledge base in `dir`: migrates the store, syncs the
     /// taxonomy into it, and rebuilds the index if its generation differs from the store's.
     pub fn open(dir: &Path, taxonomy: Taxonomy) -> Result<KnowledgeBase> {
+        KnowledgeBase::open_with(dir, taxonomy, None)
+    }
+
+    /// [`Self::open`], with the store in the PostgreSQL database at `database` when given
+    /// (the data directory then holds only this node's index). With a shared store the index
+    /// is brought up to the store's generation by [`Self::follow`] (a rebuild when it is far
+    /// behind or was built from another database).
+    pub fn open_with(
+        dir: &Path,
+        taxonomy: Taxonomy,
+        database: Option<&str>,
+    ) -> Result<KnowledgeBase> {
         let data = DataDir::new(dir);
         std::fs::create_dir_all(dir).map_err(|source| KbError::DataDir {
             path: dir.to_path_buf(),
             source,
         })?;
-        let mut store = Store::open(&data.database())?;
+        let mut store = Store::open_any(database, &data.database())?;
         store.sync_taxonomy(&taxonomy)?;
+        let shared = store.is_shared();
         let index = SearchIndex::open(&data.index(), &taxonomy)?;
         let mut kb = KnowledgeBase {
+            shared,
+            following: Mutex::new(()),
             mechanisms: std::sync::OnceLock::new(),
             premortem: std::sync::OnceLock::new(),
             taxonomy,
@@ -182,7 +213,9 @@ impl KnowledgeBase {
             (store.generation()?, store.count()?)
         };
         let index_gen = kb.index.generation()?;
-        if store_gen != index_gen || kb.index.num_docs() as usize != count {
+        if shared {
+            kb.opened = kb.catch_up_on_open(&data, store_gen, index_gen)?;
+        } else if store_gen != index_gen || kb.index.num_docs() as usize != count {
             tracing::warn!(
                 store_gen,
                 index_gen,
@@ -240,12 +273,17 @@ impl KnowledgeBase {
 
     /// [`Self::commit_to_index`], skipping the delete of an old copy for the cases `is_new`
     /// names (the store has just added them).
+    /// With a shared store, other nodes' writes may lie between the index's generation and
+    /// `generation`, so the index follows the store instead.
     fn commit_to_index_with<'a>(
         &self,
         cases: impl IntoIterator<Item = &'a Case>,
         is_new: impl Fn(&str) -> bool,
         generation: u64,
     ) -> Result<()> {
+        if self.shared {
+            return self.follow().map(|_| ());
+        }
         let upserted = self.index.upsert_with(cases, is_new);
         self.seal_index(upserted, generation)
     }
@@ -290,6 +328,11 @@ impl KnowledgeBase {
         if report.changed.is_empty() {
             return Ok(report);
         }
+        if self.shared {
+            drop(store);
+            self.follow()?;
+            return Ok(report);
+        }
         let generation = store.generation()?;
         let changed: HashMap<&str, &Case> = cases.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
         self.commit_to_index(
@@ -318,12 +361,25 @@ impl KnowledgeBase {
 
     /// Rebuilds the index from the store.
     pub fn reindex(&self) -> Result<usize> {
+        let _following = self.following.lock().unwrap_or_else(|e| e.into_inner());
+        self.reindex_locked()
+    }
+
+    /// [`Self::reindex`], the caller holding `following`. The generation is read before the
+    /// cases, so the index never claims a generation whose cases it lacks.
+    fn reindex_locked(&self) -> Result<usize> {
         let store = self.store();
         let generation = store.generation()?;
         let mut cases = Vec::new();
         store.for_each(|c| cases.push(c))?;
         drop(store);
         Ok(self.index.rebuild(&cases, generation)?)
+    }
+
+    /// Whether the store is shared with other nodes (PostgreSQL), so the index must follow
+    /// it ([`Self::follow_in_background`]).
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
@@ -448,3 +504,5 @@ impl KnowledgeBase {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_shared;

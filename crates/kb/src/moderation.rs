@@ -102,6 +102,11 @@ impl KnowledgeBase {
     pub fn approve(&self, public_id: &str, reviewer: &str, case: &Case) -> Result<String> {
         let mut store = self.store();
         let id = store.approve_submission(public_id, reviewer, case)?;
+        if self.shared {
+            drop(store);
+            self.follow()?;
+            return Ok(id);
+        }
         let generation = store.generation()?;
         let mut stored = case.clone();
         stored.id = id.clone();

@@ -77,7 +77,14 @@ impl KnowledgeBase {
             let mut done = StreamReport::default();
             let mut indexed: Result<()> = Ok(());
             for (batch, applied, generation) in from_store {
-                if !applied.changed.is_empty() {
+                if !applied.changed.is_empty() && self.shared {
+                    // Other nodes may have written between the batches: follow the store.
+                    drop(batch);
+                    if let Err(e) = self.follow() {
+                        indexed = Err(e);
+                        break;
+                    }
+                } else if !applied.changed.is_empty() {
                     let by_id: HashMap<&str, &Case> =
                         batch.iter().map(|(c, _)| (c.id.as_str(), c)).collect();
                     let upserted = self.index.upsert_with(

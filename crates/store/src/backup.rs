@@ -6,9 +6,9 @@ use std::time::Duration;
 use rusqlite::backup::Backup;
 use rusqlite::Connection;
 
-use crate::{Result, Store, StoreError};
+use crate::{Result, Sqlite, StoreError};
 
-impl Store {
+impl Sqlite {
     /// Copies the live database to `dest` page by page, letting writers in between steps, and
     /// checks the copy's integrity.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
@@ -38,11 +38,27 @@ impl Store {
                 problem: check,
             });
         }
+        let before = self.generation()?;
         {
             let backup = Backup::new(&source, &mut self.conn)?;
             backup.run_to_completion(256, Duration::from_millis(0), None)?;
         }
         crate::migrate(&mut self.conn)?;
+        // The restored content is a new generation past both the old one and the backup's,
+        // recorded as "everything changed" (the backup's own record of changes is dropped), so
+        // anything following the store rebuilds.
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE meta SET value = max(CAST(value AS INTEGER), ?1) + 1 WHERE key = 'generation'",
+            [before as i64],
+        )?;
+        tx.execute("DELETE FROM changes", [])?;
+        tx.execute(
+            "INSERT INTO changes (generation, case_id)
+             SELECT CAST(value AS INTEGER), NULL FROM meta WHERE key = 'generation'",
+            [],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 }

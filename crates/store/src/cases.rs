@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::{now, Result, Store, StoreError};
+use crate::{now, Result, Sqlite, StoreError};
 
 /// What one write did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -45,22 +45,24 @@ pub struct Revision {
     pub case: Case,
 }
 
-fn hash(doc: &str) -> String {
+pub(crate) fn hash(doc: &str) -> String {
     hex::encode(Sha256::digest(doc.as_bytes()))
 }
 
-fn parse_doc(id: &str, doc: &str) -> Result<Case> {
+pub(crate) fn parse_doc(id: &str, doc: &str) -> Result<Case> {
     serde_json::from_str(doc).map_err(|source| StoreError::Corrupt {
         id: id.to_string(),
         source,
     })
 }
 
-impl Store {
+impl Sqlite {
     /// Makes the `taxonomy` table equal to `taxonomy`: upserts every entry and removes entries
     /// that are gone, unless a case still uses them.
     pub fn sync_taxonomy(&mut self, taxonomy: &Taxonomy) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut upsert = tx.prepare(
                 "INSERT INTO taxonomy (dimension, slug, name, description, parent, aliases)
@@ -112,14 +114,11 @@ impl Store {
         &mut self,
         cases: impl IntoIterator<Item = (&'a Case, &'a str)>,
     ) -> Result<ApplyReport> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let report = apply_in(&tx, cases)?;
-        if !report.changed.is_empty() {
-            tx.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'",
-                [],
-            )?;
-        }
+        crate::changes::bump_generation(&tx, &report.changed)?;
         tx.commit()?;
         Ok(report)
     }

@@ -9,8 +9,13 @@
 
 mod backup;
 mod cases;
+mod changes;
+mod dispatch;
 pub mod fts5;
 mod moderation;
+pub mod pg;
+#[cfg(any(test, feature = "testing"))]
+pub mod pg_harness;
 mod schema;
 
 use std::path::Path;
@@ -18,12 +23,15 @@ use std::path::Path;
 use rusqlite::Connection;
 
 pub use cases::{ApplyReport, Revision, StoredCase};
+pub use dispatch::Changes;
 pub use moderation::{Submission, SubmissionStatus, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL error: {}", pg::describe(.0))]
+    Postgres(#[from] postgres::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("stored case `{id}` is corrupt: {source}")]
@@ -39,13 +47,40 @@ pub enum StoreError {
     AlreadyDecided(String),
     #[error("taxonomy slug `{slug}` is still used by {count} case label(s) and cannot be removed")]
     SlugInUse { slug: String, count: i64 },
+    /// A database URL that is not `postgres://…` or `postgresql://…`, or one the client cannot
+    /// parse.
+    #[error("database URL `{url}`: {problem}")]
+    BadUrl { url: String, problem: String },
+    /// `migrate --to` into a database that already holds data.
+    #[error("the target database is not empty: {0}; migrate only into an empty database")]
+    NotEmpty(String),
+    /// A copy whose row counts differ from its source's.
+    #[error("the copy does not match its source: {0}")]
+    CopyMismatch(String),
+    /// An I/O error around a backup file.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// A connection to the store.
+/// A connection to the store: the embedded SQLite file of one data directory, or a PostgreSQL
+/// database shared by several nodes. Both offer the same API with the same semantics.
 pub struct Store {
-    conn: Connection,
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite(Sqlite),
+    Postgres(Box<pg::Pg>),
+}
+
+/// The SQLite backend: one connection to one file.
+pub(crate) struct Sqlite {
+    pub(crate) conn: Connection,
 }
 
 impl Store {
@@ -63,19 +98,66 @@ impl Store {
         Store::init(Connection::open_in_memory()?)
     }
 
+    /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/db`) and
+    /// applies its migrations.
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        Ok(Store {
+            backend: Backend::Postgres(Box::new(pg::Pg::connect(url)?)),
+        })
+    }
+
+    /// Opens `database` if given (a PostgreSQL URL), else the SQLite file at `path`.
+    pub fn open_any(database: Option<&str>, path: &Path) -> Result<Store> {
+        match database {
+            Some(url) => Store::open_postgres(url),
+            None => Store::open(path),
+        }
+    }
+
     fn init(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            backend: Backend::Sqlite(Sqlite { conn }),
+        })
     }
 
-    /// The raw connection, for read-only SQL in tests (the `testing` feature gives it to other
-    /// crates' tests).
+    /// Whether other processes may write this store too (PostgreSQL): then a derived index
+    /// must follow the store's changes rather than assume it saw every write.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The raw SQLite connection, for read-only SQL in tests (the `testing` feature gives it
+    /// to other crates' tests). Panics on a PostgreSQL store.
     #[cfg(any(test, feature = "testing"))]
     pub fn connection(&self) -> &Connection {
-        &self.conn
+        match &self.backend {
+            Backend::Sqlite(s) => &s.conn,
+            Backend::Postgres(_) => panic!("connection() is the SQLite connection"),
+        }
     }
 
+    /// Runs `sql` on a PostgreSQL store and returns the first column of each row as text, for
+    /// checks in tests. Panics on a SQLite store.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn pg_query_text(&self, sql: &str) -> Result<Vec<Option<String>>> {
+        match &self.backend {
+            Backend::Postgres(p) => p.query_text(sql),
+            Backend::Sqlite(_) => panic!("pg_query_text() is for PostgreSQL stores"),
+        }
+    }
+}
+
+impl Sqlite {
     /// The change counter: it goes up with every committed change to cases.
     pub fn generation(&self) -> Result<u64> {
         let g: i64 = self.conn.query_row(
@@ -109,10 +191,6 @@ impl Store {
 
     /// Writes a value to the `meta` table. `generation` is reserved.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        assert_ne!(
-            key, "generation",
-            "the generation is only changed by writes to cases"
-        );
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -158,5 +236,7 @@ pub(crate) fn now() -> String {
     timestamp(time::OffsetDateTime::now_utc())
 }
 
+#[cfg(test)]
+mod suite;
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::{now, Result, Store, StoreError};
+use crate::{now, Result, Sqlite, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,7 +24,7 @@ impl SubmissionStatus {
         }
     }
 
-    fn parse(s: &str) -> SubmissionStatus {
+    pub(crate) fn parse(s: &str) -> SubmissionStatus {
         match s {
             "approved" => SubmissionStatus::Approved,
             "rejected" => SubmissionStatus::Rejected,
@@ -74,10 +74,10 @@ fn submission(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
     })
 }
 
-const SUBMISSION_COLUMNS: &str =
+pub(crate) const SUBMISSION_COLUMNS: &str =
     "public_id, status, title, doc, contributor, created_at, updated_at, reviewer, reason, case_id";
 
-impl Store {
+impl Sqlite {
     pub fn add_submission(
         &mut self,
         public_id: &str,
@@ -153,7 +153,9 @@ impl Store {
         reviewer: &str,
         reason: &str,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         close_pending(
             &tx,
             public_id,
@@ -177,7 +179,9 @@ impl Store {
         reviewer: &str,
         case: &notbetter_taxonomy::Case,
     ) -> Result<String> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut case = case.clone();
         case.id = free_id(&tx, &case.id)?;
         close_pending(
@@ -190,12 +194,7 @@ impl Store {
         )?;
         let provenance = format!("contributed (submission {public_id}, approved by {reviewer})");
         let report = crate::cases::apply_in(&tx, [(&case, provenance.as_str())])?;
-        if !report.changed.is_empty() {
-            tx.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'",
-                [],
-            )?;
-        }
+        crate::changes::bump_generation(&tx, &report.changed)?;
         tx.commit()?;
         Ok(case.id)
     }

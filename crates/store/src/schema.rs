@@ -164,6 +164,17 @@ CREATE INDEX case_labels_slug ON case_labels (dimension, slug);
 "#,
         )
         .foreign_key_check(),
+        // The changes each generation made, so that an index on another node can follow the
+        // store (`Store::changes_since`); a NULL case id means "everything" (a restore).
+        M::up(
+            r#"
+CREATE TABLE changes (
+    generation INTEGER NOT NULL,
+    case_id    TEXT
+);
+CREATE INDEX changes_generation ON changes (generation);
+"#,
+        ),
     ])
 }
 
