@@ -136,18 +136,24 @@ impl KnowledgeBase {
     /// this; the server gets the same from [`KnowledgeBase::refresh_clusters`]). Blocking: it
     /// reads up to the cluster limit's worth of cases.
     pub fn load_mechanisms(&self) -> Result<()> {
-        let cases = self.cluster_input()?;
+        self.assign_mechanisms(&self.cluster_input()?)?;
+        Ok(())
+    }
+
+    /// Assigns `cases` to the curated mechanisms and hands the search index the result.
+    fn assign_mechanisms(
+        &self,
+        cases: &[Case],
+    ) -> Result<notbetter_cluster::mechanism::Mechanisms> {
+        let catalogue = self.mechanism_catalogue()?;
         let mechanisms = notbetter_cluster::mechanism::assign(
-            &cases,
-            self.mechanism_catalogue()?,
+            cases,
+            catalogue,
             &notbetter_cluster::mechanism::MechanismParams::default(),
         );
-        self.index.set_mechanisms(&mechanism_docs(
-            &cases,
-            self.mechanism_catalogue()?,
-            &mechanisms,
-        ));
-        Ok(())
+        self.index
+            .set_mechanisms(&mechanism_docs(cases, catalogue, &mechanisms));
+        Ok(mechanisms)
     }
 
     /// Recomputes the clusters if the store changed since they were computed, and returns the
@@ -174,16 +180,7 @@ impl KnowledgeBase {
         let cases = self.cluster_input()?;
         let started = std::time::Instant::now();
         let mut clustering = notbetter_cluster::cluster(&cases, &self.taxonomy);
-        let mechanisms = notbetter_cluster::mechanism::assign(
-            &cases,
-            self.mechanism_catalogue()?,
-            &notbetter_cluster::mechanism::MechanismParams::default(),
-        );
-        self.index.set_mechanisms(&mechanism_docs(
-            &cases,
-            self.mechanism_catalogue()?,
-            &mechanisms,
-        ));
+        let mechanisms = self.assign_mechanisms(&cases)?;
         clustering.add_mechanisms(mechanisms, &self.taxonomy);
         let clustering = Arc::new(clustering);
         tracing::info!(

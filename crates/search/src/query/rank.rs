@@ -1,10 +1,11 @@
 //! Ranking beyond text scores: reordering candidates by how much of the query they hold
 //! (coverage), which concepts each hit holds (for "Missing:"), and pseudo-relevance feedback
-//! (measured and off by default; see `Tuning::feedback`).
+//! (measured and off by default; see `Tuning::feedback`), and the lifts of the mechanisms and
+//! causes a question was read as.
 
 use std::collections::HashMap;
-use tantivy::collector::TopDocs;
 
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, TermSetQuery};
 use tantivy::{DocAddress, DocSet, Searcher, Term};
 
@@ -52,12 +53,6 @@ impl SearchIndex {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// Orders candidates by text score plus how much of the query they hold: the share of the
-    /// words' weight (rarer words weigh more) times the best score times `Tuning::coverage`.
-    /// With the default, holding every word is worth as much as the best text score, so a
-    /// case that misses a rare word ranks below one that holds it unless its text score is
-    /// much higher. (Weighting coverage twice as much, nearer a strict order, lowered recall@10 on
-    /// the tuning half from 0.800 to 0.791 on the cases of the time.)
     /// The candidates for reranking plus the members of the mechanisms the question was read
     /// as that match the query but fell outside them, and each member's lift (its strongest
     /// mechanism's strength).
@@ -91,7 +86,7 @@ impl SearchIndex {
             }
         }
         // Cases filed under a cause the question was read as.
-        if tuning_cause_rerank(self) > 0.0 && !plan.cause_lifts.is_empty() {
+        if self.tuning().cause_rerank > 0.0 && !plan.cause_lifts.is_empty() {
             let queries: Vec<Box<dyn Query>> = plan
                 .cause_lifts
                 .iter()
@@ -110,6 +105,15 @@ impl SearchIndex {
         Ok((addresses, (lifts, causes)))
     }
 
+    /// Orders candidates by text score plus how much of the query they hold: the share of the
+    /// words' weight (rarer words weigh more) times the best score times `Tuning::coverage`.
+    /// With the default, holding every word is worth as much as the best text score, so a
+    /// case that misses a rare word ranks below one that holds it unless its text score is
+    /// much higher. (Weighting coverage twice as much, nearer a strict order, lowered recall@10 on
+    /// the tuning half from 0.800 to 0.791 on the cases of the time.)
+    /// Members of a mechanism the question was read as gain `Tuning::mechanism_lift` times the
+    /// best score (times the reading's strength), and cases under a cause it was read as
+    /// `Tuning::cause_rerank` times it.
     pub(super) fn rerank(
         &self,
         concepts: &[plan::Concept],
@@ -154,10 +158,6 @@ impl SearchIndex {
 /// Per candidate: the strength of its strongest mechanism reading, and the summed strength of
 /// the causes read from the question that it is filed under.
 pub(super) type Lifts = (HashMap<DocAddress, f32>, HashMap<DocAddress, f32>);
-
-fn tuning_cause_rerank(index: &SearchIndex) -> f32 {
-    index.tuning().cause_rerank
-}
 
 const FEEDBACK_MIN_WORDS: usize = 4;
 const FEEDBACK_DOCS: usize = 2;
