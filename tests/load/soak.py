@@ -30,6 +30,8 @@ PER_IP = 10  # the server's default contributions per IP per hour
 
 lock = threading.Lock()
 latencies = {"read": [], "contribute": [], "review": []}
+# Readers' latencies by page type (search, case, browse, clusters, and the API's).
+by_page = {}
 errors = []
 counts = {"sent": 0, "approved": 0, "rejected": 0, "requests": 0}
 stop_at = 0.0
@@ -54,7 +56,7 @@ class Client:
             self.conn.close()
         self.conn = None
 
-    def request(self, method, path, form=None, expect=(200,)):
+    def request(self, method, path, form=None, expect=(200,), page=None):
         body, headers = None, {}
         if form is not None:
             body = urllib.parse.urlencode(form)
@@ -93,6 +95,8 @@ class Client:
             with lock:
                 counts["requests"] += 1
                 latencies[self.kind].append(dt)
+                if page:
+                    by_page.setdefault(page, []).append(dt)
                 if r.status not in expect:
                     errors.append(f"{method} {path}: {r.status} {data[:200]!r}")
             if r.getheader("Connection", "").lower() == "close":
@@ -122,20 +126,22 @@ def reader(ids, words, domains):
         k = rnd.random()
         w = rnd.choice(words)
         if k < 0.30:
-            path = f"/search?q={urllib.parse.quote(w)}"
+            page, path = "search", f"/search?q={urllib.parse.quote(w)}"
         elif k < 0.40:
-            path = f"/search?q={urllib.parse.quote(w)}&domain={rnd.choice(domains)}&sort=year"
+            page, path = "search", f"/search?q={urllib.parse.quote(w)}&domain={rnd.choice(domains)}&sort=year"
         elif k < 0.55:
-            path = f"/api/v1/search?q={urllib.parse.quote(w)}&limit=20"
+            page, path = "api_search", f"/api/v1/search?q={urllib.parse.quote(w)}&limit=20"
         elif k < 0.85:
-            path = f"/cases/{rnd.choice(ids)}"
+            page, path = "case", f"/cases/{rnd.choice(ids)}"
         elif k < 0.90:
-            path = f"/api/v1/cases/{rnd.choice(ids)}"
+            page, path = "api_case", f"/api/v1/cases/{rnd.choice(ids)}"
         elif k < 0.95:
-            path = f"/domains/{rnd.choice(domains)}"
+            page, path = "browse", f"/domains/{rnd.choice(domains)}"
+        elif k < 0.97:
+            page, path = "clusters", "/clusters"
         else:
-            path = rnd.choice(["/", "/domains", "/causes", "/search"])
-        c.request("GET", path)
+            page, path = "browse", rnd.choice(["/", "/domains", "/causes", "/search"])
+        c.request("GET", path, page=page)
 
 
 def contributor(n):
@@ -240,6 +246,7 @@ def main():
         counts["requests"] = 0
         for v in latencies.values():
             v.clear()
+        by_page.clear()
     rss_start = rss_mb()[0]
     t0 = time.time()
     stop_at = t0 + DURATION
@@ -268,6 +275,8 @@ def main():
         "p99_read_ms": round(pct(latencies["read"], 0.99), 1),
         "p99_contribute_ms": round(pct(latencies["contribute"], 0.99), 1),
         "p99_review_ms": round(pct(latencies["review"], 0.99), 1),
+        "p99_by_page_ms": {k: round(pct(v, 0.99), 1) for k, v in sorted(by_page.items())},
+        "requests_by_page": {k: len(v) for k, v in sorted(by_page.items())},
         "max_ms": round(max(all_lat) * 1000, 1) if all_lat else 0,
         "errors": len(errors),
         "submissions_sent": counts["sent"],
