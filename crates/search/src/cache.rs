@@ -57,13 +57,17 @@ impl<K: std::hash::Hash + Eq + Clone, V> GenerationCache<K, V> {
         compute: impl FnOnce() -> Result<V, E>,
     ) -> Result<Arc<V>, E> {
         let key = (generation, req.clone());
-        match self.lock().as_mut() {
+        // The guard is dropped before computing, whether the cache is on or off: a guard
+        // kept as a temporary of a `match` would live through its arms and make every
+        // uncached search wait for the one before it.
+        let looked_up = {
+            let mut guard = self.lock();
+            guard.as_mut().map(|cache| cache.get(&key).cloned())
+        };
+        match looked_up {
             None => return compute().map(Arc::new),
-            Some(cache) => {
-                if let Some(hit) = cache.get(&key) {
-                    return Ok(hit.clone());
-                }
-            }
+            Some(Some(hit)) => return Ok(hit),
+            Some(None) => {}
         }
         // Computed outside the lock, so one slow query does not hold up the others.
         let results = Arc::new(compute()?);
@@ -71,5 +75,42 @@ impl<K: std::hash::Hash + Eq + Clone, V> GenerationCache<K, V> {
             cache.put(key, results.clone());
         }
         Ok(results)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::GenerationCache;
+
+    /// Two computations run at once, with the cache on (two misses) and off: the first waits
+    /// for a message only the second sends, so a lock held while computing would make it give
+    /// up (after 10 s) instead of seeing it.
+    #[test]
+    fn computations_do_not_wait_for_each_other() {
+        for capacity in [0, 8] {
+            let cache: GenerationCache<u32, u32> = GenerationCache::new(capacity);
+            let (go, wait) = mpsc::channel::<()>();
+            std::thread::scope(|s| {
+                let cache = &cache;
+                let first = s.spawn(move || {
+                    cache.get_or(1, &1, || {
+                        wait.recv_timeout(Duration::from_secs(10))
+                            .map(|_| 1)
+                            .map_err(|_| "the second computation never ran")
+                    })
+                });
+                // Give the first a head start into its computation.
+                std::thread::sleep(Duration::from_millis(50));
+                let second = cache.get_or(1, &2, || {
+                    go.send(()).expect("the first is waiting");
+                    Ok::<u32, &str>(2)
+                });
+                assert_eq!(*second.unwrap(), 2);
+                assert_eq!(*first.join().unwrap().unwrap(), 1, "capacity {capacity}");
+            });
+        }
     }
 }
