@@ -18,7 +18,7 @@ use serde::Serialize;
 use tantivy::Searcher;
 
 use super::lexicon::content_stems;
-use super::plan::Tuning;
+use super::tuning::Tuning;
 use crate::SearchIndex;
 
 /// One mechanism as the knowledge base knows it, for reading questions.

@@ -16,6 +16,7 @@ mod rank;
 mod spell;
 mod terms;
 mod thesaurus;
+mod tuning;
 
 use rank::{held, RERANK_EXTRA};
 
@@ -24,8 +25,9 @@ pub(crate) use lexicon::Lexicon;
 pub use like::{Brief, Neighbour, TextCause};
 pub(crate) use mechanisms::MechanismTable;
 pub use mechanisms::{MechanismDoc, ReadMechanism};
-pub use plan::{Correction, ReadLabel, Reading, Tuning};
+pub use plan::{Correction, ReadLabel, Reading};
 pub(crate) use plan::{BODY_FIELDS, PROXIMITY_FIELDS};
+pub use tuning::Tuning;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;

@@ -13,80 +13,9 @@ use super::causes::CauseScore;
 use super::lexicon::{query_words, QueryWord};
 use super::parse::{parse, Occ, Shape};
 use super::spell;
+use super::tuning::Tuning;
 use crate::schema::{FacetDim, INVESTIGATION, LESSONS, OUTCOME, TAGS, TITLE};
 use crate::SearchIndex;
-
-/// The knobs of soft matching and cause reading, chosen on the tuning half of the evaluation
-/// queries (`tests/eval/queries.toml`; see ARCHITECTURE.md for the figures).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tuning {
-    /// Share of a query's content words a case must hold (rounded up; at least one, and at
-    /// least two for queries of four words or more).
-    pub min_match: f32,
-    /// How much holding all the words counts, relative to the best text score.
-    pub coverage: f32,
-    /// Score of a case filed under a label the query names by an alias, relative to the
-    /// literal words (synonyms weigh less than what was typed).
-    pub synonym: f32,
-    /// Score of a case filed under a cause the question was read as, at full strength.
-    pub cause_lift: f32,
-    /// What the same case gains when reranked, relative to the best text score.
-    pub cause_rerank: f32,
-    /// A cause is read from a question when its score reaches this…
-    pub cause_threshold: f32,
-    /// …and this share of the best cause's score.
-    pub cause_relative: f32,
-    /// Boost of two query words found near each other (within two words).
-    pub proximity: f32,
-    /// Weight of pseudo-relevance feedback (cases like the best hits), 0 to turn it off.
-    pub feedback: f32,
-    /// Cause reading: cases needed before a word counts for a cause, smoothing (in cases at
-    /// the overall rate), and the weight of the taxonomy's own words.
-    pub cause_support: f32,
-    pub cause_smoothing: f32,
-    pub cause_taxonomy: f32,
-    /// Weight of a word's WordNet synonyms (those the index holds) next to the word itself;
-    /// 0 turns them off.
-    pub word_synonym: f32,
-    /// How much a case assigned to a mechanism the question was read as gains when reranked,
-    /// relative to the best text score, at full strength.
-    pub mechanism_lift: f32,
-    /// A mechanism is read from a question when its score reaches this…
-    pub mechanism_threshold: f32,
-    /// …and this share of the best mechanism's score…
-    pub mechanism_relative: f32,
-    /// …among the best this many.
-    pub mechanism_max: usize,
-    /// Weight of a word the mechanism's own name, summary or phrases use (a word held by
-    /// every member counts 1).
-    pub mechanism_catalogue: f32,
-}
-
-impl Default for Tuning {
-    fn default() -> Tuning {
-        Tuning {
-            min_match: 0.34,
-            coverage: 1.0,
-            synonym: 2.0,
-            cause_lift: 3.0,
-            cause_rerank: 0.1,
-            cause_threshold: 0.5,
-            cause_relative: 0.6,
-            proximity: 1.0,
-            feedback: 0.0,
-            cause_support: 2.0,
-            cause_smoothing: 3.0,
-            cause_taxonomy: 1.0,
-            word_synonym: 0.6,
-            mechanism_lift: 0.8,
-            mechanism_threshold: 0.35,
-            mechanism_relative: 0.7,
-            mechanism_max: 2,
-            mechanism_catalogue: 0.5,
-        }
-    }
-}
 
 /// How a query was read, for the reader: what was corrected, expanded, inferred or ignored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
