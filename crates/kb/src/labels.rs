@@ -135,7 +135,8 @@ mod tests {
     #[test]
     fn descriptions_of_a_cause_are_read_and_ambiguous_or_short_labels_are_not() {
         let (_dir, kb) = kb_with_bundled_cases();
-        let read = |label: &str| match kb.map_label(Dimension::Cause, label) {
+        // The slug a label is read as, by the `read` rule.
+        let read_as = |dim: Dimension, label: &str| match kb.map_label(dim, label) {
             Mapping::Matched {
                 slug,
                 rule: MatchRule::Read,
@@ -143,6 +144,7 @@ mod tests {
             } => Some(slug),
             _ => None,
         };
+        let read = |label: &str| read_as(Dimension::Cause, label);
         assert_eq!(
             read("the tuned nearest-neighbour heuristics beat the neural recommenders").as_deref(),
             Some("evaluation/weak-baselines")
@@ -158,14 +160,7 @@ mod tests {
         // An AVID code decides on its own, even when it leaves the label unmapped.
         assert_eq!(read("E0301: toxic abusive hateful generated replies"), None);
         // Domains are read the same way.
-        let domain = |label: &str| match kb.map_label(Dimension::Domain, label) {
-            Mapping::Matched {
-                slug,
-                rule: MatchRule::Read,
-                ..
-            } => Some(slug),
-            _ => None,
-        };
+        let domain = |label: &str| read_as(Dimension::Domain, label);
         assert_eq!(
             domain("walking and hopping simulated bodies in MuJoCo").as_deref(),
             Some("robotics/locomotion-control")
