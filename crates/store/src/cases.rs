@@ -333,26 +333,36 @@ impl Sqlite {
         let mut stmt = self.conn.prepare(
             "SELECT case_id, slug FROM case_labels WHERE dimension = ?1 AND state = ?2 AND slug IS NOT NULL",
         )?;
-        let rows = stmt.query_map(params![dim.as_str(), state.as_str()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut seen = std::collections::HashSet::new();
-        let mut counts = BTreeMap::new();
-        for row in rows {
-            let (case_id, slug) = row?;
-            let mut prefix = String::new();
-            for seg in slug.split('/') {
-                if !prefix.is_empty() {
-                    prefix.push('/');
-                }
-                prefix.push_str(seg);
-                if seen.insert((case_id.clone(), prefix.clone())) {
-                    *counts.entry(prefix.clone()).or_insert(0) += 1;
-                }
+        let rows = stmt
+            .query_map(params![dim.as_str(), state.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(count_with_ancestors(rows))
+    }
+}
+
+/// Cases per slug from `(case id, slug)` rows, each case counted once under its slug and each
+/// of the slug's ancestors (`healthcare/medical-imaging` also counts for `healthcare`). Both
+/// backends' `label_counts` share it.
+pub(crate) fn count_with_ancestors(
+    rows: impl IntoIterator<Item = (String, String)>,
+) -> BTreeMap<String, usize> {
+    let mut seen = std::collections::HashSet::new();
+    let mut counts = BTreeMap::new();
+    for (case_id, slug) in rows {
+        let mut prefix = String::new();
+        for seg in slug.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(seg);
+            if seen.insert((case_id.clone(), prefix.clone())) {
+                *counts.entry(prefix.clone()).or_insert(0) += 1;
             }
         }
-        Ok(counts)
     }
+    counts
 }
 
 pub(crate) fn apply_in<'a>(

@@ -251,23 +251,9 @@ impl Pg {
              WHERE dimension = $1 AND state = $2 AND slug IS NOT NULL",
             &[&dim.as_str(), &state.as_str()],
         )?;
-        let mut seen = std::collections::HashSet::new();
-        let mut counts = BTreeMap::new();
-        for r in rows {
-            let case_id: String = r.get(0);
-            let slug: String = r.get(1);
-            let mut prefix = String::new();
-            for seg in slug.split('/') {
-                if !prefix.is_empty() {
-                    prefix.push('/');
-                }
-                prefix.push_str(seg);
-                if seen.insert((case_id.clone(), prefix.clone())) {
-                    *counts.entry(prefix.clone()).or_insert(0) += 1;
-                }
-            }
-        }
-        Ok(counts)
+        Ok(crate::cases::count_with_ancestors(
+            rows.iter().map(|r| (r.get(0), r.get(1))),
+        ))
     }
 }
 
