@@ -20,11 +20,10 @@ pub const READ_MIN_WORDS: usize = 3;
 
 impl LabelReader for KnowledgeBase {
     fn read(&self, dim: Dimension, label: &str) -> Option<Mapping> {
-        let facet = match dim {
-            Dimension::Cause => notbetter_search::FacetDim::Cause,
-            Dimension::Domain => notbetter_search::FacetDim::Domain,
-            _ => return None,
-        };
+        if !matches!(dim, Dimension::Cause | Dimension::Domain) {
+            return None;
+        }
+        let facet = notbetter_search::FacetDim::from_dimension(dim);
         // A leading AVID code has already decided (see the taxonomy's label rules).
         if notbetter_taxonomy::leading_avid_code(label).is_some() {
             return None;

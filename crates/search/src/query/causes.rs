@@ -208,10 +208,7 @@ impl crate::SearchIndex {
         words: &[(String, String)],
     ) -> tantivy::Result<Vec<CauseScore>> {
         let t = self.tuning();
-        let vocab = match dim {
-            FacetDim::Domain => &self.lexicon.domains,
-            _ => &self.lexicon.causes,
-        };
+        let vocab = self.lexicon.vocab(dim);
         read_labels(
             searcher,
             &self.facet_tables,

@@ -155,6 +155,16 @@ pub(crate) struct Vocab {
     pub names: HashMap<String, String>,
 }
 
+impl Lexicon {
+    /// The labels of `dim` a text can be read as: the narrowest domains, else the causes.
+    pub(crate) fn vocab(&self, dim: FacetDim) -> &Vocab {
+        match dim {
+            FacetDim::Domain => &self.domains,
+            _ => &self.causes,
+        }
+    }
+}
+
 impl Vocab {
     fn add(&mut self, analyzer: &mut TextAnalyzer, e: &notbetter_taxonomy::Entry) {
         let mut words: HashSet<String> = HashSet::new();

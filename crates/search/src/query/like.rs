@@ -173,10 +173,7 @@ impl SearchIndex {
     /// best first, read as [`SearchIndex::causes_of_text`] reads causes.
     pub fn labels_of_text(&self, dim: FacetDim, text: &str) -> Result<Vec<TextCause>> {
         let searcher = self.reader.searcher();
-        let vocab = match dim {
-            FacetDim::Domain => &self.lexicon.domains,
-            _ => &self.lexicon.causes,
-        };
+        let vocab = self.lexicon.vocab(dim);
         let mut analyzer = crate::stem::en_stem();
         let mut seen: HashMap<String, String> = HashMap::new();
         for w in query_words(&mut analyzer, text) {

@@ -131,6 +131,9 @@ impl SearchIndex {
 
         // Words the index has never seen: the closest word it has, if one is close.
         let mut corrected_text = text.to_string();
+        // Unused words and the synonyms they are searched by (looked up once, used below).
+        let mut synonyms_of: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
         for w in &mut content {
             // A real word the cases do not use is met by its synonyms, not respelled.
             let held = if tuning.word_synonym > 0.0 {
@@ -139,6 +142,7 @@ impl SearchIndex {
                 Vec::new()
             };
             if !held.is_empty() {
+                synonyms_of.insert(w.stem.clone(), held.clone());
                 let shown: Vec<String> = held
                     .iter()
                     .map(|s| spell::surface_of(searcher, &self.fields.spell, s))
@@ -249,7 +253,11 @@ impl SearchIndex {
             }
             concepts.push(Concept {
                 label: w.surface.clone(),
-                query: self.word_with_synonyms(searcher, &w.stem, tuning.word_synonym)?,
+                query: self.word_or_synonyms(
+                    &w.stem,
+                    synonyms_of.get(&w.stem).map_or(&[][..], Vec::as_slice),
+                    tuning.word_synonym,
+                ),
                 weight: self.idf(searcher, &w.stem),
             });
         }

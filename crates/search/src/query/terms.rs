@@ -34,30 +34,26 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// A word, or, when the cases do not use it, one of its synonyms they do (each weighing
-    /// `weight`).
-    pub(super) fn word_with_synonyms(
+    /// A word, or one of `synonyms` (those the cases use, when they do not use the word; see
+    /// [`Self::held_synonyms`]), each synonym weighing `weight`.
+    pub(super) fn word_or_synonyms(
         &self,
-        searcher: &Searcher,
         stem: &str,
+        synonyms: &[String],
         weight: f32,
-    ) -> tantivy::Result<Box<dyn Query>> {
-        if weight <= 0.0 {
-            return Ok(self.word_query(stem));
-        }
-        let held = self.held_synonyms(searcher, stem)?;
-        if held.is_empty() {
-            return Ok(self.word_query(stem));
+    ) -> Box<dyn Query> {
+        if synonyms.is_empty() {
+            return self.word_query(stem);
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Should, self.word_query(stem))];
-        for s in held {
+        for s in synonyms {
             clauses.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(self.word_query(&s), weight)),
+                Box::new(BoostQuery::new(self.word_query(s), weight)),
             ));
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// The synonyms of `stem` the cases use (at most `MAX_SYNONYMS`), when they do not use

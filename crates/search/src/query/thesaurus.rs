@@ -13,16 +13,12 @@ pub(crate) fn synonyms(stem: &str) -> &'static [String] {
     static MAP: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
     let map = MAP.get_or_init(|| {
         let mut analyzer = crate::stem::en_stem();
+        // A single word's stem, as queries are analysed; phrases are left out.
         let mut stem_of = |w: &str| -> Option<String> {
-            let mut stream = analyzer.token_stream(w);
-            let mut out = None;
-            while let Some(t) = stream.next() {
-                if out.is_some() {
-                    return None; // more than one token: not a single word
-                }
-                out = Some(t.text.clone());
+            match super::lexicon::query_words(&mut analyzer, w).as_slice() {
+                [one] => Some(one.stem.clone()),
+                _ => None,
             }
-            out
         };
         let mut map: HashMap<String, Vec<String>> = HashMap::new();
         for line in TABLE.lines() {
