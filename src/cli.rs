@@ -130,6 +130,10 @@ pub enum Command {
         /// asks for a narrower query.
         #[arg(long, default_value_t = 2000, env = "NOTBETTER_SEARCH_TIMEOUT_MS")]
         search_timeout_ms: u64,
+        /// Split each search over the index's segments on one thread per core once the index
+        /// holds this many cases (lower latency, slightly lower throughput under load).
+        #[arg(long, default_value_t = notbetter_kb::PARALLEL_MIN_DOCS, env = "NOTBETTER_PARALLEL_MIN_DOCS")]
+        parallel_min_docs: u64,
         /// The most cases the cross-domain clusters are computed over (contributed first, then
         /// curated, then the rest, by a stable sample); clustering holds them all in memory.
         #[arg(long, default_value_t = 20_000, env = "NOTBETTER_CLUSTER_MAX_CASES")]
@@ -219,6 +223,9 @@ pub enum Command {
         /// Seconds spent at most per query class, on each engine (each query runs at least once).
         #[arg(long, default_value_t = 20.0)]
         budget_s: f64,
+        /// Split searches over segments from this many cases on (as `serve`'s option).
+        #[arg(long, default_value_t = notbetter_kb::PARALLEL_MIN_DOCS)]
+        parallel_min_docs: u64,
     },
     /// Before you build: the failure causes that hit projects like the one described, in any
     /// field, with why each applies, precedents and what to check. Reads the description from

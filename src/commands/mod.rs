@@ -76,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             contributions_per_hour,
             search_cache,
             search_timeout_ms,
+            parallel_min_docs,
             cluster_max_cases,
         } => serve::serve(
             &cli,
@@ -85,6 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 contributions_per_hour: *contributions_per_hour,
                 search_cache: *search_cache,
                 search_timeout_ms: *search_timeout_ms,
+                parallel_min_docs: *parallel_min_docs,
                 cluster_max_cases: *cluster_max_cases,
             },
         ),

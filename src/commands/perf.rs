@@ -40,6 +40,7 @@ pub fn bench(cli: &Cli) -> anyhow::Result<u8> {
         keep,
         cluster_cases,
         budget_s,
+        parallel_min_docs,
     } = &cli.command
     else {
         unreachable!("dispatched on Command::Bench")
@@ -53,6 +54,7 @@ pub fn bench(cli: &Cli) -> anyhow::Result<u8> {
     }
     opts.budget = Duration::from_secs_f64(*budget_s);
     opts.fts5_budget = Duration::from_secs_f64(*budget_s);
+    opts.parallel_min_docs = *parallel_min_docs;
     let report = notbetter_bench::run(&opts, &mut |line| eprintln!("bench: {line}"))?;
     if *json {
         print_json(&report)?;

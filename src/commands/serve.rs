@@ -16,6 +16,7 @@ pub struct Options {
     pub contributions_per_hour: u32,
     pub search_cache: usize,
     pub search_timeout_ms: u64,
+    pub parallel_min_docs: u64,
     pub cluster_max_cases: usize,
 }
 
@@ -24,6 +25,7 @@ pub fn serve(cli: &Cli, opts: &Options) -> anyhow::Result<u8> {
     kb.set_result_cache(opts.search_cache);
     kb.set_search_timeout(std::time::Duration::from_millis(opts.search_timeout_ms));
     kb.set_cluster_limit(opts.cluster_max_cases);
+    kb.set_parallel_min_docs(opts.parallel_min_docs);
     if let Some((report, batch)) = kb.seed(&crate::bundled::case_files())? {
         tracing::info!(
             added = report.added,

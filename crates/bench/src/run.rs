@@ -36,6 +36,8 @@ pub struct Options {
     /// Cluster at most this many cases (0: skip clustering).
     pub cluster_cases: usize,
     pub threads: usize,
+    /// Split searches over segments from this many cases on (`SearchIndex::set_parallel_min_docs`).
+    pub parallel_min_docs: u64,
 }
 
 impl Options {
@@ -52,6 +54,7 @@ impl Options {
             // cases in memory (about 16 GB).
             cluster_cases: notbetter_kb::CLUSTER_MAX_CASES,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            parallel_min_docs: notbetter_kb::PARALLEL_MIN_DOCS,
         }
     }
 }
@@ -139,6 +142,7 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
     let kb = KnowledgeBase::open(&data, taxonomy.clone())?;
     // The engine is measured, not the result cache: every query of the mix repeats.
     kb.set_result_cache(0);
+    kb.set_parallel_min_docs(opts.parallel_min_docs);
     kb.search(&queries[4].ours)?;
     let cold_start_ms = round3(t.elapsed().as_secs_f64() * 1e3);
     log(&format!(

@@ -67,6 +67,12 @@ impl KnowledgeBase {
         self.index.set_result_cache(entries);
     }
 
+    /// Splits searches over the index's segments from `min_docs` cases on (see
+    /// `SearchIndex::set_parallel_min_docs`).
+    pub fn set_parallel_min_docs(&self, min_docs: u64) {
+        self.index.set_parallel_min_docs(min_docs);
+    }
+
     /// Sets how long one search may run before it answers with what it has.
     pub fn set_search_timeout(&self, timeout: Duration) {
         self.index.set_search_timeout(timeout);

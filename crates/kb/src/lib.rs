@@ -29,7 +29,7 @@ pub use notbetter_premortem::Request as PremortemRequest;
 pub use notbetter_premortem::{to_markdown as premortem_markdown, Report as PremortemReport};
 pub use notbetter_search::{
     Correction, FacetCounts, FacetDim, Hit, ReadLabel, ReadMechanism, Reading, SearchRequest,
-    SearchResults, Similar, Snippet, Sort, Tuning, MAX_LIMIT, MAX_OFFSET,
+    SearchResults, Similar, Snippet, Sort, Tuning, MAX_LIMIT, MAX_OFFSET, PARALLEL_MIN_DOCS,
 };
 pub use notbetter_store::{ApplyReport, Revision, StoredCase, Submission, SubmissionStatus, User};
 pub use notbetter_taxonomy::Case;

@@ -48,6 +48,8 @@ pub struct SearchIndex {
     tuning: std::sync::RwLock<crate::query::Tuning>,
     /// The failure mechanisms questions are read as (set by the knowledge base).
     pub(crate) mechanisms: std::sync::RwLock<std::sync::Arc<crate::query::MechanismTable>>,
+    /// The pool large indexes search their segments on.
+    pub(crate) parallel: crate::parallel::Parallel,
 }
 
 impl SearchIndex {
@@ -82,7 +84,7 @@ impl SearchIndex {
     fn with_index(index: Index, taxonomy: &Taxonomy) -> Result<SearchIndex> {
         index
             .tokenizers()
-            .register("en_stem", crate::stem::en_stem());
+            .register(crate::stem::ANALYZER, crate::stem::en_stem());
         let schema = index.schema();
         let fields = Fields::new(&schema);
         let reader = index
@@ -109,6 +111,7 @@ impl SearchIndex {
             cache: ResultCache::new(RESULT_CACHE),
             similar_cache: crate::cache::SimilarCache::new(SIMILAR_CACHE),
             timeout_ms: std::sync::atomic::AtomicU64::new(SEARCH_TIMEOUT_MS),
+            parallel: crate::parallel::Parallel::new(),
         })
     }
 

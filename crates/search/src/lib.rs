@@ -8,11 +8,13 @@ mod cache;
 mod deadline;
 mod facets;
 mod index;
+mod parallel;
 mod query;
 mod schema;
 mod stem;
 
 pub use index::SearchIndex;
+pub use parallel::PARALLEL_MIN_DOCS;
 pub use query::{
     Brief, Correction, FacetCounts, Hit, MechanismDoc, Neighbour, ReadLabel, ReadMechanism,
     Reading, SearchRequest, SearchResults, Similar, Snippet, Sort, TextCause, Tuning, MAX_LIMIT,

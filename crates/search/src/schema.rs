@@ -152,7 +152,7 @@ pub fn build_schema() -> Schema {
     let text = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("en_stem")
+                .set_tokenizer(crate::stem::ANALYZER)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
@@ -161,7 +161,7 @@ pub fn build_schema() -> Schema {
             // Searched but never shown from the index.
             let unstored = TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
-                    .set_tokenizer("en_stem")
+                    .set_tokenizer(crate::stem::ANALYZER)
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             );
             b.add_text_field(name, unstored);

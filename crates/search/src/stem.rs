@@ -1,6 +1,13 @@
-//! The `en_stem` analyzer with a stem cache: the same tokens as tantivy's built-in `en_stem`
-//! (simple tokenizer, long-token removal, lower-casing, English Snowball stemming), but each
-//! thread remembers the stems it has computed, since text is Zipfian and most tokens repeat.
+//! The `en_compound` analyzer every text field uses: tantivy's built-in `en_stem` (simple
+//! tokenizer, long-token removal, lower-casing, English Snowball stemming) with a stem cache,
+//! since text is Zipfian and most tokens repeat, and hyphenated compounds also indexed whole.
+//!
+//! A compound ("pre-trained", "X-ray", "state-of-the-art": two to four parts joined by single
+//! hyphens, one of them with a letter) gives its parts, as before, and then the parts written
+//! together ("pretrained", at the last part's position and offsets), so a case that writes
+//! "pre-trained" is found by "pretrained" and one that writes "non-stationary" by
+//! "nonstationary". The joined token takes the last part's offsets, not the whole compound's:
+//! tantivy's snippets require tokens' start offsets never to decrease.
 
 use std::cell::RefCell;
 use std::mem;
@@ -12,6 +19,13 @@ use tantivy::tokenizer::{
     Tokenizer,
 };
 
+/// The name the analyzer is registered under. It changed when compounds were added, so an
+/// index built without them has another schema and is rebuilt from the store.
+pub(crate) const ANALYZER: &str = "en_compound";
+
+/// The most parts a compound is joined from.
+const MAX_PARTS: usize = 4;
+
 /// Stems remembered per thread before the cache is cleared and starts over.
 const CACHE_ENTRIES: usize = 100_000;
 
@@ -21,13 +35,130 @@ thread_local! {
     static STEMS: RefCell<FxHashMap<String, String>> = RefCell::new(FxHashMap::default());
 }
 
-/// The analyzer registered as `en_stem` on every index this crate opens.
+/// The analyzer registered as [`ANALYZER`] on every index this crate opens.
 pub(crate) fn en_stem() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(Compounds::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(CachedStemmer)
         .build()
+}
+
+/// The simple tokenizer's tokens, each hyphenated compound followed by its parts joined.
+#[derive(Clone, Default)]
+pub(crate) struct Compounds {
+    inner: SimpleTokenizer,
+}
+
+impl Tokenizer for Compounds {
+    type TokenStream<'a> = CompoundStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CompoundStream<'a> {
+        CompoundStream {
+            text,
+            inner: self.inner.token_stream(text),
+            token: Token::default(),
+            held: None,
+            run: Run::default(),
+        }
+    }
+}
+
+/// The compound being read: where its last part starts and ends, its parts written together.
+#[derive(Default)]
+struct Run {
+    last_from: usize,
+    to: usize,
+    joined: String,
+    parts: usize,
+    letter: bool,
+    position: usize,
+}
+
+impl Run {
+    fn start(&mut self, t: &Token) {
+        self.joined.clear();
+        self.parts = 0;
+        self.letter = false;
+        self.extend(t);
+    }
+
+    fn extend(&mut self, t: &Token) {
+        self.last_from = t.offset_from;
+        self.to = t.offset_to;
+        self.joined.push_str(&t.text);
+        self.parts += 1;
+        self.letter |= t.text.chars().any(char::is_alphabetic);
+        self.position = t.position;
+    }
+
+    fn is_compound(&self) -> bool {
+        (2..=MAX_PARTS).contains(&self.parts) && self.letter
+    }
+}
+
+pub(crate) struct CompoundStream<'a> {
+    text: &'a str,
+    inner: <SimpleTokenizer as Tokenizer>::TokenStream<'a>,
+    token: Token,
+    /// The token read after a compound, given once the compound's joined token is out.
+    held: Option<Token>,
+    run: Run,
+}
+
+impl CompoundStream<'_> {
+    /// Gives the run's joined token when it is a compound, and forgets the run.
+    fn emit_joined(&mut self) -> bool {
+        let compound = self.run.is_compound();
+        if compound {
+            self.token = Token {
+                offset_from: self.run.last_from,
+                offset_to: self.run.to,
+                position: self.run.position,
+                text: std::mem::take(&mut self.run.joined),
+                position_length: 1,
+            };
+        }
+        self.run.parts = 0;
+        compound
+    }
+}
+
+impl TokenStream for CompoundStream<'_> {
+    fn advance(&mut self) -> bool {
+        if let Some(t) = self.held.take() {
+            self.run.start(&t);
+            self.token = t;
+            return true;
+        }
+        if !self.inner.advance() {
+            return self.emit_joined();
+        }
+        let t = self.inner.token().clone();
+        let hyphen = self.run.parts > 0
+            && matches!(
+                self.text.get(self.run.to..t.offset_from),
+                Some("-" | "\u{2010}" | "\u{2011}")
+            );
+        if hyphen {
+            self.run.extend(&t);
+        } else if self.emit_joined() {
+            self.held = Some(t);
+            return true;
+        } else {
+            self.run.start(&t);
+        }
+        self.token = t;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
 }
 
 /// English Snowball stemming through a per-thread cache.
@@ -122,9 +253,48 @@ mod tests {
             .build()
     }
 
+    #[test]
+    fn compounds_are_also_indexed_whole() {
+        let words = |text: &str| -> Vec<String> {
+            tokens(en_stem(), text).into_iter().map(|t| t.0).collect()
+        };
+        assert_eq!(
+            words("pre-trained models"),
+            ["pre", "train", "pretrain", "model"]
+        );
+        assert_eq!(
+            words("state-of-the-art, non-stationary X-ray COVID-19"),
+            [
+                "state",
+                "of",
+                "the",
+                "art",
+                "stateoftheart",
+                "non",
+                "stationari",
+                "nonstationari",
+                "x",
+                "ray",
+                "xray",
+                "covid",
+                "19",
+                "covid19"
+            ]
+        );
+        // Numbers alone, spaced dashes, long chains and other punctuation are not compounds.
+        assert_eq!(
+            words("2019-2020 a - b a--b a-b-c-d-e a/b"),
+            ["2019", "2020", "a", "b", "a", "b", "a", "b", "c", "d", "e", "a", "b"]
+        );
+        // The joined token takes its last part's position and offsets.
+        let t = tokens(en_stem(), "the sim-to-real gap");
+        assert_eq!(t[4], ("simtor".to_string(), 11, 15, 3));
+        assert_eq!(t[5], ("gap".to_string(), 16, 19, 4));
+    }
+
     proptest::proptest! {
-        /// Same tokens, offsets and positions as tantivy's own `en_stem`, on first sight of a
-        /// word and from the cache (the text is analysed twice).
+        /// Same tokens, offsets and positions as tantivy's own `en_stem` for text without
+        /// hyphens, on first sight of a word and from the cache (the text is analysed twice).
         #[test]
         fn same_tokens_as_tantivys_en_stem(
             words in proptest::collection::vec("[A-Za-zéü]{1,12}|running|studies|generalisation", 0..40)

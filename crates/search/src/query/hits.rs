@@ -111,16 +111,19 @@ impl SearchIndex {
         let plan = self.planned(&searcher, &req.query, false)?;
         let strict = plan.reading.min_match > 1;
         let mut full = self.combined(plan.query.as_ref(), req, true);
-        let mut n = self.timed(searcher.search(full.as_ref(), &Count))?;
+        let mut n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
         if n == 0 && strict {
             // As `search` does: cases holding any of the words.
             let relaxed = self.planned(&searcher, &req.query, true)?;
             full = self.combined(relaxed.query.as_ref(), req, true);
-            n = self.timed(searcher.search(full.as_ref(), &Count))?;
+            n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
         }
         let n = n.max(1);
-        let addrs =
-            self.timed(searcher.search(full.as_ref(), &TopDocs::with_limit(n).order_by_score()))?;
+        let addrs = self.timed(self.run(
+            &searcher,
+            full.as_ref(),
+            &TopDocs::with_limit(n).order_by_score(),
+        ))?;
         addrs
             .into_iter()
             .map(|(_, a)| {

@@ -172,7 +172,7 @@ impl Vocab {
             .chain(&e.aliases)
             .chain(std::iter::once(&e.description))
         {
-            words.extend(content_stems(analyzer, text));
+            words.extend(text_stems(analyzer, text));
         }
         for w in &words {
             *self.spread.entry(w.clone()).or_default() += 1;
@@ -192,13 +192,43 @@ pub(crate) struct QueryWord {
     pub stop: bool,
 }
 
-/// The analysed words of `text`, function words marked.
+/// The analysed words of `text`, function words marked. A hyphenated compound ("pre-trained") is one word, its parts written together (see
+/// `stem.rs`), which the index holds for "pre-trained" and "pretrained" alike.
 pub(crate) fn query_words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<QueryWord> {
+    analysed(analyzer, text, false)
+}
+
+/// The words of `text`, function words marked; a compound's parts are kept with `parts`.
+fn analysed(analyzer: &mut TextAnalyzer, text: &str, parts: bool) -> Vec<QueryWord> {
     let mut out: Vec<QueryWord> = Vec::new();
+    // Per word of `out`: where it starts, its position, and whether a hyphen joins it to the
+    // word before.
+    let mut seen: Vec<(usize, usize, bool)> = Vec::new();
     let lower = text.to_lowercase();
     let mut stream = analyzer.token_stream(&lower);
+    let mut last_to = 0;
     while let Some(token) = stream.next() {
-        let surface = lower[token.offset_from..token.offset_to].to_string();
+        // A compound's joined token shares its last part's position (see `stem.rs`).
+        let joined = seen.last().is_some_and(|&(_, p, _)| p == token.position);
+        let mut from = token.offset_from;
+        if joined && !parts {
+            while let Some((start, _, linked)) = seen.pop() {
+                out.pop();
+                from = start;
+                if !linked {
+                    break;
+                }
+            }
+        }
+        let linked = !joined
+            && !seen.is_empty()
+            && matches!(
+                lower.get(last_to..token.offset_from),
+                Some("-" | "\u{2010}" | "\u{2011}")
+            );
+        last_to = token.offset_to;
+        seen.push((from, token.position, linked));
+        let surface = lower[from..token.offset_to].to_string();
         let frame = out
             .last()
             .is_some_and(|p| ends_frame_phrase(&p.surface, &surface));
@@ -211,7 +241,24 @@ pub(crate) fn query_words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<QueryW
     out
 }
 
-/// The stems of `text` with the search analyzer, function words left out.
+/// The words of a text read as a document, not a query: a compound's parts as well as the
+/// compound, as the index holds them.
+pub(crate) fn text_words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<QueryWord> {
+    analysed(analyzer, text, true)
+}
+
+/// Every stem of a text that is searched, not a query (a cause's description, a case's
+/// words): a compound's parts as well as the compound, as the index holds them; function
+/// words left out.
+pub(crate) fn text_stems(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    text_words(analyzer, text)
+        .into_iter()
+        .filter(|w| !w.stop)
+        .map(|w| w.stem)
+        .collect()
+}
+
+/// The stems of `text` read as a query (a compound is one word), function words left out.
 pub(crate) fn content_stems(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     query_words(analyzer, text)
         .into_iter()
@@ -232,7 +279,17 @@ impl Lexicon {
                 // Families ("data issues") and failure modes are too broad to expand to.
                 _ => continue,
             };
-            for phrase in std::iter::once(&e.name).chain(&e.aliases) {
+            // A hyphenated alias is also found written with spaces ("out of distribution").
+            let spaced = std::iter::once(&e.name)
+                .chain(&e.aliases)
+                .filter(|p| p.contains('-'))
+                .map(|p| p.replace('-', " "));
+            let phrases: Vec<String> = std::iter::once(&e.name)
+                .chain(&e.aliases)
+                .cloned()
+                .chain(spaced)
+                .collect();
+            for phrase in &phrases {
                 if phrase.contains('/') {
                     continue;
                 }
@@ -316,6 +373,40 @@ mod tests {
             !lex.domains.names.contains_key("healthcare"),
             "only the narrowest domains"
         );
+    }
+
+    #[test]
+    fn a_compound_is_one_query_word_and_its_parts_stay_in_texts() {
+        let mut a = crate::stem::en_stem();
+        let words = query_words(
+            &mut a,
+            "Pre-trained models beat state-of-the-art X-ray nets",
+        );
+        let pairs: Vec<(&str, &str)> = words
+            .iter()
+            .map(|w| (w.stem.as_str(), w.surface.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("pretrain", "pre-trained"),
+                ("model", "models"),
+                ("beat", "beat"),
+                ("stateoftheart", "state-of-the-art"),
+                ("xray", "x-ray"),
+                ("net", "nets"),
+            ]
+        );
+        assert_eq!(
+            content_stems(&mut a, "pretrained models"),
+            content_stems(&mut a, "pre-trained models")
+        );
+        assert_eq!(
+            text_stems(&mut a, "the pre-trained model"),
+            ["pre", "train", "pretrain", "model"]
+        );
+        // Hyphens with spaces, and words merely next to each other, are not compounds.
+        assert_eq!(content_stems(&mut a, "shift - drift"), ["shift", "drift"]);
     }
 
     #[test]

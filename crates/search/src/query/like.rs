@@ -11,7 +11,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::causes::body_df;
-use super::lexicon::query_words;
+use super::lexicon::text_words;
 use crate::schema::{
     facet_of, FacetDim, INVESTIGATION, LESSONS, OUTCOME, SOLUTION, TAGS, TITLE, USE_CASE,
 };
@@ -176,7 +176,7 @@ impl SearchIndex {
         let vocab = self.lexicon.vocab(dim);
         let mut analyzer = crate::stem::en_stem();
         let mut seen: HashMap<String, String> = HashMap::new();
-        for w in query_words(&mut analyzer, text) {
+        for w in text_words(&mut analyzer, text) {
             if !w.stop && w.stem.chars().count() > 2 {
                 seen.entry(w.stem).or_insert(w.surface);
             }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tantivy::Searcher;
 
-use super::lexicon::content_stems;
+use super::lexicon::text_stems;
 use super::tuning::Tuning;
 use crate::SearchIndex;
 
@@ -76,13 +76,12 @@ impl MechanismTable {
             .iter()
             .filter(|d| !d.members.is_empty())
             .map(|d| {
-                let own: HashSet<String> =
-                    content_stems(&mut analyzer, &d.text).into_iter().collect();
+                let own: HashSet<String> = text_stems(&mut analyzer, &d.text).into_iter().collect();
                 let mut share: HashMap<String, f32> = HashMap::new();
                 let n = d.members.len() as f32;
                 for (_, text) in &d.members {
                     let stems: HashSet<String> =
-                        content_stems(&mut analyzer, text).into_iter().collect();
+                        text_stems(&mut analyzer, text).into_iter().collect();
                     for s in stems {
                         *share.entry(s).or_default() += 1.0 / n;
                     }
@@ -261,7 +260,7 @@ mod tests {
             let mut analyzer = crate::stem::en_stem();
             ws.iter()
                 .map(|w| {
-                    let stem = content_stems(&mut analyzer, w).remove(0);
+                    let stem = super::super::lexicon::content_stems(&mut analyzer, w).remove(0);
                     (stem, w.to_string(), 1.0)
                 })
                 .collect()

@@ -434,7 +434,7 @@ impl SearchIndex {
                     inner: counter(filters),
                     at: deadline,
                 };
-                self.timed(searcher.search(unfiltered.as_ref(), &counter))?
+                self.timed(self.run(searcher, unfiltered.as_ref(), &counter))?
             }
         };
 
@@ -484,9 +484,11 @@ impl SearchIndex {
             inner: (Count, top, counter),
             at: deadline,
         };
-        self.timed(searcher.search(query, &collector))
+        self.timed(self.run(searcher, query, &collector))
     }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_compounds;

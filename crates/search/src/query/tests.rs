@@ -352,6 +352,7 @@ proptest::proptest! {
         domain_filter in proptest::sample::subsequence(DOMAINS.to_vec(), 0..3),
         cause_filter in proptest::sample::subsequence(CAUSES.to_vec(), 0..3),
         word in 0..4usize,
+        parallel in proptest::bool::ANY,
     ) {
         let cases: Vec<Case> = spec
             .iter()
@@ -359,6 +360,9 @@ proptest::proptest! {
             .map(|(i, (d, c, w))| case(&format!("c{i}"), 2020, d, c, WORDS[*w]))
             .collect();
         let idx = SearchIndex::in_memory(&bundled()).unwrap();
+        if parallel {
+            idx.set_parallel_min_docs(0);
+        }
         // Several commits make several segments; the first batch is indexed twice, so some
         // documents are deleted ones the counter must skip.
         let per = cases.len().div_ceil(batches);
