@@ -172,9 +172,11 @@ fn the_report_has_every_key() {
     let mut expected = vec![
         "cases",
         "ingest_cases_per_s",
+        "index_only_cases_per_s",
         "ingest_peak_rss_mb",
         "index_mb",
         "search",
+        "counting_pass",
         "fts5",
         "ratio_fts5_over_ours",
         "cold_start_ms",
@@ -189,8 +191,10 @@ fn the_report_has_every_key() {
     assert_eq!(keys_sorted, expected);
     assert_eq!(json["cases"], 300);
     assert!(json["premortem_ms"].as_f64().unwrap() > 0.0);
+    // The floor indexed every case (a rate over no cases would be 0).
+    assert!(json["index_only_cases_per_s"].as_f64().unwrap() > 0.0);
     for class in Class::ALL {
-        for part in ["search", "fts5"] {
+        for part in ["search", "counting_pass", "fts5"] {
             for p in ["p50_ms", "p95_ms", "p99_ms"] {
                 assert!(
                     json[part][class.name()][p].is_number(),

@@ -382,6 +382,12 @@ impl KnowledgeBase {
         self.shared
     }
 
+    /// For the benchmark: the time of the pass that only counts a request's matches (see
+    /// `SearchIndex::time_counting_pass`), with the count.
+    pub fn time_counting_pass(&self, req: &SearchRequest) -> Result<(usize, std::time::Duration)> {
+        Ok(self.index.time_counting_pass(req)?)
+    }
+
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         Ok(self.index.search(req)?)
     }

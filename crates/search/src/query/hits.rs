@@ -105,6 +105,18 @@ impl SearchIndex {
             .collect()
     }
 
+    /// For the benchmark's floor: the time of one pass that only counts the documents the
+    /// request's query matches (no scores, facets, reranking or snippets), after planning it.
+    /// Exact facet counts need at least this visit of every match. Returns the count too.
+    pub fn time_counting_pass(&self, req: &SearchRequest) -> Result<(usize, std::time::Duration)> {
+        let searcher = self.reader.searcher();
+        let plan = self.planned(&searcher, &req.query, false)?;
+        let full = self.combined(plan.query.as_ref(), req, true);
+        let t = std::time::Instant::now();
+        let n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
+        Ok((n, t.elapsed()))
+    }
+
     /// The ids of every case matching a request, ignoring paging (for tests and exports).
     pub fn matching_ids(&self, req: &SearchRequest) -> Result<Vec<String>> {
         let searcher = self.reader.searcher();

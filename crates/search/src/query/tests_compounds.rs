@@ -21,8 +21,14 @@ fn either_spelling_of_a_compound_finds_the_case() {
     let idx = SearchIndex::in_memory(&bundled()).unwrap();
     idx.rebuild(
         &[
-            case("hyphen", "The pre-trained encoder lost to a non-stationary baseline."),
-            case("closed", "The pretrained encoder was fine-tuned on X-ray images."),
+            case(
+                "hyphen",
+                "The pre-trained encoder lost to a non-stationary baseline.",
+            ),
+            case(
+                "closed",
+                "The pretrained encoder was fine-tuned on X-ray images.",
+            ),
             case("other", "Training data came from one site."),
         ],
         1,
