@@ -55,34 +55,33 @@ impl KnowledgeBase {
     }
 
     /// The cases to cluster: all of them up to the limit, else the limit's worth, contributed
-    /// first, then curated, then the rest, by a stable hash of the id; in id order. The store
-    /// is locked a few hundred cases at a time, so pages that read it are not held up while a
-    /// large clustering loads.
+    /// first, then curated, then the rest, by a stable hash of the id; in id order. Read on the
+    /// second connection, so pages that read the store are not held up while a large
+    /// clustering loads.
     fn cluster_input(&self) -> Result<Vec<Case>> {
         let limit = self.clusters.limit.load(Ordering::Relaxed);
-        let mut ids = self.store().ids_and_sources()?;
-        if ids.len() > limit {
-            let rank = |source: &str| match source {
-                "contributed" => 0,
-                "curated" => 1,
-                _ => 2,
-            };
-            ids.sort_by_cached_key(|(id, source)| {
-                (rank(source), notbetter_cluster::stable_key(id))
-            });
-            ids.truncate(limit);
-            ids.sort_unstable();
-        }
-        let mut cases = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let store = self.store();
-            for (id, _) in chunk {
+        self.with_aggregates(|store| {
+            let mut ids = store.ids_and_sources()?;
+            if ids.len() > limit {
+                let rank = |source: &str| match source {
+                    "contributed" => 0,
+                    "curated" => 1,
+                    _ => 2,
+                };
+                ids.sort_by_cached_key(|(id, source)| {
+                    (rank(source), notbetter_cluster::stable_key(id))
+                });
+                ids.truncate(limit);
+                ids.sort_unstable();
+            }
+            let mut cases = Vec::with_capacity(ids.len());
+            for (id, _) in &ids {
                 if let Some(stored) = store.get(id)? {
                     cases.push(stored.case);
                 }
             }
-        }
-        Ok(cases)
+            Ok(cases)
+        })
     }
 
     /// The last computed clusters, if any have been computed yet. They may lag the store by one
@@ -96,9 +95,30 @@ impl KnowledgeBase {
         guard.as_ref().map(|(_, c)| c.clone())
     }
 
-    /// The domain × cause matrix of the current store, recomputed only when cases changed.
+    /// The last computed domain × cause matrix, and whether it reflects the store's current
+    /// generation; computed now if there is none. For pages: a stale matrix is shown while the
+    /// background refresh that follows each change ([`Self::refresh_clusters`]) recomputes it,
+    /// so no page waits for the computation (half a second at 100k cases).
+    pub fn recent_matrix(&self) -> Result<(Arc<Matrix>, bool)> {
+        let cached = self
+            .clusters
+            .matrix
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match cached {
+            Some((g, m)) => Ok((m, g == self.store().generation()?)),
+            None => Ok((self.matrix()?, true)),
+        }
+    }
+
+    /// The domain × cause matrix of the current store, recomputed only when cases changed (on
+    /// the second connection, so other readers of the store do not wait for it).
     pub fn matrix(&self) -> Result<Arc<Matrix>> {
-        let store = self.store();
+        self.with_aggregates(|store| self.matrix_on(store))
+    }
+
+    fn matrix_on(&self, store: &notbetter_store::Store) -> Result<Arc<Matrix>> {
         let generation = store.generation()?;
         if let Some((g, m)) = self
             .clusters
@@ -177,6 +197,8 @@ impl KnowledgeBase {
                 return Ok(c.clone());
             }
         }
+        // The matrix first: pages show the last one until this replaces it.
+        self.matrix()?;
         let cases = self.cluster_input()?;
         let started = std::time::Instant::now();
         let mut clustering = notbetter_cluster::cluster(&cases, &self.taxonomy);
@@ -262,6 +284,44 @@ mod tests {
         let after = kb.refresh_clusters().unwrap();
         assert!(!std::sync::Arc::ptr_eq(&first, &after));
         assert!(after.cluster_of("kb-case").is_some());
+    }
+
+    /// The matrix and the clustering input are read on the second connection: they finish
+    /// while another thread holds the main connection's lock (as a page reading a case would).
+    /// Pages get the last matrix while it is stale, and the refresh brings it up to date.
+    #[test]
+    fn long_aggregates_do_not_wait_for_the_store_lock_and_pages_get_the_last_matrix() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = KnowledgeBase::open(dir.path(), notbetter_taxonomy::bundled()).unwrap();
+        kb.write(&[(crate::tests::case("a"), "test".to_string())])
+            .unwrap();
+        let (first, current) = kb.recent_matrix().unwrap();
+        assert!(current);
+        let (done, wait) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            let held = kb.store();
+            s.spawn(|| {
+                let m = kb.matrix().map(|m| m.len());
+                let input = kb.cluster_input().map(|c| c.len());
+                done.send((m, input)).unwrap();
+            });
+            let (m, input) = wait
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .expect("the aggregates waited for the main connection's lock");
+            assert!(m.unwrap() > 0);
+            assert_eq!(input.unwrap(), 1);
+            drop(held);
+        });
+        let mut other = crate::tests::case("b");
+        other.domains = vec![notbetter_taxonomy::Label::confirmed("physics")];
+        kb.write(&[(other, "test".to_string())]).unwrap();
+        let (stale, current) = kb.recent_matrix().unwrap();
+        assert!(!current);
+        assert_eq!(stale, first, "the last matrix, while the new one is computed");
+        kb.refresh_clusters().unwrap();
+        let (fresh, current) = kb.recent_matrix().unwrap();
+        assert!(current);
+        assert!(fresh.contains_key("physics"), "{fresh:?}");
     }
 
     #[test]

@@ -155,6 +155,12 @@ pub enum IndexState {
 pub struct KnowledgeBase {
     taxonomy: Taxonomy,
     store: Mutex<Store>,
+    /// A second connection to the same store for long read-only aggregates (the domain ×
+    /// cause matrix, the clustering input: hundreds of milliseconds at 100k cases), so pages
+    /// do not wait on `store`'s lock while one runs. Opened on first use.
+    aggregates: Mutex<Option<Store>>,
+    /// Where the store is, to open `aggregates`: the PostgreSQL URL, else the SQLite file.
+    store_at: (Option<String>, PathBuf),
     index: SearchIndex,
     /// Whether other processes write the store too (PostgreSQL).
     shared: bool,
@@ -203,6 +209,8 @@ impl KnowledgeBase {
             premortem: std::sync::OnceLock::new(),
             taxonomy,
             store: Mutex::new(store),
+            aggregates: Mutex::new(None),
+            store_at: (database.map(str::to_string), data.database()),
             index,
             dir: dir.to_path_buf(),
             clusters: clusters::ClusterCache::default(),
@@ -257,6 +265,17 @@ impl KnowledgeBase {
     /// The store, locked. Hold it briefly. Only the knowledge base itself reaches the store.
     fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs a long read on the second connection (see `aggregates`), opening it first if
+    /// needed.
+    fn with_aggregates<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let mut guard = self.aggregates.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let (database, path) = &self.store_at;
+            *guard = Some(Store::open_any(database.as_deref(), path)?);
+        }
+        f(guard.as_ref().expect("opened above"))
     }
 
     /// Indexes cases the store has just committed at `generation`, and commits the index at

@@ -50,6 +50,9 @@ pub struct SearchIndex {
     pub(crate) mechanisms: std::sync::RwLock<std::sync::Arc<crate::query::MechanismTable>>,
     /// The pool large indexes search their segments on.
     pub(crate) parallel: crate::parallel::Parallel,
+    /// The ids written or deleted since the last commit (`None`: everything, after a clear),
+    /// whose similar cases the commit forgets.
+    touched: Mutex<Option<std::collections::HashSet<String>>>,
 }
 
 impl SearchIndex {
@@ -112,6 +115,7 @@ impl SearchIndex {
             similar_cache: crate::cache::SimilarCache::new(SIMILAR_CACHE),
             timeout_ms: std::sync::atomic::AtomicU64::new(SEARCH_TIMEOUT_MS),
             parallel: crate::parallel::Parallel::new(),
+            touched: Mutex::new(Some(Default::default())),
         })
     }
 
@@ -173,22 +177,33 @@ impl SearchIndex {
         is_new: impl Fn(&str) -> bool,
     ) -> Result<usize> {
         self.with_writer(|writer| {
+            let mut touched = self.touched();
             let mut n = 0;
             for case in cases {
                 if !is_new(&case.id) {
                     writer.delete_term(Term::from_field_text(self.fields.id, &case.id));
                 }
                 writer.add_document(to_document(&self.fields, &self.schema, &self.names, case))?;
+                if let Some(t) = touched.as_mut() {
+                    t.insert(case.id.clone());
+                }
                 n += 1;
             }
             Ok(n)
         })
     }
 
+    fn touched(&self) -> std::sync::MutexGuard<'_, Option<std::collections::HashSet<String>>> {
+        self.touched.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Removes a case by id. Nothing is visible until [`SearchIndex::commit`].
     pub fn delete(&self, id: &str) -> Result<()> {
         self.with_writer(|writer| {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
+            if let Some(t) = self.touched().as_mut() {
+                t.insert(id.to_string());
+            }
             Ok(())
         })
     }
@@ -197,6 +212,7 @@ impl SearchIndex {
     pub fn clear(&self) -> Result<()> {
         self.with_writer(|writer| {
             writer.delete_all_documents()?;
+            *self.touched() = None;
             Ok(())
         })
     }
@@ -211,6 +227,11 @@ impl SearchIndex {
             Ok(())
         })?;
         self.reader.reload()?;
+        // After the reload, so a similar-cases computation on the old searcher is not cached.
+        match self.touched().replace(Default::default()) {
+            Some(ids) => self.similar_cache.forget(&ids),
+            None => self.similar_cache.clear(),
+        }
         let live: Vec<_> = self
             .reader
             .searcher()

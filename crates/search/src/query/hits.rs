@@ -169,12 +169,14 @@ impl SearchIndex {
     /// failure elsewhere.
     pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Similar>> {
         let limit = limit.clamp(1, MAX_LIMIT);
+        // The epoch before the searcher: a commit in between keeps the result out of the cache.
+        let epoch = self.similar_cache.epoch();
         let searcher = self.reader.searcher();
-        let cached = self.similar_cache.get_or(
-            searcher.generation().generation_id(),
-            &(id.to_string(), limit),
-            || self.similar_uncached(&searcher, id, limit),
-        )?;
+        let cached = self
+            .similar_cache
+            .get_or(epoch, &(id.to_string(), limit), || {
+                self.similar_uncached(&searcher, id, limit)
+            })?;
         Ok(Vec::clone(&cached))
     }
 

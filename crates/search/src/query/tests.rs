@@ -448,6 +448,14 @@ fn cached_similar_cases_follow_commits() {
     )])
     .unwrap();
     idx.commit(9).unwrap();
+    // A new case does not empty the other cases' panels (see `cache.rs`)...
+    assert_eq!(
+        idx.similar("xray", 5).unwrap(),
+        first,
+        "kept across the commit"
+    );
+    // ...and shows up once an entry has lived its time.
+    idx.similar_cache.set_ttl(std::time::Duration::ZERO);
     let after = idx.similar("xray", 5).unwrap();
     assert_eq!(after[0].id, "xray-copy", "{after:?}");
     // Uncached, the engine answers the same cases (more-like-this sums its terms in hash

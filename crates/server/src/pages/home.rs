@@ -13,16 +13,20 @@ use crate::layout::page_with;
 use crate::AppState;
 
 pub async fn home(State(state): State<AppState>) -> Result<Markup, AppError> {
-    let (total, newest, m) = state
+    let (total, newest, (m, current)) = state
         .run(|kb| {
             let all = kb.search(&SearchRequest {
                 limit: 1,
                 ..Default::default()
             })?;
             let newest = kb.newest(8)?;
-            Ok((all.total, newest, kb.matrix()?))
+            Ok((all.total, newest, kb.recent_matrix()?))
         })
         .await?;
+    if !current {
+        // Changes another node made, or a refresh not yet run: the heatmap catches up.
+        state.refresh_clusters_in_background();
+    }
     let t = state.kb.taxonomy();
     let domains: Vec<_> = t
         .children(Dimension::Domain, None)
