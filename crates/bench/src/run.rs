@@ -102,14 +102,14 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
     reset_peak_rss();
     let sampling = std::sync::atomic::AtomicBool::new(true);
     let sampler = std::thread::scope(|scope| {
-        // Peaks of anonymous and file-backed (mapped index files) memory, sampled every 50 ms.
+        // Peaks of anonymous and file-backed (mapped index files) memory, sampled every 10 ms.
         let sampled = scope.spawn(|| {
             let mut peak = (0.0f64, 0.0f64);
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
                 if let Some((a, f)) = crate::stats::rss_parts_mb() {
                     peak = (peak.0.max(a), peak.1.max(f));
                 }
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(Duration::from_millis(10));
             }
             peak
         });
@@ -255,6 +255,7 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
         ingest_cases_per_s: ingest_rate,
         index_only_cases_per_s: index_only,
         ingest_peak_rss_mb: peak,
+        ingest_peak_anon_mb: (peak_parts.0 > 0.0).then_some(round3(peak_parts.0)),
         index_mb,
         search: BTreeMap::new(),
         counting_pass: BTreeMap::new(),

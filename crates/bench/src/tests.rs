@@ -174,6 +174,7 @@ fn the_report_has_every_key() {
         "ingest_cases_per_s",
         "index_only_cases_per_s",
         "ingest_peak_rss_mb",
+        "ingest_peak_anon_mb",
         "index_mb",
         "search",
         "counting_pass",
@@ -208,6 +209,7 @@ fn the_report_has_every_key() {
     assert!(json["cluster_s"].is_number());
     for check in [
         "ingest_rate",
+        "ingest_peak_anon",
         "search_p50",
         "search_p99",
         "cold_start",

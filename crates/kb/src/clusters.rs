@@ -317,7 +317,10 @@ mod tests {
         kb.write(&[(other, "test".to_string())]).unwrap();
         let (stale, current) = kb.recent_matrix().unwrap();
         assert!(!current);
-        assert_eq!(stale, first, "the last matrix, while the new one is computed");
+        assert_eq!(
+            stale, first,
+            "the last matrix, while the new one is computed"
+        );
         kb.refresh_clusters().unwrap();
         let (fresh, current) = kb.recent_matrix().unwrap();
         assert!(current);
