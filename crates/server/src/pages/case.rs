@@ -180,20 +180,12 @@ async fn elsewhere(state: &AppState, id: &str, domains: &[String]) -> Result<Els
                 }))
             };
             let mut ms = Vec::new();
+            let same_field = |ds: &Vec<String>| {
+                ds.iter()
+                    .any(|d| own.iter().any(|o| d.split('/').next() == Some(o.as_str())))
+            };
             for (mid, name, others) in mechanisms {
-                let mut lines = Vec::new();
-                for o in &others {
-                    if let Some(l) = line(o)? {
-                        lines.push(l);
-                    }
-                }
-                // Other fields first: that is what the section is for.
-                lines.sort_by_key(|(_, _, ds)| {
-                    ds.iter()
-                        .any(|d| own.iter().any(|o| d.split('/').next() == Some(o.as_str())))
-                });
-                lines.truncate(MECHANISM_MEMBERS_SHOWN);
-                ms.push((mid, name, lines));
+                ms.push((mid, name, members_shown(&others, line, same_field)?));
             }
             let mut nearest = Vec::new();
             for n in near {
@@ -209,6 +201,32 @@ async fn elsewhere(state: &AppState, id: &str, domains: &[String]) -> Result<Els
         cluster,
         nearest,
     })
+}
+
+/// The members of a mechanism a case page lists: the first `MECHANISM_MEMBERS_SHOWN` in
+/// member order, those from other fields first. Members are read in order only until that many
+/// from other fields are found: a mechanism of a large knowledge base has thousands, and reading
+/// every one was most of a case page's cost.
+fn members_shown<E>(
+    others: &[String],
+    line: impl Fn(&str) -> Result<Option<CaseLine>, E>,
+    same_field: impl Fn(&Vec<String>) -> bool,
+) -> Result<Vec<CaseLine>, E> {
+    let mut lines = Vec::new();
+    let mut from_elsewhere = 0;
+    for o in others {
+        if from_elsewhere >= MECHANISM_MEMBERS_SHOWN {
+            break;
+        }
+        if let Some(l) = line(o)? {
+            from_elsewhere += usize::from(!same_field(&l.2));
+            lines.push(l);
+        }
+    }
+    // Other fields first: that is what the section is for.
+    lines.sort_by_key(|(_, _, ds)| same_field(ds));
+    lines.truncate(MECHANISM_MEMBERS_SHOWN);
+    Ok(lines)
 }
 
 fn render_case(
@@ -355,4 +373,54 @@ fn render_case(
         }
     };
     page_with(&c.title, &description, Some(&json), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::{members_shown, CaseLine, MECHANISM_MEMBERS_SHOWN};
+
+    /// The same lines as reading every member and keeping the first six, other fields first;
+    /// with enough members from other fields, reading stops early.
+    #[test]
+    fn a_case_page_reads_only_the_members_it_shows() {
+        for pattern in [
+            "ssoosooooossso",
+            "sssss",
+            "oooooooooooooooooooo",
+            "sososososxos",
+            "",
+        ] {
+            let others: Vec<String> = (0..pattern.len()).map(|i| format!("m{i}")).collect();
+            let reads = Cell::new(0);
+            let line = |id: &str| -> Result<Option<CaseLine>, ()> {
+                reads.set(reads.get() + 1);
+                let i: usize = id[1..].parse().unwrap();
+                Ok(match pattern.as_bytes()[i] {
+                    b'x' => None,
+                    b's' => Some((id.to_string(), id.to_string(), vec!["healthcare".into()])),
+                    _ => Some((id.to_string(), id.to_string(), vec!["finance".into()])),
+                })
+            };
+            let same = |ds: &Vec<String>| ds.iter().any(|d| d == "healthcare");
+            let shown = members_shown(&others, line, same).unwrap();
+            let mut all: Vec<CaseLine> = others.iter().filter_map(|o| line(o).unwrap()).collect();
+            all.sort_by_key(|(_, _, ds)| same(ds));
+            all.truncate(MECHANISM_MEMBERS_SHOWN);
+            assert_eq!(shown, all, "{pattern}");
+            let elsewhere = pattern.bytes().filter(|&b| b == b'o').count();
+            if elsewhere > MECHANISM_MEMBERS_SHOWN {
+                let sixth = pattern
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'o')
+                    .nth(MECHANISM_MEMBERS_SHOWN - 1)
+                    .unwrap()
+                    .0;
+                // The reads for `shown`, then those for `all`.
+                assert_eq!(reads.get(), sixth + 1 + pattern.len(), "{pattern}");
+            }
+        }
+    }
 }
