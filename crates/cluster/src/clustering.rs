@@ -22,7 +22,13 @@ pub struct Clustering {
     pub(crate) cluster_of: Vec<Option<usize>>,
     /// The mechanism level beneath the clusters (empty until [`Clustering::add_mechanisms`]).
     pub mechanisms: crate::mechanism::Mechanisms,
+    /// Answers of [`Clustering::nearest_elsewhere`] by case and `k`: a clustering never changes
+    /// once built, and case pages ask the same question again and again.
+    pub(crate) nearest: std::sync::Arc<std::sync::Mutex<NearestMemo>>,
 }
+
+/// Nearest cases elsewhere, by case id and `k`.
+pub(crate) type NearestMemo = HashMap<(String, usize), Vec<(String, f32)>>;
 
 /// What a look-up needs to know of a case.
 #[derive(Debug, Clone)]
@@ -108,7 +114,21 @@ impl Clustering {
     /// their cosine similarity, best first (ties by id). Cases with nothing in common (score 0)
     /// are left out. A linear scan with the query spread into a dense array, so each case costs
     /// one read per term it holds: tens of milliseconds at 100k cases.
+    /// Remembered per case and `k` (at most one entry per clustered case and `k`).
     pub fn nearest_elsewhere(&self, case_id: &str, k: usize) -> Vec<(String, f32)> {
+        let memo = || self.nearest.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (case_id.to_string(), k);
+        if let Some(found) = memo().get(&key) {
+            return found.clone();
+        }
+        let found = self.nearest_uncached(case_id, k);
+        if self.by_case.contains_key(case_id) {
+            memo().insert(key, found.clone());
+        }
+        found
+    }
+
+    fn nearest_uncached(&self, case_id: &str, k: usize) -> Vec<(String, f32)> {
         let Some(&q) = self.by_case.get(case_id) else {
             return Vec::new();
         };
@@ -194,6 +214,14 @@ mod tests {
         assert!(near[0].1 > near[1].1);
         assert!(c.similarity("cxr-hospital", "cxr-second").unwrap() > near[0].1);
         assert!(c.nearest_elsewhere("unknown", 3).is_empty());
+        // Asked again, from the memo: the same answer; other `k`s are their own entries.
+        assert_eq!(c.nearest_elsewhere("cxr-hospital", 2), near);
+        assert_eq!(c.nearest_elsewhere("cxr-hospital", 1), near[..1]);
+        assert_eq!(
+            c.nearest.lock().unwrap().len(),
+            2,
+            "unknown cases are not remembered"
+        );
     }
 
     #[test]

@@ -249,5 +249,6 @@ pub fn cluster_with(cases: &[Case], taxonomy: &Taxonomy, params: &Params) -> Clu
         by_case,
         cluster_of,
         mechanisms: mechanism::Mechanisms::default(),
+        nearest: Default::default(),
     }
 }
