@@ -73,6 +73,15 @@ impl KnowledgeBase {
         self.index.set_parallel_min_docs(min_docs);
     }
 
+    /// For the benchmark: the time of the pass that only counts a request's matches (see
+    /// `SearchIndex::time_counting_pass`), with the count.
+    pub fn time_counting_pass(
+        &self,
+        req: &crate::SearchRequest,
+    ) -> Result<(usize, std::time::Duration)> {
+        Ok(self.index.time_counting_pass(req)?)
+    }
+
     /// Sets how long one search may run before it answers with what it has.
     pub fn set_search_timeout(&self, timeout: Duration) {
         self.index.set_search_timeout(timeout);

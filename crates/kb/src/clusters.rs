@@ -54,6 +54,20 @@ impl KnowledgeBase {
         self.clusters.limit.store(cases.max(1), Ordering::Relaxed);
     }
 
+    /// Runs a long read on the second connection (see `aggregates`), opening it first if
+    /// needed.
+    pub(crate) fn with_aggregates<T>(
+        &self,
+        f: impl FnOnce(&notbetter_store::Store) -> Result<T>,
+    ) -> Result<T> {
+        let mut guard = self.aggregates.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let (database, path) = &self.store_at;
+            *guard = Some(notbetter_store::Store::open_any(database.as_deref(), path)?);
+        }
+        f(guard.as_ref().expect("opened above"))
+    }
+
     /// The cases to cluster: all of them up to the limit, else the limit's worth, contributed
     /// first, then curated, then the rest, by a stable hash of the id; in id order. Read on the
     /// second connection, so pages that read the store are not held up while a large

@@ -267,17 +267,6 @@ impl KnowledgeBase {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs a long read on the second connection (see `aggregates`), opening it first if
-    /// needed.
-    fn with_aggregates<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
-        let mut guard = self.aggregates.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.is_none() {
-            let (database, path) = &self.store_at;
-            *guard = Some(Store::open_any(database.as_deref(), path)?);
-        }
-        f(guard.as_ref().expect("opened above"))
-    }
-
     /// Indexes cases the store has just committed at `generation`, and commits the index at
     /// that generation. The one place "store first, then index, else roll the index back"
     /// lives: if indexing fails, the store (the truth) keeps the change and the index is
@@ -399,12 +388,6 @@ impl KnowledgeBase {
     /// it ([`Self::follow_in_background`]).
     pub fn is_shared(&self) -> bool {
         self.shared
-    }
-
-    /// For the benchmark: the time of the pass that only counts a request's matches (see
-    /// `SearchIndex::time_counting_pass`), with the count.
-    pub fn time_counting_pass(&self, req: &SearchRequest) -> Result<(usize, std::time::Duration)> {
-        Ok(self.index.time_counting_pass(req)?)
     }
 
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
