@@ -18,7 +18,7 @@ use crate::SearchIndex;
 /// Documents from which a search is split over segments, by default. At 100k cases a search
 /// of the benchmark's mix takes a few milliseconds on one thread, and splitting it cost a tenth
 /// of the HTTP throughput at 16 connections (docs/performance.md); at 1M the slowest classes
-/// take tens of milliseconds, which two threads nearly halve.
+/// take tens of milliseconds, which two threads cut by a fifth to a third.
 pub const PARALLEL_MIN_DOCS: u64 = 250_000;
 
 /// The pool and the size from which it is used.
