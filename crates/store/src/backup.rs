@@ -17,27 +17,13 @@ impl Sqlite {
             let backup = Backup::new(&self.conn, &mut target)?;
             backup.run_to_completion(256, Duration::from_millis(5), None)?;
         }
-        let check: String = target.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if check != "ok" {
-            return Err(StoreError::BadBackup {
-                path: dest.display().to_string(),
-                problem: check,
-            });
-        }
-        Ok(())
+        check_backup(&target, dest)
     }
 
     /// Replaces this database's content with the backup at `src` (through the backup API, so
     /// the WAL and open readers stay consistent). The caller rebuilds derived data afterwards.
     pub fn restore_from(&mut self, src: &Path) -> Result<()> {
-        let source = Connection::open_with_flags(src, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let check: String = source.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if check != "ok" {
-            return Err(StoreError::BadBackup {
-                path: src.display().to_string(),
-                problem: check,
-            });
-        }
+        let source = open_backup(src)?;
         let before = self.generation()?;
         {
             let backup = Backup::new(&source, &mut self.conn)?;
@@ -61,4 +47,24 @@ impl Sqlite {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Opens the SQLite backup at `path` read-only, refusing it unless SQLite's integrity check
+/// passes (restores on both backends read backups through this).
+pub(crate) fn open_backup(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    check_backup(&conn, path)?;
+    Ok(conn)
+}
+
+/// `BadBackup` unless `PRAGMA integrity_check` on `conn` (the file at `path`) says `ok`.
+fn check_backup(conn: &Connection, path: &Path) -> Result<()> {
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(StoreError::BadBackup {
+            path: path.display().to_string(),
+            problem: check,
+        });
+    }
+    Ok(())
 }

@@ -285,6 +285,18 @@ pub(crate) fn apply_in<'a>(
         let h = hash(&doc);
         let year = case.year.map(i64::from);
         let source = case.source.facet();
+        // The case's row, as both the update and the insert take it ($1 … $9).
+        let row: [&(dyn postgres::types::ToSql + Sync); 9] = [
+            &case.id,
+            &case.title,
+            &year,
+            &source,
+            &case.incomplete,
+            &doc,
+            &h,
+            &provenance,
+            &at,
+        ];
         match tx.query_opt(&find, &[&case.id])? {
             Some(r) if r.get::<_, String>(0) == h => {
                 report.unchanged += 1;
@@ -308,17 +320,7 @@ pub(crate) fn apply_in<'a>(
                        doc = $6::text::jsonb, hash = $7, version = version + 1, provenance = $8,
                        updated_at = $9
                      WHERE id = $1",
-                    &[
-                        &case.id,
-                        &case.title,
-                        &year,
-                        &source,
-                        &case.incomplete,
-                        &doc,
-                        &h,
-                        &provenance,
-                        &at,
-                    ],
+                    &row,
                 )?;
                 tx.execute("DELETE FROM case_labels WHERE case_id = $1", &[&case.id])?;
                 tx.execute(
@@ -328,20 +330,7 @@ pub(crate) fn apply_in<'a>(
                 report.updated += 1;
             }
             None => {
-                tx.execute(
-                    &insert,
-                    &[
-                        &case.id,
-                        &case.title,
-                        &year,
-                        &source,
-                        &case.incomplete,
-                        &doc,
-                        &h,
-                        &provenance,
-                        &at,
-                    ],
-                )?;
+                tx.execute(&insert, &row)?;
                 report.added += 1;
                 report.added_ids.insert(case.id.clone());
             }

@@ -415,15 +415,7 @@ impl Pg {
     /// copy if it is older), in one transaction. The generation becomes one past both the old
     /// one and the backup's, recorded as "everything changed", so every node rebuilds.
     pub fn restore_from(&self, src: &Path) -> Result<()> {
-        let source = Connection::open_with_flags(src, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let check: String = source.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if check != "ok" {
-            return Err(StoreError::BadBackup {
-                path: src.display().to_string(),
-                problem: check,
-            });
-        }
-        drop(source);
+        drop(crate::backup::open_backup(src)?);
         // A copy, migrated to the current schema, so the backup itself is never written.
         let dir = std::env::temp_dir().join(format!(
             "notbetter-restore-{}-{}",
