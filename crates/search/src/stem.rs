@@ -44,6 +44,12 @@ pub(crate) fn en_stem() -> TextAnalyzer {
         .build()
 }
 
+/// Whether the text between two tokens makes them parts of one compound: a single hyphen
+/// (ASCII, or Unicode's hyphen or non-breaking hyphen).
+pub(crate) fn joins(between: Option<&str>) -> bool {
+    matches!(between, Some("-" | "\u{2010}" | "\u{2011}"))
+}
+
 /// The simple tokenizer's tokens, each hyphenated compound followed by its parts joined.
 #[derive(Clone, Default)]
 pub(crate) struct Compounds {
@@ -135,11 +141,7 @@ impl TokenStream for CompoundStream<'_> {
             return self.emit_joined();
         }
         let t = self.inner.token().clone();
-        let hyphen = self.run.parts > 0
-            && matches!(
-                self.text.get(self.run.to..t.offset_from),
-                Some("-" | "\u{2010}" | "\u{2011}")
-            );
+        let hyphen = self.run.parts > 0 && joins(self.text.get(self.run.to..t.offset_from));
         if hyphen {
             self.run.extend(&t);
         } else if self.emit_joined() {

@@ -192,8 +192,9 @@ pub(crate) struct QueryWord {
     pub stop: bool,
 }
 
-/// The analysed words of `text`, function words marked. A hyphenated compound ("pre-trained") is one word, its parts written together (see
-/// `stem.rs`), which the index holds for "pre-trained" and "pretrained" alike.
+/// The analysed words of `text`, function words marked. A hyphenated compound
+/// ("pre-trained") is one word, its parts written together (see `stem.rs`), which the index
+/// holds for "pre-trained" and "pretrained" alike.
 pub(crate) fn query_words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<QueryWord> {
     analysed(analyzer, text, false)
 }
@@ -222,10 +223,7 @@ fn analysed(analyzer: &mut TextAnalyzer, text: &str, parts: bool) -> Vec<QueryWo
         }
         let linked = !joined
             && !seen.is_empty()
-            && matches!(
-                lower.get(last_to..token.offset_from),
-                Some("-" | "\u{2010}" | "\u{2011}")
-            );
+            && crate::stem::joins(lower.get(last_to..token.offset_from));
         last_to = token.offset_to;
         seen.push((from, token.position, linked));
         let surface = lower[from..token.offset_to].to_string();
