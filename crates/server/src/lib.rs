@@ -82,6 +82,9 @@ pub struct AppState {
     /// blocking pool, so work that has started is not slowed by work that could not (and a
     /// search's time limit counts its own work, not its wait).
     work: Arc<tokio::sync::Semaphore>,
+    /// Trips through `work` so far. Under load each trip waits its turn in the queue, so a page
+    /// makes one; tests count them.
+    trips: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AppState {
@@ -96,6 +99,7 @@ impl AppState {
             work: Arc::new(tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            trips: Arc::default(),
         }
     }
 
@@ -125,13 +129,21 @@ impl AppState {
         });
     }
 
-    /// Runs blocking knowledge-base work off the async runtime.
+    /// How many trips through the work queue requests have made so far.
+    #[cfg(test)]
+    pub(crate) fn trips(&self) -> u64 {
+        self.trips.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs blocking knowledge-base work off the async runtime, after waiting for a permit.
     pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&KnowledgeBase) -> Result<T, AppError> + Send + 'static,
     {
         let kb = self.kb.clone();
+        self.trips
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let permit = self
             .work
             .clone()

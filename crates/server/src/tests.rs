@@ -19,6 +19,7 @@ mod mechanisms;
 mod methods;
 mod moderation;
 mod premortem;
+mod trips;
 
 const CASES: &[(&str, &str)] = &[
     (

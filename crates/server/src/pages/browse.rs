@@ -82,8 +82,8 @@ fn tree_page(
 
 /// Every case matching one facet value (the taxonomy is small enough that one page of the
 /// maximum size holds a domain's or cause's cases; beyond that the page links to the search).
-async fn cases_with(
-    state: &AppState,
+fn cases_with(
+    kb: &notbetter_kb::KnowledgeBase,
     dim: FacetDim,
     slug: &str,
 ) -> Result<notbetter_kb::SearchResults, AppError> {
@@ -92,7 +92,7 @@ async fn cases_with(
         ..SearchRequest::default()
     }
     .filter(dim, slug);
-    state.run(move |kb| Ok(kb.search(&req)?)).await
+    Ok(kb.search(&req)?)
 }
 
 pub async fn domain(
@@ -104,15 +104,46 @@ pub async fn domain(
         .get(Dimension::Domain, &slug)
         .ok_or(AppError::NotFound)?
         .clone();
-    let r = cases_with(&state, FacetDim::Domain, &slug).await?;
-    let causes = r.facets.get(&FacetDim::Cause).cloned().unwrap_or_default();
-    let mut ranked: Vec<(&String, &u64)> = causes.iter().filter(|(s, _)| s.contains('/')).collect();
-    ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    // The cases here and, for the top causes here, the other fields they occur in: one trip
+    // through the work queue (under load each trip waits its turn). The other fields come from
+    // the domain × cause matrix the home page shows, which is kept between changes and may lag
+    // the newest approval by one background refresh; the counts of this domain are exact.
+    let top_level = slug.split('/').next().unwrap_or(&slug).to_string();
+    let wanted = slug.clone();
+    let (r, ranked, elsewhere, current) = state
+        .run(move |kb| {
+            let r = cases_with(kb, FacetDim::Domain, &wanted)?;
+            let causes = r.facets.get(&FacetDim::Cause).cloned().unwrap_or_default();
+            let mut ranked: Vec<(String, u64)> = causes
+                .into_iter()
+                .filter(|(s, _)| s.contains('/'))
+                .collect();
+            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let (matrix, current) = kb.recent_matrix()?;
+            let elsewhere = ranked
+                .iter()
+                .take(4)
+                .filter_map(|(cause, _)| {
+                    let doms: Vec<(String, u64)> = matrix
+                        .iter()
+                        .filter(|(d, _)| **d != top_level)
+                        .filter_map(|(d, row)| Some((d.clone(), *row.get(cause)?)))
+                        .filter(|(_, n)| *n > 0)
+                        .collect();
+                    (!doms.is_empty()).then(|| (cause.clone(), doms))
+                })
+                .collect::<Vec<_>>();
+            Ok((r, ranked, elsewhere, current))
+        })
+        .await?;
+    if !current {
+        state.refresh_clusters_in_background();
+    }
     let bars: Vec<Bar> = ranked
         .iter()
         .map(|(s, n)| Bar {
             label: t.name(Dimension::Cause, s).to_string(),
-            count: **n,
+            count: *n,
             href: SearchParams {
                 page: 1,
                 ..Default::default()
@@ -122,25 +153,6 @@ pub async fn domain(
             .url(),
         })
         .collect();
-    // The same causes elsewhere: for the top causes here, the other domains they occur in.
-    let top_level = slug.split('/').next().unwrap_or(&slug).to_string();
-    let mut elsewhere = Vec::new();
-    for (cause, _) in ranked.iter().take(4) {
-        let other = cases_with(&state, FacetDim::Cause, cause).await?;
-        let doms: Vec<(String, u64)> = other
-            .facets
-            .get(&FacetDim::Domain)
-            .map(|m| {
-                m.iter()
-                    .filter(|(d, _)| !d.contains('/') && **d != top_level)
-                    .map(|(d, n)| (d.clone(), *n))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !doms.is_empty() {
-            elsewhere.push(((*cause).clone(), doms));
-        }
-    }
     let subs: Vec<&Entry> = t.children(Dimension::Domain, Some(&slug)).collect();
     let body = html! {
         nav.crumbs aria-label="Breadcrumb" { a href="/domains" { "Domains" } @if let Some(p) = entry.parent() { " / " a href=(format!("/domains/{p}")) { (t.name(Dimension::Domain, p)) } } }
@@ -200,7 +212,10 @@ pub async fn cause(
         .get(Dimension::Cause, &slug)
         .ok_or(AppError::NotFound)?
         .clone();
-    let r = cases_with(&state, FacetDim::Cause, &slug).await?;
+    let wanted = slug.clone();
+    let r = state
+        .run(move |kb| cases_with(kb, FacetDim::Cause, &wanted))
+        .await?;
     let domains = r.facets.get(&FacetDim::Domain).cloned().unwrap_or_default();
     let mut ranked: Vec<(&String, &u64)> =
         domains.iter().filter(|(d, _)| !d.contains('/')).collect();

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use notbetter_kb::Similar;
-use notbetter_kb::{Revision, StoredCase};
+use notbetter_kb::{Clustering, KnowledgeBase, Revision, StoredCase};
 use notbetter_taxonomy::{source_link, Case, Dimension, Fact, Review, ELEMENTS};
 
 use super::{chip, slug_chips};
@@ -29,27 +29,28 @@ pub async fn case(
         return Err(AppError::NotFound);
     }
     let lookup = id.clone();
-    let (stored, revisions, similar) = state
+    let html = format == "html";
+    // One trip through the work queue for the whole page: under load each trip waits its turn.
+    let (found, stale) = state
         .run(move |kb| {
             let Some(stored) = kb.get(&lookup)? else {
-                return Ok((None, vec![], vec![]));
+                return Ok((None, false));
             };
             let revisions = kb.revisions(&lookup)?;
             let similar = kb.similar(&lookup, 5)?;
-            Ok((Some(stored), revisions, similar))
+            let (elsewhere, stale) = if html {
+                let (clustering, stale) = super::clusters::current_in(kb)?;
+                (elsewhere(kb, &clustering, &stored)?, stale)
+            } else {
+                (Elsewhere::default(), false)
+            };
+            Ok((Some((stored, revisions, similar, elsewhere)), stale))
         })
         .await?;
-    let stored = stored.ok_or(AppError::NotFound)?;
-    let elsewhere = if format == "html" {
-        let domains: Vec<String> = stored
-            .case
-            .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
-            .map(str::to_string)
-            .collect();
-        elsewhere(&state, &stored.case.id, &domains).await?
-    } else {
-        Elsewhere::default()
-    };
+    if stale {
+        state.refresh_clusters_in_background();
+    }
+    let (stored, revisions, similar, elsewhere) = found.ok_or(AppError::NotFound)?;
     Ok(match format {
         "json" => axum::Json(&stored).into_response(),
         "bib" => (
@@ -131,8 +132,16 @@ struct Elsewhere {
 /// How many other cases of one mechanism a case page lists.
 const MECHANISM_MEMBERS_SHOWN: usize = 6;
 
-async fn elsewhere(state: &AppState, id: &str, domains: &[String]) -> Result<Elsewhere, AppError> {
-    let clustering = super::clusters::current(state).await?;
+fn elsewhere(
+    kb: &KnowledgeBase,
+    clustering: &Clustering,
+    stored: &StoredCase,
+) -> Result<Elsewhere, AppError> {
+    let id = stored.case.id.as_str();
+    let domains: Vec<&str> = stored
+        .case
+        .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
+        .collect();
     let cluster = clustering.cluster_of(id).map(|c| {
         (
             c.id.clone(),
@@ -167,35 +176,33 @@ async fn elsewhere(state: &AppState, id: &str, domains: &[String]) -> Result<Els
         .iter()
         .map(|d| d.split('/').next().unwrap_or(d).to_string())
         .collect();
-    let (mechanisms, nearest) = state
-        .run(move |kb| {
-            let line = |n: &str| -> Result<Option<CaseLine>, AppError> {
-                Ok(kb.get(n)?.map(|s| {
-                    let domains = s
-                        .case
-                        .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
-                        .map(str::to_string)
-                        .collect();
-                    (n.to_string(), s.case.title, domains)
-                }))
-            };
-            let mut ms = Vec::new();
-            let same_field = |ds: &Vec<String>| {
-                ds.iter()
-                    .any(|d| own.iter().any(|o| d.split('/').next() == Some(o.as_str())))
-            };
-            for (mid, name, others) in mechanisms {
-                ms.push((mid, name, members_shown(&others, line, same_field)?));
+    let (mechanisms, nearest) = {
+        let line = |n: &str| -> Result<Option<CaseLine>, AppError> {
+            Ok(kb.get(n)?.map(|s| {
+                let domains = s
+                    .case
+                    .slugs(Dimension::Domain, notbetter_taxonomy::LabelState::Confirmed)
+                    .map(str::to_string)
+                    .collect();
+                (n.to_string(), s.case.title, domains)
+            }))
+        };
+        let mut ms = Vec::new();
+        let same_field = |ds: &Vec<String>| {
+            ds.iter()
+                .any(|d| own.iter().any(|o| d.split('/').next() == Some(o.as_str())))
+        };
+        for (mid, name, others) in mechanisms {
+            ms.push((mid, name, members_shown(&others, line, same_field)?));
+        }
+        let mut nearest = Vec::new();
+        for n in near {
+            if let Some(l) = line(&n)? {
+                nearest.push(l);
             }
-            let mut nearest = Vec::new();
-            for n in near {
-                if let Some(l) = line(&n)? {
-                    nearest.push(l);
-                }
-            }
-            Ok((ms, nearest))
-        })
-        .await?;
+        }
+        (ms, nearest)
+    };
     Ok(Elsewhere {
         mechanisms,
         cluster,

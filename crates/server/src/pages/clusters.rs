@@ -7,8 +7,8 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use maud::{html, Markup};
 use notbetter_kb::mechanism::MechanismCluster;
-use notbetter_kb::{Cluster, Clustering};
-use notbetter_taxonomy::Dimension;
+use notbetter_kb::{Cluster, Clustering, KnowledgeBase};
+use notbetter_taxonomy::{Case, Dimension};
 
 use super::slug_chips;
 use crate::error::AppError;
@@ -21,21 +21,46 @@ use crate::AppState;
 /// The check for changes reads the store, so it runs off the async runtime like every other
 /// store read.
 pub async fn current(state: &AppState) -> Result<Arc<Clustering>, AppError> {
-    let (cached, current) = state
-        .run(|kb| {
-            Ok(match kb.clusters() {
-                Some(c) => (Some(c), kb.clusters_current().unwrap_or(true)),
-                None => (None, false),
-            })
+    let (clustering, stale) = state.run(current_in).await?;
+    if stale {
+        state.refresh_clusters_in_background();
+    }
+    Ok(clustering)
+}
+
+/// [`current`] for a page that reads the clusters inside its own knowledge-base work (one trip
+/// through the work queue per page, not one per read). Gives the clusters and whether they are
+/// stale: the caller then starts the background refresh.
+pub fn current_in(kb: &KnowledgeBase) -> Result<(Arc<Clustering>, bool), AppError> {
+    match kb.clusters() {
+        Some(c) => Ok((c, !kb.clusters_current().unwrap_or(true))),
+        None => Ok((kb.refresh_clusters()?, false)),
+    }
+}
+
+/// The current clusters and the stored cases that `pick` names in them, read in one trip
+/// through the work queue. Not found when `pick` names nothing.
+async fn with_cases(
+    state: &AppState,
+    pick: impl FnOnce(&Clustering) -> Option<Vec<String>> + Send + 'static,
+) -> Result<(Arc<Clustering>, Vec<Case>), AppError> {
+    let (clustering, cases, stale) = state
+        .run(move |kb| {
+            let (clustering, stale) = current_in(kb)?;
+            let ids = pick(&clustering).ok_or(AppError::NotFound)?;
+            let mut cases = Vec::with_capacity(ids.len());
+            for id in &ids {
+                if let Some(s) = kb.get(id)? {
+                    cases.push(s.case);
+                }
+            }
+            Ok((clustering, cases, stale))
         })
         .await?;
-    if let Some(c) = cached {
-        if !current {
-            state.refresh_clusters_in_background();
-        }
-        return Ok(c);
+    if stale {
+        state.refresh_clusters_in_background();
     }
-    state.run(|kb| Ok(kb.refresh_clusters()?)).await
+    Ok((clustering, cases))
 }
 
 /// The cluster map: one row per shown cluster, one column per domain, a dot sized by how many
@@ -199,20 +224,10 @@ pub async fn cluster(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, AppError> {
-    let clustering = current(&state).await?;
+    let wanted = id.clone();
+    let (clustering, cases) =
+        with_cases(&state, move |cl| cl.get(&wanted).map(|c| c.members.clone())).await?;
     let c = clustering.get(&id).ok_or(AppError::NotFound)?.clone();
-    let members = c.members.clone();
-    let cases = state
-        .run(move |kb| {
-            let mut out = Vec::new();
-            for m in &members {
-                if let Some(s) = kb.get(m)? {
-                    out.push(s.case);
-                }
-            }
-            Ok(out)
-        })
-        .await?;
     let t = state.kb.taxonomy();
     let by_domain = by_field(&cases);
     let mechanisms: Vec<&MechanismCluster> = clustering
@@ -263,25 +278,17 @@ pub async fn mechanism(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, AppError> {
-    let clustering = current(&state).await?;
+    let wanted = id.clone();
+    let (clustering, cases) = with_cases(&state, move |cl| {
+        cl.mechanisms.get(&wanted).map(|m| m.members.clone())
+    })
+    .await?;
     let m = clustering
         .mechanisms
         .get(&id)
         .ok_or(AppError::NotFound)?
         .clone();
     let parent = parent_of(&clustering, &m).map(|c| (c.id.clone(), c.label.clone()));
-    let members = m.members.clone();
-    let cases = state
-        .run(move |kb| {
-            let mut out = Vec::new();
-            for id in &members {
-                if let Some(s) = kb.get(id)? {
-                    out.push(s.case);
-                }
-            }
-            Ok(out)
-        })
-        .await?;
     let t = state.kb.taxonomy();
     let by_domain = by_field(&cases);
     let body = html! {
