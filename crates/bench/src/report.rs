@@ -44,6 +44,12 @@ pub struct Details {
     pub fts5_mb: f64,
     /// Percentiles over every sample of the mix.
     pub ours_all: Option<Percentiles>,
+    /// Percentiles of the counting pass over every sample of the mix: the floor under
+    /// `ours_all` that exact facet counts leave.
+    pub counting_all: Option<Percentiles>,
+    /// Mean milliseconds of one search over every sample of the mix: one core's cost per
+    /// search, which bounds the uncached requests a second the machine can answer.
+    pub ours_mean_ms: Option<f64>,
     pub fts5_all: Option<Percentiles>,
     pub samples: BTreeMap<&'static str, (usize, usize)>,
     pub cluster_cases: usize,
@@ -139,6 +145,24 @@ impl Report {
             );
         }
         if let Some(all) = self.details.ours_all {
+            // The floor: the pass that only counts matches, which exact facet counts need.
+            let floor = |pick: fn(&Percentiles) -> f64| {
+                let slowest = self
+                    .counting_pass
+                    .iter()
+                    .max_by(|a, b| pick(a.1).total_cmp(&pick(b.1)));
+                match (self.details.counting_all, slowest) {
+                    (Some(mix), Some((class, p))) => format!(
+                        "{scale}{}the pass that only counts the matches, which exact facet \
+                         counts cannot skip, takes {:.1} ms over the mix and {:.1} ms on its \
+                         slowest class ({class}); docs/performance.md has the profile",
+                        if scale.is_empty() { "" } else { "; " },
+                        pick(&mix),
+                        pick(p),
+                    ),
+                    _ => scale.clone(),
+                }
+            };
             c.insert(
                 "search_p50",
                 check(
@@ -146,7 +170,7 @@ impl Report {
                     all.p50_ms,
                     "ms",
                     all.p50_ms <= TARGET_P50_MS,
-                    &scale,
+                    &floor(|p| p.p50_ms),
                 ),
             );
             c.insert(
@@ -156,7 +180,7 @@ impl Report {
                     all.p99_ms,
                     "ms",
                     all.p99_ms <= TARGET_P99_MS,
-                    &scale,
+                    &floor(|p| p.p99_ms),
                 ),
             );
         }
@@ -224,7 +248,20 @@ impl Report {
                 value: None,
                 unit: "requests/s",
                 pass: None,
-                note: "measured over HTTP by tests/load/http.sh, not by this command".into(),
+                note: match self.details.ours_mean_ms {
+                    Some(mean) => {
+                        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                        format!(
+                            "measured over HTTP by tests/load/http.sh, not by this command. The \
+                             floor at {} cases: one search of the mix costs {mean:.2} ms of one \
+                             core on average, so {cores} cores answer at most {:.0} uncached \
+                             searches a second before any HTTP, JSON or snippet work",
+                            self.cases,
+                            cores as f64 * 1000.0 / mean.max(1e-3)
+                        )
+                    }
+                    None => "measured over HTTP by tests/load/http.sh, not by this command".into(),
+                },
             },
         );
     }

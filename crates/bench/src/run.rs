@@ -269,7 +269,7 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
         checks: BTreeMap::new(),
         details,
     };
-    let (mut all_ours, mut all_fts) = (Vec::new(), Vec::new());
+    let (mut all_ours, mut all_fts, mut all_counting) = (Vec::new(), Vec::new(), Vec::new());
     for class in Class::ALL {
         let (o, f) = (&ours[&class], &fts_samples[&class]);
         let (po, pf) = (Percentiles::of(o), Percentiles::of(f));
@@ -287,9 +287,15 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
             .insert(class.name(), (o.len(), f.len()));
         all_ours.extend_from_slice(o);
         all_fts.extend_from_slice(f);
+        all_counting.extend_from_slice(&floor[&class]);
     }
     report.details.ours_all = Some(Percentiles::of(&all_ours));
     report.details.fts5_all = Some(Percentiles::of(&all_fts));
+    report.details.counting_all = Some(Percentiles::of(&all_counting));
+    report.details.ours_mean_ms = Some(
+        all_ours.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0
+            / all_ours.len().max(1) as f64,
+    );
     report.details.queries = queries.iter().map(|q| (q.class, q.text.clone())).collect();
     report.add_checks();
     Ok(report)

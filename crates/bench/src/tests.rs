@@ -219,6 +219,16 @@ fn the_report_has_every_key() {
     ] {
         assert!(json["checks"][check]["target"].is_string(), "check {check}");
     }
+    // A missed search target is explained by its measured floor.
+    for check in ["search_p50", "search_p99"] {
+        let note = json["checks"][check]["note"].as_str().unwrap();
+        assert!(
+            note.contains("counts the matches") && note.contains("slowest class"),
+            "{check}: {note}"
+        );
+    }
+    let http = json["checks"]["http_api_c16"]["note"].as_str().unwrap();
+    assert!(http.contains("uncached searches a second"), "{http}");
     assert!(report.table().contains("common_term"));
 }
 
