@@ -146,7 +146,7 @@ impl Report {
         }
         if let Some(all) = self.details.ours_all {
             // The floor: the pass that only counts matches, which exact facet counts need.
-            let floor = |pick: fn(&Percentiles) -> f64| {
+            let floor = |pick: fn(&Percentiles) -> f64, target: f64| {
                 let slowest = self
                     .counting_pass
                     .iter()
@@ -155,10 +155,16 @@ impl Report {
                     (Some(mix), Some((class, p))) => format!(
                         "{scale}{}the pass that only counts the matches, which exact facet \
                          counts cannot skip, takes {:.1} ms over the mix and {:.1} ms on its \
-                         slowest class ({class}); docs/performance.md has the profile",
+                         slowest class ({class}){}; docs/performance.md has the profile",
                         if scale.is_empty() { "" } else { "; " },
                         pick(&mix),
                         pick(p),
+                        if pick(&mix) <= target {
+                            ". Over the mix that is under the target: the rest is scoring the \
+                             matches and reading every match's facet values"
+                        } else {
+                            ""
+                        },
                     ),
                     _ => scale.clone(),
                 }
@@ -170,7 +176,7 @@ impl Report {
                     all.p50_ms,
                     "ms",
                     all.p50_ms <= TARGET_P50_MS,
-                    &floor(|p| p.p50_ms),
+                    &floor(|p| p.p50_ms, TARGET_P50_MS),
                 ),
             );
             c.insert(
@@ -180,7 +186,7 @@ impl Report {
                     all.p99_ms,
                     "ms",
                     all.p99_ms <= TARGET_P99_MS,
-                    &floor(|p| p.p99_ms),
+                    &floor(|p| p.p99_ms, TARGET_P99_MS),
                 ),
             );
         }

@@ -185,8 +185,13 @@ pub async fn bulk(
     Ok(Redirect::to("/review").into_response())
 }
 
+/// Whether `id` has the shape of a submission's public id (16 hex digits).
+fn valid_id(id: &str) -> bool {
+    id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 async fn load(state: &AppState, id: &str) -> Result<Submission, AppError> {
-    if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !valid_id(id) {
         return Err(AppError::NotFound);
     }
     let id = id.to_string();
@@ -266,12 +271,10 @@ pub async fn decide(
 ) -> Result<Response, AppError> {
     check_csrf(&headers, &jar, get(&pairs, "csrf"))?;
     let (jar, csrf) = csrf_token(jar, state.config.secure_cookies);
-    let sub = load(&state, &id).await?;
-    if sub.status != SubmissionStatus::Pending {
-        return Err(AppError::Conflict(
-            "this submission has already been decided".into(),
-        ));
+    if !valid_id(&id) {
+        return Err(AppError::NotFound);
     }
+    // Each decision reads the submission and writes in one trip through the work queue.
     let action = get(&pairs, "action").unwrap_or("save").to_string();
     if action == "reject" {
         let reason = get(&pairs, "reason")
@@ -281,13 +284,17 @@ pub async fn decide(
             .to_string();
         let who = reviewer.name.clone();
         state
-            .run(move |kb| Ok(kb.reject(&id, &who, &reason)?))
+            .run(move |kb| {
+                pending(kb, &id)?;
+                Ok(kb.reject(&id, &who, &reason)?)
+            })
             .await?;
         return Ok(Redirect::to("/review").into_response());
     }
     let f = CaseForm::from_pairs(&pairs);
     let (case, errors, _) = f.validate(&state.kb);
     let Some(case) = case.filter(|_| errors.is_empty()) else {
+        let sub = state.run(move |kb| pending(kb, &id)).await?;
         let page = item_page(&state, &reviewer, &csrf, &sub, &f, &errors);
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());
     };
@@ -295,19 +302,37 @@ pub async fn decide(
         "approve" => {
             let who = reviewer.name.clone();
             let case_id = state
-                .run(move |kb| Ok(kb.approve(&id, &who, &finalise(case))?))
+                .run(move |kb| {
+                    pending(kb, &id)?;
+                    Ok(kb.approve(&id, &who, &finalise(case))?)
+                })
                 .await?;
             state.refresh_clusters_in_background();
             Ok(Redirect::to(&format!("/cases/{case_id}")).into_response())
         }
         _ => {
             let (title, doc) = (case.title.clone(), f.doc());
-            state
-                .run(move |kb| Ok(kb.update_submission(&id, &title, &doc)?))
+            let public_id = state
+                .run(move |kb| {
+                    let sub = pending(kb, &id)?;
+                    kb.update_submission(&id, &title, &doc)?;
+                    Ok(sub.public_id)
+                })
                 .await?;
-            Ok(Redirect::to(&format!("/review/{}", sub.public_id)).into_response())
+            Ok(Redirect::to(&format!("/review/{public_id}")).into_response())
         }
     }
+}
+
+/// The submission `id` if it still waits for a decision: not found, or a conflict once decided.
+fn pending(kb: &notbetter_kb::KnowledgeBase, id: &str) -> Result<Submission, AppError> {
+    let sub = kb.submission(id)?.ok_or(AppError::NotFound)?;
+    if sub.status != SubmissionStatus::Pending {
+        return Err(AppError::Conflict(
+            "this submission has already been decided".into(),
+        ));
+    }
+    Ok(sub)
 }
 
 /// Readies an approved case: its wanted id is the title's slug (the knowledge base makes it

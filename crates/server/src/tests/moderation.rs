@@ -78,6 +78,7 @@ async fn a_pending_case_is_hidden_until_approved_then_searchable() {
     form.retain(|(k, _)| *k != "action" && *k != "cause_other");
     form.push(("causes", "data/distribution-shift"));
     form.push(("action", "approve"));
+    let trips = f.state.trips();
     let r = post(
         &f.app,
         &format!("/review/{public_id}"),
@@ -91,6 +92,8 @@ async fn a_pending_case_is_hidden_until_approved_then_searchable() {
         r.headers.get(header::LOCATION).unwrap(),
         "/cases/zebra-stripes-confuse-the-cell-counter"
     );
+    // The reviewer's session, then reading and approving the submission in one trip.
+    assert_eq!(f.state.trips() - trips, 2);
 
     let hits = get(&f.app, "/search?q=zebra").await;
     assert!(
