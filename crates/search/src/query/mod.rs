@@ -13,6 +13,7 @@ mod mechanisms;
 mod parse;
 mod plan;
 mod rank;
+mod soft;
 mod spell;
 mod terms;
 mod thesaurus;

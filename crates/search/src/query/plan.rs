@@ -338,8 +338,12 @@ impl SearchIndex {
                     1.0,
                 )));
             }
-            let group = if group.len() == 1 {
+            let group: Box<dyn Query> = if group.len() == 1 {
                 group.pop().expect("one")
+            } else if min_match > 1 && min_match < group.len() {
+                // Soft matching proper: tantivy's union for one and its intersection for all
+                // are faster than counting, so it counts only in between.
+                Box::new(super::soft::SoftUnionQuery::new(group, min_match))
             } else {
                 Box::new(BooleanQuery::union_with_minimum_required_clauses(
                     group, min_match,
