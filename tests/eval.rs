@@ -261,8 +261,20 @@ fn a_first_command_on_a_fresh_data_dir_finds_the_bundled_cases() {
     );
     let s = env.run(&["search", "sepsis", "--json"]).json();
     assert!(s["total"].as_u64().unwrap() > 0, "{s}");
-    let empty = Env::new();
-    let r = empty.run(&["search", "sepsis"]);
-    assert_eq!(r.code, 0);
-    assert!(r.stderr.contains("holds no cases yet"), "{}", r.stderr);
+    // A search as the very first command finds them too, and so does `show`.
+    let fresh = Env::new();
+    let s = fresh
+        .run(&["search", "what went wrong with sepsis models?", "--json"])
+        .json();
+    let top: Vec<&str> = s["hits"].as_array().unwrap()[..3]
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        top.contains(&"epic-sepsis-model-external-validation"),
+        "{top:?}"
+    );
+    let fresh = Env::new();
+    let r = fresh.run(&["show", "epic-sepsis-model-external-validation"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }

@@ -33,16 +33,22 @@ pub fn open(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
     Ok(kb)
 }
 
-/// Opens the knowledge base for the pre-mortem, giving an empty data directory the bundled
-/// cases first (as `serve` does at start): a pre-mortem without precedents is of no use. A
+/// Opens the knowledge base for commands that read cases (`search`, `show`, `premortem`),
+/// giving an empty data directory the bundled cases first, as `serve` does at start: a first
+/// search on a fresh machine finds them, and a pre-mortem without precedents is of no use. A
 /// data directory with any case is left as it is, so this takes the index lock only where no
-/// server has ever run (a server seeds its directory when it starts). `search` and `show`
-/// stay read-only and never take it.
+/// server has ever run (a server seeds its directory when it starts). Should seeding fail all
+/// the same (another process holds the lock), the empty knowledge base is read as it is and
+/// `search` says so.
 pub fn open_with_cases(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
     let kb = open(cli)?;
     if kb.count()? == 0 {
-        if let Some((report, _)) = kb.seed(&crate::bundled::case_files())? {
-            tracing::info!(added = report.added, "seeded the bundled cases");
+        match kb.seed(&crate::bundled::case_files()) {
+            Ok(Some((report, _))) => {
+                tracing::info!(added = report.added, "seeded the bundled cases")
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not load the bundled cases"),
         }
     }
     Ok(kb)

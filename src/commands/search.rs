@@ -53,7 +53,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     else {
         unreachable!("dispatched on Command::Search")
     };
-    let kb = super::open(cli)?;
+    let kb = super::open_with_cases(cli)?;
     kb.load_mechanisms()?;
     let Some(sort) = Sort::parse(sort) else {
         bail!("unknown sort `{sort}`: expected relevance, year or year_asc");
@@ -104,7 +104,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
     }
     if results.total == 0 && kb.count()? == 0 {
         eprintln!(
-            "note: the knowledge base in {} holds no cases yet; `notbetter serve` or `notbetter premortem` loads the bundled ones, `notbetter ingest` your own",
+            "note: the knowledge base in {} holds no cases (its bundled cases could not be loaded; see the log); `notbetter ingest` adds your own",
             kb.dir().display()
         );
     }
@@ -130,7 +130,7 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
 
 /// Snippets are HTML with `<b>` highlights; a terminal gets plain text.
 pub fn show(cli: &Cli, id: &str, json: bool) -> anyhow::Result<u8> {
-    let kb = super::open(cli)?;
+    let kb = super::open_with_cases(cli)?;
     let Some(stored) = kb.get(id)? else {
         eprintln!("error: no case with id `{id}`");
         return Ok(EXIT_INPUT);
