@@ -369,11 +369,16 @@ impl SearchIndex {
         req: &SearchRequest,
         plan: plan::Plan,
     ) -> Result<SearchResults> {
-        let text = plan.query.box_clone();
-        let full = self.combined(text.as_ref(), req, true);
         // Relevance over several soft words: a wider window by text score, reordered by how
-        // much of the query each case holds (see `rerank`).
+        // much of the query each case holds (see `rerank`); the proximity of the query's words
+        // is then scored on that window only.
         let rerank = req.sort == Sort::Relevance && plan.concepts.len() > 1;
+        let text = if rerank {
+            plan.query.box_clone()
+        } else {
+            plan.scored_query()
+        };
+        let full = self.combined(text.as_ref(), req, true);
         let full = if rerank {
             self.with_feedback(searcher, full, plan.concepts.len())?
         } else {
@@ -440,8 +445,12 @@ impl SearchIndex {
         };
 
         let (addresses, held) = if rerank {
-            let (addresses, lifts) =
+            let (mut addresses, lifts) =
                 self.with_members(searcher, full.as_ref(), &plan, addresses)?;
+            let near = self.timed(rank::scores(searcher, &plan.proximity, &addresses))?;
+            for ((score, _), near) in addresses.iter_mut().zip(near) {
+                *score += near;
+            }
             let held = self.timed(held(searcher, &plan.concepts, &addresses))?;
             let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> =
                 self.rerank(&plan.concepts, addresses, held, &lifts);

@@ -69,6 +69,28 @@ pub(crate) struct Plan {
     pub lifted: Vec<(Vec<String>, f32)>,
     /// Causes the question was read as, with the reading's strength.
     pub cause_lifts: Vec<(String, f32)>,
+    /// Query words near each other in a case's text: optional clauses whose scores add to a
+    /// case's text score. A reranked search adds them to its candidates only (they change no
+    /// match, and over every match of a question they were a third of its time); any other
+    /// search runs them with the query ([`Plan::scored_query`]).
+    pub proximity: Vec<Box<dyn Query>>,
+}
+
+impl Plan {
+    /// The query with its proximity clauses as optional clauses: the scores a search that
+    /// does not rerank ranks by.
+    pub fn scored_query(&self) -> Box<dyn Query> {
+        if self.proximity.is_empty() {
+            return self.query.box_clone();
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.query.box_clone())];
+        clauses.extend(
+            self.proximity
+                .iter()
+                .map(|q| (Occur::Should, q.box_clone())),
+        );
+        Box::new(BooleanQuery::new(clauses))
+    }
 }
 
 impl SearchIndex {
@@ -317,6 +339,7 @@ impl SearchIndex {
         reading.words = n;
         reading.min_match = min_match;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut proximity: Vec<Box<dyn Query>> = Vec::new();
         if n > 0 {
             let mut group: Vec<Box<dyn Query>> =
                 concepts.iter().map(|c| c.query.box_clone()).collect();
@@ -362,10 +385,8 @@ impl SearchIndex {
                             Term::from_field_text(f, &pair[1].stem),
                         ]);
                         q.set_slop(2);
-                        clauses.push((
-                            Occur::Should,
-                            Box::new(BoostQuery::new(Box::new(q), tuning.proximity)),
-                        ));
+                        proximity.push(Box::new(BoostQuery::new(Box::new(q), tuning.proximity))
+                            as Box<dyn Query>);
                     }
                 }
             }
@@ -398,6 +419,7 @@ impl SearchIndex {
             reading,
             lifted,
             cause_lifts,
+            proximity,
         })
     }
 

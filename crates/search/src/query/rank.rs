@@ -185,6 +185,42 @@ pub(super) fn held(
     holds(searcher, &queries, addresses)
 }
 
+/// For each address, the summed scores of the `queries` that match it (by seeking their
+/// matches in document order per segment; the scores are those the same clauses add inside a
+/// boolean query, with the searcher's statistics).
+pub(super) fn scores(
+    searcher: &Searcher,
+    queries: &[Box<dyn Query>],
+    addresses: &[(f32, DocAddress)],
+) -> tantivy::Result<Vec<f32>> {
+    let mut out = vec![0.0f32; addresses.len()];
+    if queries.is_empty() || addresses.is_empty() {
+        return Ok(out);
+    }
+    let query = BooleanQuery::new(
+        queries
+            .iter()
+            .map(|q| (Occur::Should, q.box_clone()))
+            .collect(),
+    );
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let mut order: Vec<usize> = (0..addresses.len()).collect();
+    order.sort_by_key(|&i| (addresses[i].1.segment_ord, addresses[i].1.doc_id));
+    let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+    for &i in &order {
+        let addr = addresses[i].1;
+        if current.as_ref().is_none_or(|(s, _)| *s != addr.segment_ord) {
+            let reader = searcher.segment_reader(addr.segment_ord);
+            current = Some((addr.segment_ord, weight.scorer(reader, 1.0)?));
+        }
+        let (_, scorer) = current.as_mut().expect("set above");
+        if scorer.doc() <= addr.doc_id && scorer.seek(addr.doc_id) == addr.doc_id {
+            out[i] = scorer.score();
+        }
+    }
+    Ok(out)
+}
+
 /// For each address, which of `queries` match it.
 pub(super) fn holds(
     searcher: &Searcher,
@@ -213,4 +249,82 @@ pub(super) fn holds(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{BoostQuery, PhraseQuery, Query};
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{doc, DocAddress, Index, Term};
+
+    use super::scores;
+
+    /// The proximity scores added to a reranked window are the scores the same clauses give
+    /// a document in a search of their own: seeking across segments, in any order of the
+    /// window, and zero where no clause matches.
+    #[test]
+    fn scores_of_a_window_are_the_clauses_own_scores() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let texts = [
+            "label noise in the training data",
+            "noise label data",
+            "the labels were noisy and the data small",
+            "data shift between hospitals",
+            "label data noise label noise",
+            "nothing relevant here",
+        ];
+        for (i, t) in texts.iter().enumerate() {
+            writer.add_document(doc!(body => *t)).unwrap();
+            if i % 2 == 1 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let phrase = |a: &str, b: &str, boost: f32| {
+            let mut q = PhraseQuery::new(vec![
+                Term::from_field_text(body, a),
+                Term::from_field_text(body, b),
+            ]);
+            q.set_slop(2);
+            Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>
+        };
+        let clauses = vec![phrase("label", "noise", 0.5), phrase("data", "shift", 2.0)];
+        let alone = tantivy::query::BooleanQuery::new(
+            clauses
+                .iter()
+                .map(|q| (tantivy::query::Occur::Should, q.box_clone()))
+                .collect(),
+        );
+        let expected: Vec<(f32, DocAddress)> = searcher
+            .search(&alone, &TopDocs::with_limit(100).order_by_score())
+            .unwrap();
+        assert!(expected.len() >= 3, "the fixture has matches: {expected:?}");
+
+        // Every document, in reverse order, as a reranked window would hold them.
+        let mut window: Vec<(f32, DocAddress)> = Vec::new();
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            for doc in 0..reader.max_doc() {
+                window.push((0.0, DocAddress::new(ord as u32, doc)));
+            }
+        }
+        window.reverse();
+        let got = scores(&searcher, &clauses, &window).unwrap();
+        for ((_, addr), score) in window.iter().zip(&got) {
+            let want = expected
+                .iter()
+                .find(|(_, a)| a == addr)
+                .map_or(0.0, |(s, _)| *s);
+            assert!(
+                (score - want).abs() < 1e-5,
+                "{addr:?}: got {score}, want {want}"
+            );
+        }
+        assert!(got.iter().filter(|s| **s > 0.0).count() == expected.len());
+    }
 }
