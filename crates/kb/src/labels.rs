@@ -28,6 +28,7 @@ impl LabelReader for KnowledgeBase {
         if notbetter_taxonomy::leading_avid_code(label).is_some() {
             return None;
         }
+        let label = notbetter_taxonomy::qualified_head(label).unwrap_or(label);
         // "evaluation:…" names the family (a top-level entry): only its labels are
         // candidates, and the words after it are the description.
         let (family, description) = match label.split_once(':') {
@@ -172,6 +173,13 @@ mod tests {
         assert_eq!(read("Overfitting"), None);
         // Leans on a word the taxonomy calls ambiguous for leakage.
         assert_eq!(read("an exposed server leaking customer records"), None);
+        // A named cause with a qualifier is read by its name only: a name the taxonomy
+        // lacks is not replaced by a reading of its example ("braking suppression" reads as
+        // human factors on its own).
+        assert_eq!(
+            read("deployment:safety_design (braking suppression, disabled emergency braking)"),
+            None
+        );
         // The taxonomy's own rules come first.
         assert!(matches!(
             kb.map_label(Dimension::Cause, "covariate shift"),

@@ -247,6 +247,26 @@ mod tests {
             // An ambiguous alias inside a longer label is not enough.
             (Cause, "a data leak of customer records", None),
             (Cause, "other", None),
+            // A parenthesis qualifies the name before it: the name decides, whatever the
+            // qualifier names ("confounded"; "ill-conditioned loss" is optimisation's alias).
+            (
+                Cause,
+                "data:label_quality (outcomes confounded by treatment)",
+                Some(("data/label-quality", "contains")),
+            ),
+            (
+                Cause,
+                "model:assumption_violation (ill-conditioned soft-constraint loss)",
+                Some(("model/assumption-violation", "contains")),
+            ),
+            // A head that maps by a looser rule still maps by it, on the head alone.
+            (
+                Cause,
+                "baselines left untuned and weak (matrix factorisation)",
+                Some(("evaluation/weak-baselines", "overlap")),
+            ),
+            // The qualifier alone does not map a head that names nothing known.
+            (Cause, "market dynamics (covariate shift)", None),
         ];
         let mut wrong = Vec::new();
         for &(dim, label, want) in table {
