@@ -21,10 +21,8 @@ pub use facts::{source_link, Evidence, Fact, Review, Verdict};
 pub use ids::{CaseId, IdError, Slug, CASE_ID_MAX, SLUG_MAX};
 pub use input::{reported_labels, InputForm};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
-pub use normalise::{
-    label_words, normalise_label, qualified_head, Inference, LabelReader, Mapping, MatchRule,
-};
-pub use resolve::MIN_CONFIDENCE;
+pub use normalise::{label_words, normalise_label, Inference, LabelReader, Mapping, MatchRule};
+pub use resolve::{qualified_head, MIN_CONFIDENCE};
 
 /// The earliest year a case (or a reference) can be from: the perceptron predates deep
 /// learning, but nothing in this knowledge base can predate computers. Ingest refuses earlier

@@ -153,34 +153,6 @@ impl std::fmt::Display for MatchRule {
     }
 }
 
-/// How sure a mapping by a label's head is (percent): the name was given, only qualified.
-const HEAD_CONFIDENCE: u8 = 90;
-
-/// The words before a label's closing parenthesised qualifier ("data:bias" in "data:bias
-/// (enriched test sets)"), when the label ends with one and something comes before it.
-pub fn qualified_head(label: &str) -> Option<&str> {
-    let label = label.trim();
-    if !label.ends_with(')') {
-        return None;
-    }
-    // The parenthesis that the last one closes.
-    let mut depth = 0usize;
-    for (i, c) in label.char_indices().rev() {
-        match c {
-            ')' => depth += 1,
-            '(' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    let head = label[..i].trim();
-                    return (!head.is_empty()).then_some(head);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
 /// A second opinion on labels the taxonomy's rules leave unmapped, from knowledge the taxonomy
 /// does not hold (the knowledge base reads a description of a cause from the words of the
 /// cases filed under each cause). `None` keeps the label unmapped.
@@ -232,16 +204,16 @@ impl Taxonomy {
         // "label_quality (annotator dialect bias)": a closing parenthesis qualifies the name
         // before it, so a head that is itself a name or alias decides, whatever other
         // entries' words the qualifier holds ("outcomes confounded by treatment").
-        if let Some(head) = qualified_head(label) {
+        if let Some(head) = crate::resolve::qualified_head(label) {
             if let Some(slug) = index.by_key.get(&compact(&normalise_label(head))) {
                 return Mapping::Matched {
                     slug: slug.clone(),
                     rule: MatchRule::Contains,
-                    confidence: HEAD_CONFIDENCE,
+                    confidence: crate::resolve::HEAD_CONFIDENCE,
                 };
             }
         }
-        let named = qualified_head(label).unwrap_or(label);
+        let named = crate::resolve::qualified_head(label).unwrap_or(label);
         if let Some(m) = crate::resolve::resolve(self, dim, named) {
             return m;
         }
@@ -330,21 +302,6 @@ mod tests {
             Mapping::Mapped { slug } => Some(slug),
             Mapping::Matched { .. } | Mapping::Unmapped { .. } => None,
         }
-    }
-
-    #[test]
-    fn a_qualified_head_is_the_words_before_the_closing_parenthesis() {
-        assert_eq!(
-            qualified_head("data:bias (enriched test sets)"),
-            Some("data:bias")
-        );
-        assert_eq!(qualified_head("shift (across sites (two))"), Some("shift"));
-        assert_eq!(qualified_head(" leakage (random splits) "), Some("leakage"));
-        // Nothing before it, unbalanced, or not at the end: no head.
-        assert_eq!(qualified_head("(only a qualifier)"), None);
-        assert_eq!(qualified_head("shift across sites)"), None);
-        assert_eq!(qualified_head("shift (sites) across time"), None);
-        assert_eq!(qualified_head("label noise"), None);
     }
 
     #[test]

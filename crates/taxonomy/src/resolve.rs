@@ -1,5 +1,5 @@
-//! Label resolution beyond exact aliases: a name or alias contained in a longer label, words
-//! that only one entry uses, then near spellings. Each rule gives a confidence; below
+//! Label resolution beyond exact aliases: a name qualified by a closing parenthesis, a name
+//! or alias contained in a longer label, words that only one entry uses, then near spellings. Each rule gives a confidence; below
 //! `MIN_CONFIDENCE`, or when two entries fit equally, the label stays unmapped (with
 //! suggestions) rather than being mapped silently wrong. Rules and thresholds were chosen on
 //! the tuning half of `tests/eval/labels.toml`.
@@ -16,6 +16,34 @@ pub const MIN_CONFIDENCE: u8 = 60;
 const MIN_SIMILARITY: f64 = 0.93;
 /// The best entry must beat the next by this factor under the overlap rule.
 const OVERLAP_MARGIN: f64 = 2.0;
+
+/// How sure a mapping by a label's head is (percent): the name was given, only qualified.
+pub(crate) const HEAD_CONFIDENCE: u8 = 90;
+
+/// The words before a label's closing parenthesised qualifier ("data:bias" in "data:bias
+/// (enriched test sets)"), when the label ends with one and something comes before it.
+pub fn qualified_head(label: &str) -> Option<&str> {
+    let label = label.trim();
+    if !label.ends_with(')') {
+        return None;
+    }
+    // The parenthesis that the last one closes.
+    let mut depth = 0usize;
+    for (i, c) in label.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    let head = label[..i].trim();
+                    return (!head.is_empty()).then_some(head);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
 
 /// Whether a phrase may stand for its entry inside a longer label: families are too broad,
 /// and ambiguous aliases ("leakage" also names privacy breaches) are labels only on their own.
@@ -210,6 +238,7 @@ fn similar(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Mapping> {
 
 #[cfg(test)]
 mod tests {
+    use super::qualified_head;
     use crate::{bundled, Dimension, Mapping};
 
     fn got(dim: Dimension, label: &str) -> Option<(String, String)> {
@@ -218,6 +247,21 @@ mod tests {
             Mapping::Mapped { slug } => Some((slug, "alias".into())),
             Mapping::Unmapped { .. } => None,
         }
+    }
+
+    #[test]
+    fn a_qualified_head_is_the_words_before_the_closing_parenthesis() {
+        assert_eq!(
+            qualified_head("data:bias (enriched test sets)"),
+            Some("data:bias")
+        );
+        assert_eq!(qualified_head("shift (across sites (two))"), Some("shift"));
+        assert_eq!(qualified_head(" leakage (random splits) "), Some("leakage"));
+        // Nothing before it, unbalanced, or not at the end: no head.
+        assert_eq!(qualified_head("(only a qualifier)"), None);
+        assert_eq!(qualified_head("shift across sites)"), None);
+        assert_eq!(qualified_head("shift (sites) across time"), None);
+        assert_eq!(qualified_head("label noise"), None);
     }
 
     #[test]
