@@ -497,6 +497,22 @@ async fn preview_shows_the_case_without_storing_it() {
         "{}",
         r.body
     );
+    // A name with a qualifier is shown as matched by its name, whatever the qualifier names.
+    let mut form = good_form(&token, "Previewed case");
+    form.retain(|(k, _)| *k != "action" && *k != "cause_other");
+    form.push((
+        "cause_other",
+        "data:label_quality (outcomes confounded by treatment)",
+    ));
+    form.push(("action", "preview"));
+    let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
+    assert!(
+        r.body.contains(
+            "(matched from “data:label_quality (outcomes confounded by treatment)”: contains, 90% sure)"
+        ),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]

@@ -71,7 +71,7 @@ pub(crate) struct Plan {
     pub cause_lifts: Vec<(String, f32)>,
     /// Query words near each other in a case's text: optional clauses whose scores add to a
     /// case's text score. A reranked search adds them to its candidates only (they change no
-    /// match, and over every match of a question they were a third of its time); any other
+    /// match, and scoring them on every match reads positions for every match); any other
     /// search runs them with the query ([`Plan::scored_query`]).
     pub proximity: Vec<Box<dyn Query>>,
 }
