@@ -1,8 +1,8 @@
 //! Label resolution beyond exact aliases: a name qualified by a closing parenthesis, a name
-//! or alias contained in a longer label, words that only one entry uses, then near spellings. Each rule gives a confidence; below
-//! `MIN_CONFIDENCE`, or when two entries fit equally, the label stays unmapped (with
-//! suggestions) rather than being mapped silently wrong. Rules and thresholds were chosen on
-//! the tuning half of `tests/eval/labels.toml`.
+//! or alias contained in a longer label, words that only one entry uses, then near spellings.
+//! Each rule gives a confidence; below `MIN_CONFIDENCE`, or when two entries fit equally, the
+//! label stays unmapped (with suggestions) rather than being mapped silently wrong. Rules and
+//! thresholds were chosen on the tuning half of `tests/eval/labels.toml`.
 
 use std::collections::{BTreeMap, HashMap};
 
