@@ -204,17 +204,15 @@ impl Taxonomy {
         // "label_quality (annotator dialect bias)": a closing parenthesis qualifies the name
         // before it, so a head that is itself a name or alias decides, whatever other
         // entries' words the qualifier holds ("outcomes confounded by treatment").
-        if let Some(head) = crate::resolve::qualified_head(label) {
-            if let Some(slug) = index.by_key.get(&compact(&normalise_label(head))) {
-                return Mapping::Matched {
-                    slug: slug.clone(),
-                    rule: MatchRule::Contains,
-                    confidence: crate::resolve::HEAD_CONFIDENCE,
-                };
-            }
+        let head = crate::resolve::qualified_head(label);
+        if let Some(slug) = head.and_then(|h| index.by_key.get(&compact(&normalise_label(h)))) {
+            return Mapping::Matched {
+                slug: slug.clone(),
+                rule: MatchRule::Contains,
+                confidence: crate::resolve::HEAD_CONFIDENCE,
+            };
         }
-        let named = crate::resolve::qualified_head(label).unwrap_or(label);
-        if let Some(m) = crate::resolve::resolve(self, dim, named) {
+        if let Some(m) = crate::resolve::resolve(self, dim, head.unwrap_or(label)) {
             return m;
         }
         Mapping::Unmapped {

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, TermSetQuery};
+use tantivy::query::{
+    BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, Scorer, TermSetQuery, Weight,
+};
 use tantivy::{DocAddress, DocSet, Searcher, Term};
 
 use super::plan;
@@ -185,9 +187,8 @@ pub(super) fn held(
     holds(searcher, &queries, addresses)
 }
 
-/// For each address, the summed scores of the `queries` that match it (by seeking their
-/// matches in document order per segment; the scores are those the same clauses add inside a
-/// boolean query, with the searcher's statistics).
+/// For each address, the summed scores of the `queries` that match it (the scores the same
+/// clauses add inside a boolean query, with the searcher's statistics).
 pub(super) fn scores(
     searcher: &Searcher,
     queries: &[Box<dyn Query>],
@@ -204,20 +205,10 @@ pub(super) fn scores(
             .collect(),
     );
     let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
-    let mut order: Vec<usize> = (0..addresses.len()).collect();
-    order.sort_by_key(|&i| (addresses[i].1.segment_ord, addresses[i].1.doc_id));
-    let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
-    for &i in &order {
-        let addr = addresses[i].1;
-        if current.as_ref().is_none_or(|(s, _)| *s != addr.segment_ord) {
-            let reader = searcher.segment_reader(addr.segment_ord);
-            current = Some((addr.segment_ord, weight.scorer(reader, 1.0)?));
-        }
-        let (_, scorer) = current.as_mut().expect("set above");
-        if scorer.doc() <= addr.doc_id && scorer.seek(addr.doc_id) == addr.doc_id {
-            out[i] = scorer.score();
-        }
-    }
+    let order = document_order(addresses);
+    for_each_match(searcher, weight.as_ref(), addresses, &order, |i, scorer| {
+        out[i] = scorer.score();
+    })?;
     Ok(out)
 }
 
@@ -228,27 +219,51 @@ pub(super) fn holds(
     addresses: &[(f32, DocAddress)],
 ) -> tantivy::Result<Vec<Vec<bool>>> {
     let mut out = vec![vec![false; queries.len()]; addresses.len()];
-    let mut order: Vec<usize> = (0..addresses.len()).collect();
-    order.sort_by_key(|&i| (addresses[i].1.segment_ord, addresses[i].1.doc_id));
+    let order = document_order(addresses);
     for (c, query) in queries.iter().enumerate() {
         let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-        let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
-        for &i in &order {
-            let addr = addresses[i].1;
-            if current.as_ref().is_none_or(|(s, _)| *s != addr.segment_ord) {
-                let segment = searcher.segment_reader(addr.segment_ord);
-                current = Some((addr.segment_ord, weight.scorer(segment, 1.0)?));
-            }
-            let (_, scorer) = current.as_mut().expect("set above");
-            let at = if scorer.doc() >= addr.doc_id {
-                scorer.doc()
-            } else {
-                scorer.seek(addr.doc_id)
-            };
-            out[i][c] = at == addr.doc_id;
-        }
+        for_each_match(searcher, weight.as_ref(), addresses, &order, |i, _| {
+            out[i][c] = true;
+        })?;
     }
     Ok(out)
+}
+
+/// The indexes of `addresses` in document order (by segment, then document).
+fn document_order(addresses: &[(f32, DocAddress)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..addresses.len()).collect();
+    order.sort_by_key(|&i| (addresses[i].1.segment_ord, addresses[i].1.doc_id));
+    order
+}
+
+/// Calls `f(i, scorer)` for each address `i` that `weight` matches, with the scorer on it:
+/// the addresses are visited in `order` (document order), each segment's scorer seeking
+/// forward only.
+fn for_each_match(
+    searcher: &Searcher,
+    weight: &dyn Weight,
+    addresses: &[(f32, DocAddress)],
+    order: &[usize],
+    mut f: impl FnMut(usize, &mut dyn Scorer),
+) -> tantivy::Result<()> {
+    let mut current: Option<(u32, Box<dyn Scorer>)> = None;
+    for &i in order {
+        let addr = addresses[i].1;
+        if current.as_ref().is_none_or(|(s, _)| *s != addr.segment_ord) {
+            let segment = searcher.segment_reader(addr.segment_ord);
+            current = Some((addr.segment_ord, weight.scorer(segment, 1.0)?));
+        }
+        let (_, scorer) = current.as_mut().expect("set above");
+        let at = if scorer.doc() >= addr.doc_id {
+            scorer.doc()
+        } else {
+            scorer.seek(addr.doc_id)
+        };
+        if at == addr.doc_id {
+            f(i, scorer.as_mut());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
