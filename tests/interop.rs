@@ -172,6 +172,36 @@ fn markdown_and_jsonl_exports_ingest_back_to_the_same_cases() {
     }
 }
 
+/// On a fresh data directory, `export` and `taxonomy` see the bundled cases, as `search` and
+/// `serve` do, instead of an empty knowledge base.
+#[test]
+fn a_fresh_data_directory_exports_the_bundled_cases() {
+    let bundled = std::fs::read_dir(repo().join("data/cases"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "md")
+        })
+        .count();
+    let env = Env::new();
+    let jsonl = env.run(&["export", "--format", "jsonl"]);
+    assert_eq!(jsonl.code, 0, "{}", jsonl.stderr);
+    assert_eq!(jsonl.stdout.lines().count(), bundled);
+    let fresh = Env::new();
+    let tree = fresh.run(&["taxonomy", "--json"]);
+    assert_eq!(tree.code, 0, "{}", tree.stderr);
+    let causes: u64 = tree.json()["cause"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|family| family["cases"].as_u64().unwrap())
+        .sum();
+    assert!(causes >= bundled as u64, "{causes} cases under the causes");
+}
+
 #[test]
 fn exports_on_standard_output() {
     let env = Env::new();

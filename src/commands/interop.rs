@@ -142,7 +142,7 @@ pub fn export(cli: &Cli) -> anyhow::Result<u8> {
         }
     }
     let format = format.format();
-    let kb = super::open(cli)?;
+    let kb = super::open_with_cases(cli)?;
     let req = match super::search::request(&kb, query, filters) {
         Ok(r) => r,
         Err(e) => {

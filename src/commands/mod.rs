@@ -33,7 +33,8 @@ pub fn open(cli: &Cli) -> anyhow::Result<KnowledgeBase> {
     Ok(kb)
 }
 
-/// Opens the knowledge base for commands that read cases (`search`, `show`, `premortem`),
+/// Opens the knowledge base for commands that read cases (`search`, `show`, `premortem`,
+/// `export`, `taxonomy`),
 /// giving an empty data directory the bundled cases first, as `serve` does at start: a first
 /// search on a fresh machine finds them, and a pre-mortem without precedents is of no use. A
 /// data directory with any case is left as it is, so this takes the index lock only where no

@@ -17,7 +17,7 @@ struct Node {
 }
 
 pub fn taxonomy(cli: &Cli, json: bool) -> anyhow::Result<u8> {
-    let kb = super::open(cli)?;
+    let kb = super::open_with_cases(cli)?;
     let t = kb.taxonomy();
     let mut out = serde_json::Map::new();
     for dim in Dimension::ALL {

@@ -252,6 +252,10 @@ fn mechanism_docs(
                 Some(own) => format!("{}. {}. {}", own.name, own.summary, own.phrases.join(". ")),
                 None => format!("{}. {}", m.name, m.summary),
             };
+            let description = match own {
+                Some(own) => format!("{}. {}", own.name, own.summary),
+                None => format!("{}. {}", m.name, m.summary),
+            };
             let members = m
                 .members
                 .iter()
@@ -270,6 +274,7 @@ fn mechanism_docs(
                 name: m.name.clone(),
                 causes,
                 text,
+                description,
                 members,
             }
         })

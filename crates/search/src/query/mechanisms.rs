@@ -31,6 +31,8 @@ pub struct MechanismDoc {
     pub causes: Vec<String>,
     /// The mechanism's own words: name, summary and phrases.
     pub text: String,
+    /// Its name and one-line summary, which the embedding model compares with a question.
+    pub description: String,
     /// The cases assigned to it: id and the text that says what failed and why.
     pub members: Vec<(String, String)>,
 }
@@ -42,6 +44,8 @@ pub struct ReadMechanism {
     pub name: String,
     /// The query words that point to it.
     pub words: Vec<String>,
+    /// Whether the embedding model's reading of the question weighed more than its words.
+    pub by_meaning: bool,
 }
 
 /// The mechanisms in the index's stems.
@@ -59,6 +63,8 @@ struct Entry {
     /// Stem → share of the members whose text holds it.
     share: HashMap<String, f32>,
     members: Vec<String>,
+    /// The description's unit vector (empty when the embedding model is unavailable).
+    vector: Vec<f32>,
 }
 
 /// A mechanism's score for one query, with the words behind it.
@@ -67,11 +73,14 @@ pub(crate) struct MechanismScore {
     pub index: usize,
     pub score: f32,
     pub words: Vec<String>,
+    /// The embedding model's part of the score outweighs the words'.
+    pub by_meaning: bool,
 }
 
 impl MechanismTable {
     pub(crate) fn new(docs: &[MechanismDoc]) -> MechanismTable {
         let mut analyzer = crate::stem::en_stem();
+        let model = embedder();
         let entries = docs
             .iter()
             .filter(|d| !d.members.is_empty())
@@ -93,6 +102,7 @@ impl MechanismTable {
                     own,
                     share,
                     members: d.members.iter().map(|(id, _)| id.clone()).collect(),
+                    vector: model.map(|m| m.embed(&d.description)).unwrap_or_default(),
                 }
             })
             .collect();
@@ -113,19 +123,22 @@ impl MechanismTable {
             id: e.id.clone(),
             name: e.name.clone(),
             words: score.words.clone(),
+            by_meaning: score.by_meaning,
         }
     }
 
-    /// Every mechanism's score for the query's `(stem, surface, idf)` words, best first. When
-    /// the query names causes (by an alias), only their mechanisms are candidates.
+    /// Every mechanism's score for the query's `(stem, surface, idf)` words and the unit
+    /// vector of its text (empty for none), best first. When the query names causes (by an
+    /// alias), only their mechanisms are candidates.
     pub(crate) fn score(
         &self,
         words: &[(String, String, f32)],
+        vector: &[f32],
         named_causes: &[String],
         tuning: &Tuning,
     ) -> Vec<MechanismScore> {
         let total: f32 = words.iter().map(|(_, _, idf)| idf).sum();
-        if total <= 0.0 {
+        if total <= 0.0 && vector.is_empty() {
             return Vec::new();
         }
         let mut scores: Vec<MechanismScore> = self
@@ -149,18 +162,58 @@ impl MechanismTable {
                         parts.push((s, surface));
                     }
                 }
-                let score = parts.iter().map(|(s, _)| s).sum::<f32>() / total;
+                let lexical = if total > 0.0 {
+                    parts.iter().map(|(s, _)| s).sum::<f32>() / total
+                } else {
+                    0.0
+                };
+                let meaning = if vector.is_empty() || e.vector.is_empty() {
+                    0.0
+                } else {
+                    let cosine = notbetter_embed::cosine(vector, &e.vector);
+                    tuning.mechanism_dense * (cosine - tuning.mechanism_dense_floor).max(0.0)
+                };
+                let score = lexical + meaning;
                 parts.sort_by(|a, b| b.0.total_cmp(&a.0));
                 MechanismScore {
                     index,
                     score,
                     words: parts.iter().take(3).map(|(_, w)| w.to_string()).collect(),
+                    by_meaning: meaning > lexical,
                 }
             })
             .collect();
         scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
         scores
     }
+}
+
+/// The bundled embedding model, or `None` (logged once) if it cannot load.
+pub(crate) fn embedder() -> Option<&'static notbetter_embed::Embedder> {
+    match notbetter_embed::Embedder::bundled() {
+        Ok(m) => Some(m),
+        Err(e) => {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| tracing::warn!(%e, "mechanisms are read from words only"));
+            None
+        }
+    }
+}
+
+/// The mechanisms a question is read as, from its weighted words and its meaning (the
+/// question as corrected, embedded when the model's weight is not 0).
+pub(crate) fn read(
+    table: &MechanismTable,
+    words: &[(String, String, f32)],
+    question: &str,
+    named_causes: &[String],
+    tuning: &Tuning,
+) -> Vec<(MechanismScore, f32)> {
+    let vector = match embedder() {
+        Some(m) if tuning.mechanism_dense > 0.0 => m.embed(question),
+        _ => Vec::new(),
+    };
+    choose(&table.score(words, &vector, named_causes, tuning), tuning)
 }
 
 /// The mechanisms strong enough to lift, with their strength (1 for the best).
@@ -219,6 +272,7 @@ mod tests {
             name: id.into(),
             causes: vec!["data/leakage".into()],
             text: text.into(),
+            description: text.into(),
             members: members
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -265,14 +319,19 @@ mod tests {
                 })
                 .collect()
         };
-        let read = table.score(&words(&["future", "data", "published"]), &[], &tuning);
+        let read = table.score(&words(&["future", "data", "published"]), &[], &[], &tuning);
         assert_eq!(table.entries[read[0].index].id, "future-in-features");
         assert!(read[0].words.contains(&"future".to_string()));
-        let read = table.score(&words(&["hospital", "radiograph"]), &[], &tuning);
+        let read = table.score(&words(&["hospital", "radiograph"]), &[], &[], &tuning);
         assert_eq!(table.entries[read[0].index].id, "site-signature");
         assert!(read[1].score == 0.0, "no shared word, no score");
         let named = ["data/distribution-shift".to_string()];
-        let read = table.score(&words(&["future", "data", "published"]), &named, &tuning);
+        let read = table.score(
+            &words(&["future", "data", "published"]),
+            &[],
+            &named,
+            &tuning,
+        );
         assert!(
             read.is_empty(),
             "a named cause leaves only its own mechanisms"
@@ -339,6 +398,7 @@ mod tests {
             name: "The future in the features".into(),
             causes: vec!["data/leakage".into()],
             text: "Information from the future leaks into the features: look-ahead.".into(),
+            description: "The future in the features.".into(),
             members: vec![
                 ("backtest".into(), cases[0].investigation.clone()),
                 ("ehr".into(), cases[1].investigation.clone()),
@@ -365,6 +425,7 @@ mod tests {
             index: 0,
             score,
             words: vec![],
+            by_meaning: false,
         };
         assert!(choose(&[s(tuning.mechanism_threshold * 0.9)], &tuning).is_empty());
         let strong = choose(&[s(tuning.mechanism_threshold * 2.0)], &tuning);

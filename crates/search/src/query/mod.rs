@@ -502,3 +502,5 @@ impl SearchIndex {
 mod tests;
 #[cfg(test)]
 mod tests_compounds;
+#[cfg(test)]
+mod tests_meaning;

@@ -311,7 +311,8 @@ impl SearchIndex {
             });
         }
 
-        // Mechanisms the question describes, from the catalogue's and the members' words.
+        // Mechanisms the question describes, from the catalogue's and the members' words and
+        // from its meaning.
         let table = self.mechanism_table();
         let mechanisms = if content.len() >= 2 && !table.is_empty() && tuning.mechanism_lift > 0.0 {
             // Mechanisms cross fields: words that name a field do not point to one.
@@ -322,7 +323,8 @@ impl SearchIndex {
                 .map(|(p, _)| p.clone())
                 .collect();
             let words = self.weighted_words(searcher, &unfielded);
-            super::mechanisms::choose(&table.score(&words, &named_causes, &tuning), &tuning)
+            let question = reading.corrected.as_deref().unwrap_or(text);
+            super::mechanisms::read(&table, &words, question, &named_causes, &tuning)
         } else {
             Vec::new()
         };

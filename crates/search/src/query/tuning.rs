@@ -49,6 +49,11 @@ pub struct Tuning {
     /// Weight of a word the mechanism's own name, summary or phrases use (a word held by
     /// every member counts 1).
     pub mechanism_catalogue: f32,
+    /// Weight of the embedding model's reading: a mechanism whose name and summary have
+    /// cosine `c` with the question gains `mechanism_dense * max(0, c - mechanism_dense_floor)`;
+    /// 0 reads mechanisms from words only.
+    pub mechanism_dense: f32,
+    pub mechanism_dense_floor: f32,
 }
 
 impl Default for Tuning {
@@ -72,6 +77,8 @@ impl Default for Tuning {
             mechanism_relative: 0.7,
             mechanism_max: 2,
             mechanism_catalogue: 0.5,
+            mechanism_dense: 1.0,
+            mechanism_dense_floor: 0.3,
         }
     }
 }

@@ -206,7 +206,9 @@ fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
                         @for (i, m) in reading.mechanisms.iter().enumerate() {
                             @if i > 0 { "; " }
                             a href={ "/clusters/m/" (m.id) } { (m.name) }
-                            @if !m.words.is_empty() { " (from “" (m.words.join("”, “")) "”)" }
+                            @if m.words.is_empty() { " (by the question's meaning)" }
+                            @else if m.by_meaning { " (by the question's meaning, and “" (m.words.join("”, “")) "”)" }
+                            @else { " (from “" (m.words.join("”, “")) "”)" }
                         }
                         ". Cases that share it, in every field, rank higher." }
                 }
@@ -335,5 +337,45 @@ fn pager(params: &SearchParams, total: usize) -> Markup {
             span { "Page " (params.page) " of " (pages) }
             @if params.page < pages { a rel="next" href=(at(params.page + 1)) { "Next →" } }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notbetter_kb::{ReadMechanism, Reading};
+
+    /// The note says what a mechanism was read from: the words, the question's meaning (the
+    /// embedding model), or both.
+    #[test]
+    fn a_mechanism_reading_says_what_it_came_from() {
+        let read = |words: &[&str], by_meaning: bool| {
+            let r = SearchResults {
+                total: 0,
+                hits: Vec::new(),
+                facets: Default::default(),
+                reading: Reading {
+                    mechanisms: vec![ReadMechanism {
+                        id: "proxy-labels".into(),
+                        name: "Proxy labels".into(),
+                        words: words.iter().map(|w| w.to_string()).collect(),
+                        by_meaning,
+                    }],
+                    ..Reading::default()
+                },
+            };
+            reading(&SearchParams::default(), &r).into_string()
+        };
+        let html = read(&["label", "care"], false);
+        assert!(html.contains("(from “label”, “care”)"), "{html}");
+        assert!(
+            html.contains(r#"href="/clusters/m/proxy-labels""#),
+            "{html}"
+        );
+        let html = read(&["label"], true);
+        assert!(html.contains("meaning, and “label”)"), "{html}");
+        let html = read(&[], true);
+        assert!(html.contains("(by the question"), "{html}");
+        assert!(!html.contains("(from"), "{html}");
     }
 }

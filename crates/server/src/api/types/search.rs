@@ -74,6 +74,9 @@ pub struct ReadMechanismView {
     pub name: String,
     /// The query words that point to it.
     pub words: Vec<String>,
+    /// Whether the question's meaning (the bundled embedding model's reading) weighed more
+    /// than its words.
+    pub by_meaning: bool,
 }
 
 /// A spelling correction applied to the query.
@@ -131,6 +134,7 @@ impl From<&notbetter_kb::Reading> for ReadingView {
                     id: m.id.clone(),
                     name: m.name.clone(),
                     words: m.words.clone(),
+                    by_meaning: m.by_meaning,
                 })
                 .collect(),
             ignored: r.ignored.clone(),
