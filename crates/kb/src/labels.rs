@@ -28,6 +28,10 @@ impl LabelReader for KnowledgeBase {
         if notbetter_taxonomy::leading_avid_code(label).is_some() {
             return None;
         }
+        // A domain label whose field head names two fields stays unmapped.
+        if self.taxonomy.field_head_is_ambiguous(dim, label) {
+            return None;
+        }
         let label = notbetter_taxonomy::qualified_head(label).unwrap_or(label);
         // "evaluation:…" names the family (a top-level entry): only its labels are
         // candidates, and the words after it are the description.
@@ -169,6 +173,14 @@ mod tests {
             domain("galaxy images from sky surveys").as_deref(),
             Some("physics/astrophysics")
         );
+        // A field head naming two fields leaves the label unmapped: its details are not read.
+        assert!(matches!(
+            kb.map_label(
+                Dimension::Domain,
+                "finance / economics: galaxy images from sky surveys"
+            ),
+            Mapping::Unmapped { .. }
+        ));
         // Too short to be a description.
         assert_eq!(read("Overfitting"), None);
         // Leans on a word the taxonomy calls ambiguous for leakage.

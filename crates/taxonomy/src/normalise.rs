@@ -201,6 +201,11 @@ impl Taxonomy {
                 None => {}
             }
         }
+        // "medical imaging: COVID-19 chest X-rays": a domain's field before a colon decides.
+        let exact = |h: &str| index.by_key.get(&compact(&normalise_label(h))).cloned();
+        if let Some(m) = crate::resolve::by_field_head(self, dim, label, exact) {
+            return m;
+        }
         // "label_quality (annotator dialect bias)": a closing parenthesis qualifies the name
         // before it, so a head that is itself a name or alias decides, whatever other
         // entries' words the qualifier holds ("outcomes confounded by treatment").

@@ -1,5 +1,6 @@
-//! Label resolution beyond exact aliases: a name qualified by a closing parenthesis, a name
-//! or alias contained in a longer label, words that only one entry uses, then near spellings.
+//! Label resolution beyond exact aliases: a domain's field before a colon, a name qualified by
+//! a closing parenthesis, a name or alias contained in a longer label, words that only one
+//! entry uses, then near spellings.
 //! Each rule gives a confidence; below `MIN_CONFIDENCE`, or when two entries fit equally, the
 //! label stays unmapped (with suggestions) rather than being mapped silently wrong. Rules and
 //! thresholds were chosen on the tuning half of `tests/eval/labels.toml`.
@@ -59,15 +60,123 @@ fn usable(t: &Taxonomy, dim: Dimension, original: &str, slug: &str) -> bool {
         .is_some_and(|e| e.not_evidence.iter().any(|n| n == original))
 }
 
-/// The first rule that maps `label` with enough confidence, if any.
-pub(crate) fn resolve(t: &Taxonomy, dim: Dimension, label: &str) -> Option<Mapping> {
-    let words = label_words(label);
-    if words.is_empty() {
+/// The most words a field head may have: longer text before a colon is a sentence.
+const FIELD_HEAD_MAX_WORDS: usize = 6;
+
+/// The field a domain label names before a colon ("medical imaging" in "medical imaging:
+/// COVID-19 chest X-rays"), when a short head and some detail after it are both there. Only
+/// domains are written this way; a cause's "data:bias" is a family prefix, read elsewhere.
+pub fn field_head(dim: Dimension, label: &str) -> Option<&str> {
+    if dim != Dimension::Domain {
         return None;
     }
+    let (head, detail) = label.split_once(": ")?;
+    let n = label_words(head).len();
+    (n > 0 && n <= FIELD_HEAD_MAX_WORDS && !label_words(detail).is_empty()).then(|| head.trim())
+}
+
+/// What a domain label's field head decides: `None` when it names no entry (the whole label
+/// is then read as usual); an unmapped label when it names two fields ("empirical finance /
+/// political economy: …"); else the entry it names, or a narrower entry of the same branch
+/// that the whole label names ("engineering: bearing fault diagnosis"). The details after the
+/// colon name methods, data sources and other fields' words ("… from satellite imagery"), so
+/// they decide nothing on their own. `exact` looks a phrase up among names and aliases.
+pub(crate) fn by_field_head(
+    t: &Taxonomy,
+    dim: Dimension,
+    label: &str,
+    exact: impl Fn(&str) -> Option<String>,
+) -> Option<Mapping> {
+    let head = field_head(dim, label)?;
+    let named = match exact(head) {
+        Some(slug) => matched(
+            &slug,
+            MatchRule::Contains,
+            f64::from(HEAD_CONFIDENCE) / 100.0,
+        ),
+        None => match resolve_head(t, dim, head) {
+            Head::Named(m) => m,
+            Head::Ambiguous => {
+                return Some(Mapping::Unmapped {
+                    suggestions: t.suggest(dim, head),
+                })
+            }
+            Head::Nothing => return None,
+        },
+    };
+    let Mapping::Matched { slug, .. } = &named else {
+        return Some(named);
+    };
+    // The narrower entries the label names by a phrase of two words or more (one word, such
+    // as "speech" in "hate-speech detection", is too weak to override the field).
+    let below = format!("{slug}/");
+    let mut narrower: Vec<&str> = Vec::new();
+    for (_, n, s) in phrases_in(t, dim, &label_words(label), usize::MAX) {
+        if n >= 2 && s.starts_with(&below) && !narrower.contains(&s) {
+            narrower.push(s);
+        }
+    }
+    Some(match narrower.as_slice() {
+        [s] => matched(s, MatchRule::Contains, 0.9),
+        _ => named,
+    })
+}
+
+/// Every usable name or alias found in `words`, shorter than `max_len` words, as (start,
+/// length, slug).
+fn phrases_in<'t>(
+    t: &'t Taxonomy,
+    dim: Dimension,
+    words: &[String],
+    max_len: usize,
+) -> Vec<(usize, usize, &'t str)> {
+    let mut found = Vec::new();
+    for (phrase, original, slug) in &t.labels[&dim].phrases {
+        let n = phrase.len();
+        if n == 0 || n > words.len() || n >= max_len || !usable(t, dim, original, slug) {
+            continue;
+        }
+        for start in 0..=words.len() - n {
+            if words[start..start + n] == phrase[..] {
+                found.push((start, n, slug.as_str()));
+            }
+        }
+    }
+    found
+}
+
+impl Taxonomy {
+    /// Whether a domain label's field head names two fields, so that the label stays unmapped
+    /// (and a reader of its words should leave it so).
+    pub fn field_head_is_ambiguous(&self, dim: Dimension, label: &str) -> bool {
+        field_head(dim, label)
+            .is_some_and(|h| matches!(resolve_head(self, dim, h), Head::Ambiguous))
+    }
+}
+
+/// What the rules beyond exact aliases make of a label.
+pub(crate) enum Head {
+    Named(Mapping),
+    /// Two entries named: the label stays unmapped, whatever looser rules would say.
+    Ambiguous,
+    Nothing,
+}
+
+/// The first rule that maps `label` with enough confidence, if any.
+pub(crate) fn resolve(t: &Taxonomy, dim: Dimension, label: &str) -> Option<Mapping> {
+    match resolve_head(t, dim, label) {
+        Head::Named(m) => Some(m),
+        Head::Ambiguous | Head::Nothing => None,
+    }
+}
+
+fn resolve_head(t: &Taxonomy, dim: Dimension, label: &str) -> Head {
+    let words = label_words(label);
+    if words.is_empty() {
+        return Head::Nothing;
+    }
     let found = match contains(t, dim, &words) {
-        // Two entries named: the label stays unmapped, whatever looser rules would say.
-        Contained::Ambiguous => return None,
+        Contained::Ambiguous => return Head::Ambiguous,
         Contained::One(m) => Some(m),
         Contained::None => None,
     };
@@ -77,6 +186,7 @@ pub(crate) fn resolve(t: &Taxonomy, dim: Dimension, label: &str) -> Option<Mappi
         .filter(
             |m| matches!(m, Mapping::Matched { confidence, .. } if *confidence >= MIN_CONFIDENCE),
         )
+        .map_or(Head::Nothing, Head::Named)
 }
 
 fn matched(slug: &str, rule: MatchRule, confidence: f64) -> Mapping {
@@ -105,21 +215,19 @@ fn contains(t: &Taxonomy, dim: Dimension, words: &[String]) -> Contained {
 
 /// `None`: nothing found (or too little); `Some(None)`: ambiguous.
 fn contains_inner(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Option<Mapping>> {
-    // (start, len, slug) of every phrase found.
-    let mut found: Vec<(usize, usize, &str)> = Vec::new();
-    for (phrase, original, slug) in &t.labels[&dim].phrases {
-        let n = phrase.len();
-        if n == 0 || n >= words.len() || !usable(t, dim, original, slug) {
-            continue;
-        }
-        for start in 0..=words.len() - n {
-            if words[start..start + n] == phrase[..] {
-                found.push((start, n, slug));
-            }
-        }
-    }
+    // (start, len, slug) of every phrase found, shorter than the label.
+    let found = phrases_in(t, dim, words, words.len());
     let longest = found.iter().map(|f| f.1).max()?;
-    let (s0, _, best) = *found.iter().find(|f| f.1 == longest)?;
+    // Of phrases as long as each other, the narrowest entry's ("motion planning" over
+    // "autonomous vehicle" in "autonomous vehicle motion planning"); the first found on a tie.
+    let depth = |slug: &str| slug.matches('/').count();
+    let (s0, _, best) = *found.iter().filter(|f| f.1 == longest).reduce(|a, b| {
+        if depth(b.2) > depth(a.2) {
+            b
+        } else {
+            a
+        }
+    })?;
     // Another entry named anywhere outside the best phrase, or as long, makes it ambiguous.
     // A broader or narrower entry of the same branch is no rival ("language technology
     // (NLP/speech)" names the parent and one child: the longest phrase decides).
@@ -129,6 +237,13 @@ fn contains_inner(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Opti
         slug != best && !related(slug, best) && (n == longest || s + n <= s0 || s >= s0 + longest)
     });
     if rival {
+        // Two sub-domains of one field ("malware/intrusion detection and other security
+        // tasks") name the field.
+        let top = |slug: &str| slug.split('/').next().unwrap_or(slug).to_string();
+        let field = top(best);
+        if dim == Dimension::Domain && found.iter().all(|f| top(f.2) == field) {
+            return Some(Some(matched(&field, MatchRule::Contains, 0.7)));
+        }
         return Some(None);
     }
     let coverage = longest as f64 / words.len() as f64;
@@ -265,6 +380,25 @@ mod tests {
     }
 
     #[test]
+    fn a_field_head_is_a_short_domain_phrase_before_a_colon() {
+        use super::field_head;
+        use Dimension::*;
+        let head = "medical imaging: chest X-rays";
+        assert_eq!(field_head(Domain, head), Some("medical imaging"));
+        // Causes use the colon for a family prefix; no space, no detail or a sentence: none.
+        assert_eq!(field_head(Cause, "evaluation: weak baselines"), None);
+        assert_eq!(field_head(Domain, "healthcare:imaging"), None);
+        assert_eq!(field_head(Domain, "medical imaging: "), None);
+        assert_eq!(
+            field_head(
+                Domain,
+                "we trained a network on scans from seven sites: it failed"
+            ),
+            None
+        );
+    }
+
+    #[test]
     fn rules_map_longer_wording() {
         use Dimension::*;
         type Row<'a> = (Dimension, &'a str, Option<(&'a str, &'a str)>);
@@ -311,6 +445,42 @@ mod tests {
             ),
             // The qualifier alone does not map a head that names nothing known.
             (Cause, "market dynamics (covariate shift)", None),
+            // A domain's field before a colon decides, whatever the details name ("large
+            // language models" is language technology's alias)…
+            (
+                Domain,
+                "cognitive psychology: large language models and theory of mind",
+                Some(("psychology", "contains")),
+            ),
+            // …unless the label names a narrower entry of the same field…
+            (
+                Domain,
+                "transport: motion planning for self-driving cars",
+                Some(("transport/planning", "contains")),
+            ),
+            // …or the head names two fields (unmapped), or none (the whole label is read).
+            (
+                Domain,
+                "empirical finance / development economics: forecasting from text",
+                None,
+            ),
+            (
+                Domain,
+                "cloud computing: anomaly detection in serverless functions",
+                Some(("engineering/time-series", "contains")),
+            ),
+            // Phrases as long as each other: the narrower entry; two sub-domains of one
+            // field: the field.
+            (
+                Domain,
+                "autonomous vehicle motion planning",
+                Some(("transport/planning", "contains")),
+            ),
+            (
+                Domain,
+                "malware and intrusion detection tasks",
+                Some(("security", "contains")),
+            ),
         ];
         let mut wrong = Vec::new();
         for &(dim, label, want) in table {
