@@ -94,14 +94,14 @@ pub(crate) fn by_field_head(
             MatchRule::Contains,
             f64::from(HEAD_CONFIDENCE) / 100.0,
         ),
-        None => match resolve_head(t, dim, head) {
-            Head::Named(m) => m,
-            Head::Ambiguous => {
+        None => match resolve_found(t, dim, head) {
+            Found::Named(m) => m,
+            Found::Ambiguous => {
                 return Some(Mapping::Unmapped {
                     suggestions: t.suggest(dim, head),
                 })
             }
-            Head::Nothing => return None,
+            Found::Nothing => return None,
         },
     };
     let Mapping::Matched { slug, .. } = &named else {
@@ -150,12 +150,12 @@ impl Taxonomy {
     /// (and a reader of its words should leave it so).
     pub fn field_head_is_ambiguous(&self, dim: Dimension, label: &str) -> bool {
         field_head(dim, label)
-            .is_some_and(|h| matches!(resolve_head(self, dim, h), Head::Ambiguous))
+            .is_some_and(|h| matches!(resolve_found(self, dim, h), Found::Ambiguous))
     }
 }
 
 /// What the rules beyond exact aliases make of a label.
-pub(crate) enum Head {
+pub(crate) enum Found {
     Named(Mapping),
     /// Two entries named: the label stays unmapped, whatever looser rules would say.
     Ambiguous,
@@ -164,19 +164,19 @@ pub(crate) enum Head {
 
 /// The first rule that maps `label` with enough confidence, if any.
 pub(crate) fn resolve(t: &Taxonomy, dim: Dimension, label: &str) -> Option<Mapping> {
-    match resolve_head(t, dim, label) {
-        Head::Named(m) => Some(m),
-        Head::Ambiguous | Head::Nothing => None,
+    match resolve_found(t, dim, label) {
+        Found::Named(m) => Some(m),
+        Found::Ambiguous | Found::Nothing => None,
     }
 }
 
-fn resolve_head(t: &Taxonomy, dim: Dimension, label: &str) -> Head {
+fn resolve_found(t: &Taxonomy, dim: Dimension, label: &str) -> Found {
     let words = label_words(label);
     if words.is_empty() {
-        return Head::Nothing;
+        return Found::Nothing;
     }
     let found = match contains(t, dim, &words) {
-        Contained::Ambiguous => return Head::Ambiguous,
+        Contained::Ambiguous => return Found::Ambiguous,
         Contained::One(m) => Some(m),
         Contained::None => None,
     };
@@ -186,7 +186,7 @@ fn resolve_head(t: &Taxonomy, dim: Dimension, label: &str) -> Head {
         .filter(
             |m| matches!(m, Mapping::Matched { confidence, .. } if *confidence >= MIN_CONFIDENCE),
         )
-        .map_or(Head::Nothing, Head::Named)
+        .map_or(Found::Nothing, Found::Named)
 }
 
 fn matched(slug: &str, rule: MatchRule, confidence: f64) -> Mapping {
