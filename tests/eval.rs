@@ -102,48 +102,42 @@ fn a_chest_scan_plan_lists_leakage_and_shift_with_precedents_from_elsewhere() {
     assert_eq!(env.run(&["premortem", empty.to_str().unwrap()]).code, 1);
 }
 
-/// The four queries of the search-language issue, with the judged cases any of which must be
-/// in their top 3.
-const ISSUE_QUERIES: [(&str, &[&str]); 4] = [
-    (
-        "what went wrong with sepsis models?",
-        &["epic-sepsis-model-external-validation"],
-    ),
-    (
-        "lekage in medical imaging",
-        &[
-            "alzheimer-cnn-data-leakage-review",
-            "tcga-histology-site-signatures",
-        ],
-    ),
-    (
-        "the chest x-ray network was reading the hospital, not the lungs",
-        &[
-            "covid-radiograph-shortcuts",
-            "pneumonia-cxr-cross-hospital-generalization",
-        ],
-    ),
-    (
-        "ResNet-50 (ImageNet)",
-        &[
-            "wilds-rxrx1-experimental-batch-shift",
-            "plant-disease-lab-vs-field",
-            "wilds-fmow-africa-time-shift",
-            "wilds-globalwheat-cross-continent",
-            "imagenet-cifar-new-test-set-accuracy-drop",
-            "wilds-iwildcam-unseen-camera-traps",
-        ],
-    ),
-];
-
-/// The four queries in the CLI (`search --json`); the page and the API are checked on the live
-/// server of the test below, which waits for the mechanisms to be read.
 #[test]
 fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
     let env = Env::new();
     let cases = crate::util::repo().join("data/cases");
     assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
-    for (q, relevant) in ISSUE_QUERIES {
+    for (q, relevant) in [
+        (
+            "what went wrong with sepsis models?",
+            &["epic-sepsis-model-external-validation"][..],
+        ),
+        (
+            "lekage in medical imaging",
+            &[
+                "alzheimer-cnn-data-leakage-review",
+                "tcga-histology-site-signatures",
+            ][..],
+        ),
+        (
+            "the chest x-ray network was reading the hospital, not the lungs",
+            &[
+                "covid-radiograph-shortcuts",
+                "pneumonia-cxr-cross-hospital-generalization",
+            ][..],
+        ),
+        (
+            "ResNet-50 (ImageNet)",
+            &[
+                "wilds-rxrx1-experimental-batch-shift",
+                "plant-disease-lab-vs-field",
+                "wilds-fmow-africa-time-shift",
+                "wilds-globalwheat-cross-continent",
+                "imagenet-cifar-new-test-set-accuracy-drop",
+                "wilds-iwildcam-unseen-camera-traps",
+            ][..],
+        ),
+    ] {
         let run = env.run(&["search", q, "--json", "--limit", "3"]);
         assert_eq!(run.code, 0, "{q}: {}", run.stderr);
         let r = run.json();
@@ -212,42 +206,6 @@ fn a_mechanism_question_is_read_alike_in_the_cli_the_page_and_the_api() {
     let html = page.text();
     assert!(html.contains("Read as the mechanism"), "{html}");
     assert!(html.contains(&format!("href=\"/clusters/m/{MECHANISM}\"")));
-
-    // The issue's four queries on the same server: each answers 200 on the API and the page,
-    // with a relevant case in the top 3.
-    for (q, relevant) in ISSUE_QUERIES {
-        let q = crate::live::encode(q);
-        let api = server.get(&format!("/api/v1/search?q={q}&limit=3"));
-        assert_eq!(api.status, 200, "{q}");
-        let json: serde_json::Value = serde_json::from_slice(&api.body).unwrap();
-        let top: Vec<&str> = json["hits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .take(3)
-            .map(|h| h["id"].as_str().unwrap())
-            .collect();
-        assert!(
-            top.iter().any(|id| relevant.contains(id)),
-            "API {q}: {top:?}"
-        );
-        let page = server.get(&format!("/search?q={q}"));
-        assert_eq!(page.status, 200, "{q}");
-        // The hits' links, in page order: the first three distinct cases.
-        let html = page.text();
-        let mut shown: Vec<&str> = Vec::new();
-        for part in html.split("href=\"/cases/").skip(1) {
-            let id = part.split('"').next().unwrap_or("");
-            if !id.contains('/') && !shown.contains(&id) {
-                shown.push(id);
-            }
-        }
-        shown.truncate(3);
-        assert!(
-            shown.iter().any(|id| relevant.contains(id)),
-            "page {q}: {shown:?}"
-        );
-    }
 }
 
 /// A contributor's cause written as a description is read from the cases and shown in the
