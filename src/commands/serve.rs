@@ -34,7 +34,13 @@ pub fn serve(cli: &Cli, opts: &Options) -> anyhow::Result<u8> {
             "synced the bundled cases"
         );
     }
-    tracing::info!(data_dir = %kb.dir().display(), cases = kb.indexed(), "knowledge base ready");
+    let warm = kb.warm_up()?;
+    tracing::info!(
+        data_dir = %kb.dir().display(),
+        cases = kb.indexed(),
+        warm_up_ms = warm.as_millis() as u64,
+        "knowledge base ready"
+    );
     let config = notbetter_server::Config {
         secure_cookies: opts.secure_cookies,
         contributions_per_hour: opts.contributions_per_hour,

@@ -394,6 +394,11 @@ impl KnowledgeBase {
         Ok(self.index.search(req)?)
     }
 
+    /// Builds what the first searches would otherwise build (see `SearchIndex::warm_up`).
+    pub fn warm_up(&self) -> Result<std::time::Duration> {
+        Ok(self.index.warm_up()?)
+    }
+
     /// The pre-mortem of a planned project's description (never stored or logged).
     pub fn premortem(&self, req: &PremortemRequest) -> Result<PremortemReport> {
         let engine = match self.premortem.get() {

@@ -187,6 +187,12 @@ impl SegmentTables {
         Ok(slot.get_or_init(|| table).clone())
     }
 
+    /// How many segments have a table (built or being built).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Slot>> {
         self.tables.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod auth;
+mod background;
 mod charts;
 mod error;
 mod layout;
@@ -106,7 +107,8 @@ impl AppState {
     /// Recomputes the clusters in the background if cases changed; readers keep the last result
     /// meanwhile. A refresh first waits for changes to settle: at least 200 ms, and five times
     /// as long as the last computation took, so that on a large knowledge base under a stream
-    /// of approvals clustering takes at most about a sixth of one core.
+    /// of approvals clustering takes at most about a sixth of one core. It runs at low priority
+    /// (see `background`), so requests served meanwhile go first.
     pub fn refresh_clusters_in_background(&self) {
         use std::sync::atomic::Ordering;
         if self.clusters_queued.swap(true, Ordering::AcqRel) {
@@ -121,7 +123,7 @@ impl AppState {
             std::thread::sleep(Duration::from_millis(settle));
             queued.store(false, Ordering::Release);
             let started = std::time::Instant::now();
-            if let Err(e) = kb.refresh_clusters() {
+            if let Err(e) = background::pool().install(|| kb.refresh_clusters()) {
                 tracing::error!(error = %e, "recomputing clusters failed");
             }
             last_ms.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);

@@ -18,6 +18,7 @@ mod spell;
 mod terms;
 mod thesaurus;
 mod tuning;
+mod warm;
 
 use rank::{held, RERANK_EXTRA};
 
