@@ -35,6 +35,10 @@ pub struct Mechanism {
     pub summary: String,
     /// Words or short phrases that point to this mechanism rather than its siblings.
     pub phrases: Vec<String>,
+    /// What a practitioner sees before knowing the cause, in their words. Read only by search
+    /// (questions described by their symptoms), never to assign cases.
+    #[serde(default)]
+    pub symptoms: Vec<String>,
     /// Case ids a curator confirmed as members, whatever the text rule says.
     #[serde(default)]
     pub members: Vec<String>,

@@ -248,8 +248,17 @@ fn mechanism_docs(
         .iter()
         .map(|m| {
             let own = catalogue.get(&m.id);
+            // Search reads questions against the mechanism's own words, symptoms included;
+            // the embedding model against its name and summary only (measured: adding the
+            // symptoms there lowered recall on the tuning half).
             let text = match own {
-                Some(own) => format!("{}. {}. {}", own.name, own.summary, own.phrases.join(". ")),
+                Some(own) => format!(
+                    "{}. {}. {}. {}",
+                    own.name,
+                    own.summary,
+                    own.phrases.join(". "),
+                    own.symptoms.join(". ")
+                ),
                 None => format!("{}. {}", m.name, m.summary),
             };
             let description = match own {
