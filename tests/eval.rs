@@ -102,11 +102,15 @@ fn a_chest_scan_plan_lists_leakage_and_shift_with_precedents_from_elsewhere() {
     assert_eq!(env.run(&["premortem", empty.to_str().unwrap()]).code, 1);
 }
 
+/// The four queries of the search-language issue, in the CLI, on `/search` and in
+/// `/api/v1/search` of a live server on the bundled cases: each answers 200 with a relevant
+/// case in its top 3.
 #[test]
 fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
     let env = Env::new();
     let cases = crate::util::repo().join("data/cases");
     assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    let mut asked: Vec<(&str, &[&str])> = Vec::new();
     for (q, relevant) in [
         (
             "what went wrong with sepsis models?",
@@ -150,6 +154,56 @@ fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
         assert!(
             top.iter().any(|id| relevant.contains(id)),
             "{q}: top 3 {top:?}"
+        );
+        asked.push((q, relevant));
+    }
+
+    let server = crate::live::Server::serve(env, &[]);
+    // Questions are read as mechanisms once the server's first clustering is done (in the
+    // background), as the CLI reads them before searching: wait for it.
+    let probe = "/api/v1/search?q=information+from+the+future+leaks+into+the+features";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let reply = server.get(probe);
+        assert_eq!(reply.status, 200);
+        let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        if !json["reading"]["mechanisms"].as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never read: {json}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    for (q, relevant) in asked {
+        let q = crate::live::encode(q);
+        let api = server.get(&format!("/api/v1/search?q={q}&limit=3"));
+        assert_eq!(api.status, 200, "{q}");
+        let json: serde_json::Value = serde_json::from_slice(&api.body).unwrap();
+        let top: Vec<&str> = json["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(3)
+            .map(|h| h["id"].as_str().unwrap())
+            .collect();
+        assert!(
+            top.iter().any(|id| relevant.contains(id)),
+            "API {q}: {top:?}"
+        );
+        let page = server.get(&format!("/search?q={q}"));
+        assert_eq!(page.status, 200, "{q}");
+        // The hits' links, in page order: the first three distinct cases.
+        let html = page.text();
+        let mut shown: Vec<&str> = Vec::new();
+        for part in html.split("href=\"/cases/").skip(1) {
+            let id = part.split('"').next().unwrap_or("");
+            if !id.contains('/') && !shown.contains(&id) {
+                shown.push(id);
+            }
+        }
+        shown.truncate(3);
+        assert!(
+            shown.iter().any(|id| relevant.contains(id)),
+            "page {q}: {shown:?}"
         );
     }
 }
