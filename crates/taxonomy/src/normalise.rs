@@ -211,8 +211,11 @@ impl Taxonomy {
         // entries' words the qualifier holds ("outcomes confounded by treatment").
         let head = crate::resolve::qualified_head(label);
         if let Some(slug) = head.and_then(|h| index.by_key.get(&compact(&normalise_label(h)))) {
+            // Unless the qualifier names one narrower entry ("(drug discovery)" below
+            // chemistry).
+            let slug = crate::resolve::narrower_named(self, dim, label, slug).unwrap_or(slug);
             return Mapping::Matched {
-                slug: slug.clone(),
+                slug: slug.to_string(),
                 rule: MatchRule::Contains,
                 confidence: crate::resolve::HEAD_CONFIDENCE,
             };

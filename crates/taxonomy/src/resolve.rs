@@ -107,8 +107,22 @@ pub(crate) fn by_field_head(
     let Mapping::Matched { slug, .. } = &named else {
         return Some(named);
     };
-    // The narrower entries the label names by a phrase of two words or more (one word, such
-    // as "speech" in "hate-speech detection", is too weak to override the field).
+    Some(match narrower_named(t, dim, label, slug) {
+        Some(s) => matched(s, MatchRule::Contains, 0.9),
+        None => named,
+    })
+}
+
+/// The one entry below `slug` that `label` names by a phrase of two words or more, if exactly
+/// one ("drug discovery" in "molecular property prediction (drug discovery)" under
+/// chemistry); one word, such as "speech" in "hate-speech detection", is too weak to override
+/// the broader entry the label named first.
+pub(crate) fn narrower_named<'t>(
+    t: &'t Taxonomy,
+    dim: Dimension,
+    label: &str,
+    slug: &str,
+) -> Option<&'t str> {
     let below = format!("{slug}/");
     let mut narrower: Vec<&str> = Vec::new();
     for (_, n, s) in phrases_in(t, dim, &label_words(label), usize::MAX) {
@@ -116,10 +130,10 @@ pub(crate) fn by_field_head(
             narrower.push(s);
         }
     }
-    Some(match narrower.as_slice() {
-        [s] => matched(s, MatchRule::Contains, 0.9),
-        _ => named,
-    })
+    match narrower.as_slice() {
+        [s] => Some(s),
+        _ => None,
+    }
 }
 
 /// Every usable name or alias found in `words`, shorter than `max_len` words, as (start,
@@ -352,144 +366,5 @@ fn similar(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Mapping> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::qualified_head;
-    use crate::{bundled, Dimension, Mapping};
-
-    fn got(dim: Dimension, label: &str) -> Option<(String, String)> {
-        match bundled().map(dim, label) {
-            Mapping::Matched { slug, rule, .. } => Some((slug, rule.to_string())),
-            Mapping::Mapped { slug } => Some((slug, "alias".into())),
-            Mapping::Unmapped { .. } => None,
-        }
-    }
-
-    #[test]
-    fn a_qualified_head_is_the_words_before_the_closing_parenthesis() {
-        assert_eq!(
-            qualified_head("data:bias (enriched test sets)"),
-            Some("data:bias")
-        );
-        assert_eq!(qualified_head("shift (across sites (two))"), Some("shift"));
-        assert_eq!(qualified_head(" leakage (random splits) "), Some("leakage"));
-        // Nothing before it, unbalanced, or not at the end: no head.
-        assert_eq!(qualified_head("(only a qualifier)"), None);
-        assert_eq!(qualified_head("shift across sites)"), None);
-        assert_eq!(qualified_head("shift (sites) across time"), None);
-        assert_eq!(qualified_head("label noise"), None);
-    }
-
-    #[test]
-    fn a_field_head_is_a_short_domain_phrase_before_a_colon() {
-        use super::field_head;
-        use Dimension::*;
-        let head = "medical imaging: chest X-rays";
-        assert_eq!(field_head(Domain, head), Some("medical imaging"));
-        // Causes use the colon for a family prefix; no space, no detail or a sentence: none.
-        assert_eq!(field_head(Cause, "evaluation: weak baselines"), None);
-        assert_eq!(field_head(Domain, "healthcare:imaging"), None);
-        assert_eq!(field_head(Domain, "medical imaging: "), None);
-        assert_eq!(
-            field_head(
-                Domain,
-                "we trained a network on scans from seven sites: it failed"
-            ),
-            None
-        );
-    }
-
-    #[test]
-    fn rules_map_longer_wording() {
-        use Dimension::*;
-        type Row<'a> = (Dimension, &'a str, Option<(&'a str, &'a str)>);
-        let table: &[Row] = &[
-            (
-                Cause,
-                "covariate shift across sites",
-                Some(("data/distribution-shift", "contains")),
-            ),
-            (
-                Cause,
-                "baselines left untuned and weak",
-                Some(("evaluation/weak-baselines", "overlap")),
-            ),
-            (
-                Cause,
-                "covarate shfit",
-                Some(("data/distribution-shift", "similar")),
-            ),
-            // A word shared with a longer alias is not enough.
-            (Cause, "gremlins in the pipeline", None),
-            // Two causes named: ambiguous, so unmapped.
-            (Cause, "covariate shift and label noise", None),
-            // An ambiguous alias inside a longer label is not enough.
-            (Cause, "a data leak of customer records", None),
-            (Cause, "other", None),
-            // A parenthesis qualifies the name before it: the name decides, whatever the
-            // qualifier names ("confounded"; "ill-conditioned loss" is optimisation's alias).
-            (
-                Cause,
-                "data:label_quality (outcomes confounded by treatment)",
-                Some(("data/label-quality", "contains")),
-            ),
-            (
-                Cause,
-                "model:assumption_violation (ill-conditioned soft-constraint loss)",
-                Some(("model/assumption-violation", "contains")),
-            ),
-            // A head that maps by a looser rule still maps by it, on the head alone.
-            (
-                Cause,
-                "baselines left untuned and weak (matrix factorisation)",
-                Some(("evaluation/weak-baselines", "overlap")),
-            ),
-            // The qualifier alone does not map a head that names nothing known.
-            (Cause, "market dynamics (covariate shift)", None),
-            // A domain's field before a colon decides, whatever the details name ("large
-            // language models" is language technology's alias)…
-            (
-                Domain,
-                "cognitive psychology: large language models and theory of mind",
-                Some(("psychology", "contains")),
-            ),
-            // …unless the label names a narrower entry of the same field…
-            (
-                Domain,
-                "transport: motion planning for self-driving cars",
-                Some(("transport/planning", "contains")),
-            ),
-            // …or the head names two fields (unmapped), or none (the whole label is read).
-            (
-                Domain,
-                "empirical finance / development economics: forecasting from text",
-                None,
-            ),
-            (
-                Domain,
-                "cloud computing: anomaly detection in serverless functions",
-                Some(("engineering/time-series", "contains")),
-            ),
-            // Phrases as long as each other: the narrower entry; two sub-domains of one
-            // field: the field.
-            (
-                Domain,
-                "autonomous vehicle motion planning",
-                Some(("transport/planning", "contains")),
-            ),
-            (
-                Domain,
-                "malware and intrusion detection tasks",
-                Some(("security", "contains")),
-            ),
-        ];
-        let mut wrong = Vec::new();
-        for &(dim, label, want) in table {
-            let g = got(dim, label);
-            let want = want.map(|(s, r)| (s.to_string(), r.to_string()));
-            if g != want {
-                wrong.push(format!("{label:?}: got {g:?}, want {want:?}"));
-            }
-        }
-        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    }
-}
+#[path = "resolve_tests.rs"]
+mod tests;
