@@ -159,20 +159,12 @@ fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
     }
 
     let server = crate::live::Server::serve(env, &[]);
-    // Questions are read as mechanisms once the server's first clustering is done (in the
-    // background), as the CLI reads them before searching: wait for it.
-    let probe = "/api/v1/search?q=information+from+the+future+leaks+into+the+features";
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let reply = server.get(probe);
-        assert_eq!(reply.status, 200);
-        let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
-        if !json["reading"]["mechanisms"].as_array().unwrap().is_empty() {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "never read: {json}");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    // Questions are read as mechanisms once the server's first clustering is done, as the CLI
+    // reads them before searching: wait for it.
+    mechanisms_read(
+        &server,
+        "/api/v1/search?q=information+from+the+future+leaks+into+the+features",
+    );
     for (q, relevant) in asked {
         let q = crate::live::encode(q);
         let api = server.get(&format!("/api/v1/search?q={q}&limit=3"));
@@ -205,6 +197,22 @@ fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
             shown.iter().any(|id| relevant.contains(id)),
             "page {q}: {shown:?}"
         );
+    }
+}
+
+/// The answer of `server` to the API search `api` once it reads the question as a mechanism:
+/// the server reads mechanisms after its first clustering, which runs in the background.
+fn mechanisms_read(server: &crate::live::Server, api: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let reply = server.get(api);
+        assert_eq!(reply.status, 200);
+        let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        if !json["reading"]["mechanisms"].as_array().unwrap().is_empty() {
+            return json;
+        }
+        assert!(std::time::Instant::now() < deadline, "never read: {json}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
 
@@ -251,18 +259,7 @@ fn a_mechanism_question_is_read_alike_in_the_cli_the_page_and_the_api() {
 
     let server = crate::live::Server::serve(env, &[]);
     let api = format!("/api/v1/search?q={}", crate::live::encode(Q));
-    // The server reads mechanisms once its first clustering is done (in the background).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let json = loop {
-        let reply = server.get(&api);
-        assert_eq!(reply.status, 200);
-        let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
-        if !json["reading"]["mechanisms"].as_array().unwrap().is_empty() {
-            break json;
-        }
-        assert!(std::time::Instant::now() < deadline, "never read: {json}");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let json = mechanisms_read(&server, &api);
     assert_eq!(json["reading"]["mechanisms"][0]["id"], MECHANISM, "{json}");
     let api_top: Vec<&str> = json["hits"].as_array().unwrap()[..5]
         .iter()
