@@ -40,6 +40,18 @@ fn bundled_cases_pass_strict_validation_and_meet_coverage() {
             );
         }
         assert!(!c.references.is_empty(), "{} has no reference", c.id);
+        // The pattern in any field: a short paragraph in field-neutral words, without figures.
+        let words = c.pattern.split_whitespace().count();
+        assert!(
+            (20..=120).contains(&words),
+            "{}: its pattern in any field has {words} words (expected 20 to 120)",
+            c.id
+        );
+        assert!(
+            !c.pattern.contains(|ch: char| ch.is_ascii_digit()),
+            "{}: its pattern in any field holds a figure",
+            c.id
+        );
         assert!(
             !c.domains.is_empty() && !c.causes.is_empty(),
             "{} lacks labels",

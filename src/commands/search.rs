@@ -163,7 +163,7 @@ pub fn show(cli: &Cli, id: &str, json: bool) -> anyhow::Result<u8> {
     }
     for (field, heading) in notbetter_taxonomy::ELEMENTS
         .iter()
-        .chain([("lessons", "Lessons")].iter())
+        .chain(notbetter_taxonomy::OPTIONAL_SECTIONS.iter())
     {
         let text = c.element(field);
         if !text.is_empty() {

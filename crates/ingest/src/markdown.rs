@@ -16,6 +16,8 @@ const SECTIONS: &[(&str, &str)] = &[
     ("outcome", "outcome"),
     ("why it failed", "investigation"),
     ("investigation", "investigation"),
+    ("the pattern in any field", "pattern"),
+    ("pattern", "pattern"),
     ("lessons", "lessons"),
 ];
 
@@ -128,7 +130,7 @@ pub fn parse(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Optio
                         None,
                         format!(
                             "unknown section `{}`: expected one of Use case, Proposed solution, \
-                             Outcome, Why it failed, Lessons; its text is kept in the section above",
+                             Outcome, Why it failed, The pattern in any field, Lessons; its text is kept in the section above",
                             heading.trim()
                         ),
                     ));
@@ -194,6 +196,18 @@ mod tests {
         assert_eq!(r.fields["investigation"], "W.");
         assert_eq!(r.field_lines["title"], 3);
         assert_eq!(r.field_lines["investigation"], 9);
+    }
+
+    #[test]
+    fn the_pattern_in_any_field_is_a_section_of_its_own() {
+        let text = "+++\nid = \"a\"\n+++\n\n## Why it failed\nW.\n\n## The pattern in any field\nP.\n\n## Lessons\nL.\n";
+        let (r, d) = parse_str(text);
+        assert!(d.is_empty(), "{d:?}");
+        let r = r.unwrap();
+        assert_eq!(r.fields["investigation"], "W.");
+        assert_eq!(r.fields["pattern"], "P.");
+        assert_eq!(r.fields["lessons"], "L.");
+        assert_eq!(r.field_lines["pattern"], 8);
     }
 
     #[test]

@@ -464,6 +464,7 @@ impl<'t> Checker<'t> {
             solution: text("solution"),
             outcome: text("outcome"),
             investigation: text("investigation"),
+            pattern: text("pattern"),
             lessons: text("lessons"),
             references,
             evidence,

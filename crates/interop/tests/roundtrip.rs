@@ -135,6 +135,7 @@ fn report(rng: &mut Rng, taxonomy: &Taxonomy, i: usize) -> Value {
         "solution",
         "outcome",
         "investigation",
+        "pattern",
         "lessons",
     ] {
         if rng.chance(85) {

@@ -16,6 +16,8 @@ pub const SOLUTION: &str = "solution";
 pub const OUTCOME: &str = "outcome";
 pub const INVESTIGATION: &str = "investigation";
 pub const LESSONS: &str = "lessons";
+/// "The pattern in any field": the failure told in field-neutral words.
+pub const PATTERN: &str = "pattern";
 pub const REFS: &str = "refs";
 /// The display names of the case's taxonomy labels, so that "shortcut" finds every case
 /// classified as shortcut learning even when its text says "spurious cue".
@@ -24,11 +26,14 @@ pub const YEAR: &str = "year";
 
 /// Text fields searched by default, with their boosts. The title and tags say most about what a
 /// case is; why it failed is what researchers search for.
-pub const TEXT_FIELDS: [(&str, f32); 9] = [
+pub const TEXT_FIELDS: [(&str, f32); 10] = [
     (TITLE, 3.0),
     (LABELS, 1.5),
     (TAGS, 2.0),
     (INVESTIGATION, 1.5),
+    // Field-neutral words ("the test set", "the site") that many cases share. On the tuning
+    // half, 0.25-0.5 moved recall@10 by one query's worth (0.828 -> 0.824); 0.75 and up, to 0.814.
+    (PATTERN, 0.5),
     (LESSONS, 1.2),
     (OUTCOME, 1.2),
     (USE_CASE, 1.0),
@@ -37,7 +42,15 @@ pub const TEXT_FIELDS: [(&str, f32); 9] = [
 ];
 
 /// Fields tried in order for a hit's snippet.
-pub const SNIPPET_FIELDS: [&str; 6] = [INVESTIGATION, OUTCOME, USE_CASE, SOLUTION, LESSONS, TITLE];
+pub const SNIPPET_FIELDS: [&str; 7] = [
+    INVESTIGATION,
+    OUTCOME,
+    PATTERN,
+    USE_CASE,
+    SOLUTION,
+    LESSONS,
+    TITLE,
+];
 
 /// The facet dimensions of the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -202,6 +215,7 @@ pub fn to_document(
     doc.add_text(f(SOLUTION), &case.solution);
     doc.add_text(f(OUTCOME), &case.outcome);
     doc.add_text(f(INVESTIGATION), &case.investigation);
+    doc.add_text(f(PATTERN), &case.pattern);
     doc.add_text(f(LESSONS), &case.lessons);
     for r in &case.references {
         let mut text = r.title.clone().unwrap_or_default();

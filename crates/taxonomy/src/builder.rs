@@ -85,6 +85,10 @@ impl CaseBuilder {
         self.case.investigation = text.into();
         self
     }
+    pub fn pattern(mut self, text: impl Into<String>) -> Self {
+        self.case.pattern = text.into();
+        self
+    }
     pub fn lessons(mut self, text: impl Into<String>) -> Self {
         self.case.lessons = text.into();
         self

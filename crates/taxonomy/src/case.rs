@@ -14,6 +14,12 @@ pub const ELEMENTS: [(&str, &str); 4] = [
     ("investigation", "Why it failed"),
 ];
 
+/// The optional sections that follow the four elements (field, heading), in reading order.
+pub const OPTIONAL_SECTIONS: [(&str, &str); 2] = [
+    ("pattern", "The pattern in any field"),
+    ("lessons", "Lessons"),
+];
+
 /// How far a label on a case is established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -179,6 +185,11 @@ pub struct Case {
     pub solution: String,
     pub outcome: String,
     pub investigation: String,
+    /// The failure told in field-neutral words, so a reader from another field recognises it
+    /// ("The pattern in any field"). Optional; left out of the canonical JSON when empty, so
+    /// cases stored before it existed keep their hash.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pattern: String,
     pub lessons: String,
     pub references: Vec<Reference>,
     pub evidence: Evidence,
@@ -232,6 +243,7 @@ impl Case {
             "solution" => &self.solution,
             "outcome" => &self.outcome,
             "investigation" => &self.investigation,
+            "pattern" => &self.pattern,
             "lessons" => &self.lessons,
             _ => "",
         }

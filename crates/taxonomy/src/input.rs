@@ -25,6 +25,7 @@ pub struct InputForm {
     pub solution: String,
     pub outcome: String,
     pub investigation: String,
+    pub pattern: String,
     pub lessons: String,
     pub references: Vec<Reference>,
     pub evidence: Evidence,
@@ -42,12 +43,14 @@ impl InputForm {
         struct_fields::<InputForm>()
     }
 
-    /// The fields of a case's text (the four elements and the lessons), in reading order.
-    pub const TEXT_FIELDS: [&'static str; 5] = [
+    /// The fields of a case's text (the four elements, the pattern in any field and the
+    /// lessons), in reading order.
+    pub const TEXT_FIELDS: [&'static str; 6] = [
         "use_case",
         "solution",
         "outcome",
         "investigation",
+        "pattern",
         "lessons",
     ];
 
@@ -80,6 +83,7 @@ impl InputForm {
             "solution" => &self.solution,
             "outcome" => &self.outcome,
             "investigation" => &self.investigation,
+            "pattern" => &self.pattern,
             "lessons" => &self.lessons,
             _ => "",
         }
@@ -115,6 +119,7 @@ impl From<&Case> for InputForm {
             solution: case.solution.clone(),
             outcome: case.outcome.clone(),
             investigation: case.investigation.clone(),
+            pattern: case.pattern.clone(),
             lessons: case.lessons.clone(),
             references: case.references.clone(),
             evidence: case.evidence.clone(),
@@ -183,7 +188,7 @@ mod tests {
     fn fields_and_csv_columns_come_from_the_declaration() {
         let fields = InputForm::fields();
         assert_eq!(fields.first(), Some(&"id"));
-        assert_eq!(fields.len(), 21);
+        assert_eq!(fields.len(), 22);
         // Every field is written, in declaration order, by serde too.
         let json = serde_json::to_value(InputForm::default()).unwrap();
         let mut written: Vec<&str> = json

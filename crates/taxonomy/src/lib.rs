@@ -16,7 +16,9 @@ mod resolve;
 
 pub use avid::{avid_sep_causes, leading_code as leading_avid_code};
 pub use builder::CaseBuilder;
-pub use case::{Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS};
+pub use case::{
+    Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS, OPTIONAL_SECTIONS,
+};
 pub use facts::{source_link, Evidence, Fact, Review, Verdict};
 pub use ids::{CaseId, IdError, Slug, CASE_ID_MAX, SLUG_MAX};
 pub use input::{reported_labels, InputForm};

@@ -50,7 +50,11 @@ pub fn case_markdown(case: &Case) -> Result<String, InteropError> {
     let sections = ELEMENTS
         .iter()
         .map(|(field, heading)| (*field, *heading, true))
-        .chain([("lessons", "Lessons", false)]);
+        .chain(
+            notbetter_taxonomy::OPTIONAL_SECTIONS
+                .iter()
+                .map(|(field, heading)| (*field, *heading, false)),
+        );
     for (field, heading, required) in sections {
         let text = case.element(field);
         if needs_front_matter(text) || (text.is_empty() && !required) {

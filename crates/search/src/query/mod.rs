@@ -312,7 +312,7 @@ impl SearchIndex {
                 self.timeout_ms.load(AtomicOrdering::Relaxed)
             ))),
             Err(E::FieldNotFound(f)) => Err(SearchError::Query(format!(
-                "unknown field `{f}`; searchable fields are title, tags, labels, use_case, solution, outcome, investigation, lessons, refs"
+                "unknown field `{f}`; searchable fields are title, tags, labels, use_case, solution, outcome, investigation, pattern, lessons, refs"
             ))),
             Err(E::SchemaError(m)) => Err(SearchError::Query(format!(
                 "this kind of query is not supported here ({m})"
@@ -503,5 +503,7 @@ impl SearchIndex {
 mod tests;
 #[cfg(test)]
 mod tests_compounds;
+#[cfg(test)]
+mod tests_fields;
 #[cfg(test)]
 mod tests_meaning;

@@ -3,7 +3,7 @@
 //! note whenever the text was read differently from how it was typed. It never fails.
 
 /// The searchable text fields a query may name (`title:shortcut`).
-pub(crate) const QUERY_FIELDS: [&str; 9] = [
+pub(crate) const QUERY_FIELDS: [&str; 10] = [
     "title",
     "tags",
     "labels",
@@ -11,6 +11,7 @@ pub(crate) const QUERY_FIELDS: [&str; 9] = [
     "solution",
     "outcome",
     "investigation",
+    "pattern",
     "lessons",
     "refs",
 ];

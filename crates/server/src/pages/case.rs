@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use notbetter_kb::Similar;
 use notbetter_kb::{Clustering, KnowledgeBase, Revision, StoredCase};
-use notbetter_taxonomy::{source_link, Case, Dimension, Fact, Review, ELEMENTS};
+use notbetter_taxonomy::{source_link, Case, Dimension, Fact, Review, ELEMENTS, OPTIONAL_SECTIONS};
 
 use super::{chip, slug_chips};
 use crate::error::AppError;
@@ -286,8 +286,9 @@ fn render_case(
                     @if text.trim().is_empty() { p.missing { "Not given in the source record." } } @else { (render(text)) }
                 }
             }
-            @if !c.lessons.trim().is_empty() {
-                section.element { h2 { "Lessons" } (render(&c.lessons)) }
+            @for (field, heading) in OPTIONAL_SECTIONS {
+                @let text = c.element(field);
+                @if !text.trim().is_empty() { section.element { h2 { (heading) } (render(text)) } }
             }
             section {
                 h2 { "References" }

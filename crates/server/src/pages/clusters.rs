@@ -356,11 +356,45 @@ fn side_by_side(
                     h3 { a href=(format!("/domains/{d}")) { (t.name(Dimension::Domain, d)) } }
                     ul {
                         @for case in cs {
-                            li { a href=(format!("/cases/{}", case.id)) { (case.title) } @if let Some(y) = case.year { " (" (y) ")" } }
+                            li {
+                                a href=(format!("/cases/{}", case.id)) { (case.title) } @if let Some(y) = case.year { " (" (y) ")" }
+                                @let pattern = first_sentence(&case.pattern);
+                                @if !pattern.is_empty() { p.pattern { (pattern) } }
+                            }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// The first sentence of a text: up to the first full stop, question or exclamation mark that
+/// ends a word and is followed by a space (the whole text if none is).
+fn first_sentence(text: &str) -> &str {
+    let text = text.trim();
+    text.char_indices()
+        .find(|&(i, ch)| {
+            matches!(ch, '.' | '?' | '!')
+                && text[..i].ends_with(|c: char| c.is_alphanumeric() || c == ')')
+                && text[i + 1..].starts_with(' ')
+        })
+        .map_or(text, |(i, _)| &text[..=i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_sentence;
+
+    #[test]
+    fn first_sentences_end_at_a_full_stop_after_a_word() {
+        assert_eq!(first_sentence(" One thing. Another. "), "One thing.");
+        assert_eq!(first_sentence("Why? Because."), "Why?");
+        assert_eq!(first_sentence("No stop at all"), "No stop at all");
+        assert_eq!(
+            first_sentence("A split (of sites). Then"),
+            "A split (of sites)."
+        );
+        assert_eq!(first_sentence(""), "");
     }
 }

@@ -79,7 +79,10 @@ fn preview(state: &AppState, case: &notbetter_taxonomy::Case, notices: &[String]
                 h4 { (heading) }
                 (render(case.element(field)))
             }
-            @if !case.lessons.is_empty() { h4 { "Lessons" } (render(&case.lessons)) }
+            @for (field, heading) in notbetter_taxonomy::OPTIONAL_SECTIONS {
+                @let text = case.element(field);
+                @if !text.is_empty() { h4 { (heading) } (render(text)) }
+            }
             p { "If this looks right, submit it for review below." }
         }
     }

@@ -14,8 +14,10 @@ pub const MAX_SECTION: usize = 20_000;
 pub const REF_SLOTS: usize = 3;
 
 /// The form as typed: every field a string or a list of strings, kept verbatim so that a form
-/// that comes back with errors shows exactly what the user typed.
+/// that comes back with errors shows exactly what the user typed. A field missing from a stored
+/// form (one saved before the field existed) reads as empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CaseForm {
     pub title: String,
     pub year: String,
@@ -29,6 +31,7 @@ pub struct CaseForm {
     pub solution: String,
     pub outcome: String,
     pub investigation: String,
+    pub pattern: String,
     pub lessons: String,
     pub refs: Vec<String>,
     pub ref_titles: Vec<String>,
@@ -60,6 +63,7 @@ impl CaseForm {
                 "solution" => f.solution = v.clone(),
                 "outcome" => f.outcome = v.clone(),
                 "investigation" => f.investigation = v.clone(),
+                "pattern" => f.pattern = v.clone(),
                 "lessons" => f.lessons = v.clone(),
                 "contributor" => f.contributor = v.clone(),
                 "licence" => f.licence = v == "agree",
@@ -130,6 +134,7 @@ impl CaseForm {
             solution: self.solution.trim().into(),
             outcome: self.outcome.trim().into(),
             investigation: self.investigation.trim().into(),
+            pattern: self.pattern.trim().into(),
             lessons: self.lessons.trim().into(),
             references,
             contributor: Some(self.contributor.trim().to_string()).filter(|c| !c.is_empty()),
@@ -206,11 +211,10 @@ impl CaseForm {
                 errors.insert(field.into(), format!("At most {MAX_SECTION} characters."));
             }
         }
-        if self.lessons.len() > MAX_SECTION {
-            errors.insert(
-                "lessons".into(),
-                format!("At most {MAX_SECTION} characters."),
-            );
+        for (field, value) in [("pattern", &self.pattern), ("lessons", &self.lessons)] {
+            if value.len() > MAX_SECTION {
+                errors.insert(field.into(), format!("At most {MAX_SECTION} characters."));
+            }
         }
         if self.title.chars().count() > 300 {
             errors.insert("title".into(), "At most 300 characters.".into());
@@ -339,6 +343,7 @@ pub fn fields(t: &Taxonomy, f: &CaseForm, errors: &FieldErrors) -> Markup {
         (text("solution", "Proposed solution (required)", &f.solution, "The deep-learning approach the literature proposed, with its citation."))
         (text("outcome", "Outcome (required)", &f.outcome, "What went wrong: expected versus observed, with numbers where the source gives them."))
         (text("investigation", "Why it failed (required)", &f.investigation, "The investigation of why it did not work as promised."))
+        (text("pattern", "The pattern in any field (optional)", &f.pattern, "The failure in words a reader from another field would recognise: what the model or the evaluation really relied on, and how it showed. No names or numbers."))
         (text("lessons", "Lessons (optional)", &f.lessons, ""))
         fieldset.field.(if errors.contains_key("refs") { "has-error" } else { "" }) {
             legend { "References (at least one DOI, arXiv id or URL)" }
@@ -380,5 +385,21 @@ pub fn label_summary(t: &Taxonomy, case: &Case) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_stored_before_a_field_existed_keeps_what_it_has() {
+        // A submission saved before "pattern" was a field of the form.
+        let doc = json!({ "form": { "title": "Old", "use_case": "U", "refs": ["https://e.org"] } });
+        let f = CaseForm::from_doc(&doc);
+        assert_eq!(f.title, "Old");
+        assert_eq!(f.use_case, "U");
+        assert_eq!(f.refs, vec!["https://e.org".to_string()]);
+        assert_eq!(f.pattern, "");
     }
 }

@@ -80,7 +80,7 @@ fn render(
                             div.error-box role="alert" {
                                 h2 { "That search could not be run" }
                                 p { (msg) }
-                                p { "Tips: close every quote and parenthesis, or put unusual characters in quotes. Fields you can search: title, tags, labels, use_case, solution, outcome, investigation, lessons, refs." }
+                                p { "Tips: close every quote and parenthesis, or put unusual characters in quotes. Fields you can search: title, tags, labels, use_case, solution, outcome, investigation, pattern, lessons, refs." }
                             }
                         }
                         Ok(r) => {

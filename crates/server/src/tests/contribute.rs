@@ -113,10 +113,15 @@ async fn preview_shows_the_case_without_storing_it() {
     let (cookie, token) = csrf(&f.app, "/contribute").await;
     let mut form = good_form(&token, "Previewed case");
     form.retain(|(k, _)| *k != "action");
+    form.push(("pattern", "A model learned the lab, not the cells."));
     form.push(("action", "preview"));
     let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Preview"));
+    assert!(r.body.contains("<h4>The pattern in any field</h4>"));
+    assert!(r
+        .body
+        .contains("<p>A model learned the lab, not the cells.</p>"));
     assert!(
         r.body.contains("Distribution shift"),
         "aliases are normalised in the preview"

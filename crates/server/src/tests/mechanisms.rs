@@ -81,6 +81,14 @@ async fn clusters_show_named_mechanisms_under_causes_and_both_levels_in_the_api(
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Side by side, by domain"));
     assert!(page.body.matches("<section class=\"column\">").count() >= 2);
+    // Each member shows the first sentence of its pattern in any field, so the columns can be
+    // compared across fields.
+    let members = mechanisms[0]["members"].as_array().unwrap();
+    assert_eq!(
+        page.body.matches("<p class=\"pattern\">").count(),
+        page.body.matches("<li><a href=\"/cases/").count(),
+    );
+    assert!(page.body.matches("<p class=\"pattern\">").count() >= members.len());
     let one: serde_json::Value =
         serde_json::from_str(&get(&f.app, &format!("/api/v1/clusters/{id}")).await.body).unwrap();
     assert_eq!(one["level"], "mechanism");

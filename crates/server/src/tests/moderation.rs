@@ -17,6 +17,10 @@ async fn login(f: &Fixture, name: &str, password: &str) -> Resp {
     .await
 }
 
+/// A contributed case's pattern in any field.
+const PATTERN: &str =
+    "The counter learned how one lab stains its slides, not what a cell looks like.";
+
 fn add_reviewer(f: &Fixture) {
     let hash = crate::hash_password("a long enough password").unwrap();
     f.state.kb.add_user("rita", "reviewer", &hash).unwrap();
@@ -27,14 +31,9 @@ async fn a_pending_case_is_hidden_until_approved_then_searchable() {
     let f = fixture();
     add_reviewer(&f);
     let (cookie, token) = csrf(&f.app, "/contribute").await;
-    let r = post(
-        &f.app,
-        "/contribute",
-        &cookie,
-        &good_form(&token, "Zebra stripes confuse the cell counter"),
-        &[],
-    )
-    .await;
+    let mut form = good_form(&token, "Zebra stripes confuse the cell counter");
+    form.push(("pattern", PATTERN));
+    let r = post(&f.app, "/contribute", &cookie, &form, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let status_url = r
         .headers
@@ -72,11 +71,16 @@ async fn a_pending_case_is_hidden_until_approved_then_searchable() {
         item.body.contains("gremlins"),
         "unmapped labels are shown to the reviewer"
     );
+    assert!(
+        item.body.contains(PATTERN),
+        "the pattern in any field is kept for the reviewer"
+    );
     let token = item.cookie("nb_csrf").unwrap();
     let cookies = format!("{session}; nb_csrf={token}");
     let mut form = good_form(&token, "Zebra stripes confuse the cell counter");
     form.retain(|(k, _)| *k != "action" && *k != "cause_other");
     form.push(("causes", "data/distribution-shift"));
+    form.push(("pattern", PATTERN));
     form.push(("action", "approve"));
     let trips = f.state.trips();
     let r = post(
@@ -104,6 +108,10 @@ async fn a_pending_case_is_hidden_until_approved_then_searchable() {
     let json: serde_json::Value = serde_json::from_str(&case.body).unwrap();
     assert_eq!(json["source"], "contributed");
     assert_eq!(json["contributor"], "A. Tester");
+    assert_eq!(json["pattern"], PATTERN);
+    let page = get(&f.app, "/cases/zebra-stripes-confuse-the-cell-counter").await;
+    assert!(page.body.contains("<h2>The pattern in any field</h2>"));
+    assert!(page.body.contains(PATTERN));
     assert!(json["provenance"]
         .as_str()
         .unwrap()

@@ -170,6 +170,9 @@ pub struct CaseView {
     pub solution: String,
     pub outcome: String,
     pub investigation: String,
+    /// The failure told in field-neutral words, so a reader from another field recognises it
+    /// (empty if not given).
+    pub pattern: String,
     pub lessons: String,
     pub references: Vec<ReferenceView>,
     pub evidence: EvidenceView,
@@ -204,6 +207,7 @@ impl From<&Case> for CaseView {
             solution: c.solution.clone(),
             outcome: c.outcome.clone(),
             investigation: c.investigation.clone(),
+            pattern: c.pattern.clone(),
             lessons: c.lessons.clone(),
             references: c.references.iter().map(ReferenceView::from).collect(),
             evidence: EvidenceView {
