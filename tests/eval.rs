@@ -55,6 +55,19 @@ fn search_and_label_quality_hold_their_floors() {
     assert!(f(&m["pair_recall"]) >= 0.70, "{m}");
     assert!(f(&m["negative_precision"]) >= 0.82, "{m}");
     assert!(m["cross_field"].as_u64().unwrap() >= 40, "{m}");
+    // A case page's similar cases, on the same pairs: 0.077 / 0.047 by the text alone, 0.202
+    // / 0.149 with the pattern in any field (eighth session).
+    let s = &r["similar"];
+    println!(
+        "similar cases: partner in the first 5 {:.3}, MRR@20 {:.3}, different pairs in the first 5 {:.3}",
+        f(&s["recall_at_5"]),
+        f(&s["mrr_at_20"]),
+        f(&s["different_in_top_5"])
+    );
+    assert!(s["directed_pairs"].as_u64().unwrap() >= 80, "{s}");
+    assert!(f(&s["recall_at_5"]) >= 0.18, "{s}");
+    assert!(f(&s["mrr_at_20"]) >= 0.13, "{s}");
+    assert!(f(&s["different_in_top_5"]) <= 0.15, "{s}");
 }
 
 /// The example plan: leakage and distribution shift in the top 3, with a precedent

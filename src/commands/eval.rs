@@ -6,7 +6,7 @@ use anyhow::{anyhow, Context};
 use notbetter_kb::eval::{self, Half, LabelReport, QueryReport, Relevance};
 use notbetter_kb::eval::{PremortemReport, Recall};
 use notbetter_kb::mechanism::{Catalogue, MechanismParams};
-use notbetter_kb::mechanism_eval::{self, MechanismReport};
+use notbetter_kb::mechanism_eval::{self, MechanismReport, SimilarReport};
 use notbetter_kb::KnowledgeBase;
 use serde::Serialize;
 
@@ -24,13 +24,20 @@ struct Report {
     labels: LabelReport,
     premortem: PremortemReport,
     mechanisms: MechanismReport,
+    similar: SimilarReport,
 }
 
+/// What one run of the evaluations measured.
+pub type Figures = (
+    QueryReport,
+    LabelReport,
+    PremortemReport,
+    MechanismReport,
+    SimilarReport,
+);
+
 /// Runs both evaluations on `half`.
-pub fn run(
-    half: Half,
-    set: &[String],
-) -> anyhow::Result<(QueryReport, LabelReport, PremortemReport, MechanismReport)> {
+pub fn run(half: Half, set: &[String]) -> anyhow::Result<Figures> {
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
     let mut mechanism_params = MechanismParams::default();
     let kb = KnowledgeBase::open(dir.path(), notbetter_taxonomy::bundled())?;
@@ -107,19 +114,21 @@ pub fn run(
     let catalogue = Catalogue::bundled(kb.taxonomy()).map_err(|e| anyhow!(e))?;
     let m = mechanism_eval::evaluate(&kb.cases()?, &catalogue, &mechanism_params, &pairs, half)
         .map_err(|e| anyhow!(e))?;
-    Ok((q, l, p, m))
+    let similar = mechanism_eval::evaluate_similar(&kb, &pairs, half)?;
+    Ok((q, l, p, m, similar))
 }
 
 pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result<u8> {
     let half = Half::parse(half)
         .ok_or_else(|| anyhow!("unknown half `{half}`: expected report, tune or all"))?;
-    let (queries, labels, premortem, mechanisms) = run(half, set)?;
+    let (queries, labels, premortem, mechanisms, similar) = run(half, set)?;
     if json {
         print_json(&Report {
             queries,
             labels,
             premortem,
             mechanisms,
+            similar,
         })?;
         return Ok(EXIT_OK);
     }
@@ -213,5 +222,14 @@ pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result
     for (a, b, got) in &m.merged {
         println!("  merged {a} + {b}: both {got}");
     }
+    println!(
+        "\nSimilar cases ({half:?} half): a pair's other case among the first 5 {:.3} ({} pairs both ways), \
+         MRR@20 {:.3}; pairs of different mechanisms listed in the first 5 {:.3} ({} pairs)",
+        similar.recall_at_5,
+        similar.directed_pairs,
+        similar.mrr_at_20,
+        similar.different_in_top_5,
+        similar.different_pairs
+    );
     Ok(EXIT_OK)
 }

@@ -1,7 +1,9 @@
 //! Measured quality of the mechanism level: pairs of cases kept in `tests/eval/mechanisms.toml`
 //! (written from the case texts before the method was tuned), cross-field pairs that share a
 //! mechanism and same-cause pairs that do not. Pair recall is the share of `same` pairs put in
-//! one mechanism; negative precision the share of `different` pairs not put in one.
+//! one mechanism; negative precision the share of `different` pairs not put in one. The same
+//! pairs also judge a case page's similar cases: whether each case of a `same` pair lists the
+//! other, from another field, among its first five.
 
 use std::collections::HashSet;
 
@@ -166,6 +168,66 @@ pub fn evaluate(
         cross_field: m.cross_field().count(),
         missed,
         merged,
+    })
+}
+
+/// How a case page's similar cases fare on the pairs: each `same` pair read both ways (does
+/// `a` list `b` among its first five similar cases, and at which rank among its first 20), and
+/// how many `different` pairs list each other among the first five.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarReport {
+    pub half: Half,
+    /// `same` pairs read both ways.
+    pub directed_pairs: usize,
+    pub recall_at_5: f64,
+    /// Mean reciprocal rank of the partner among the first 20 (0 when it is not there).
+    pub mrr_at_20: f64,
+    pub different_pairs: usize,
+    /// Share of `different` pairs of which one lists the other among its first five.
+    pub different_in_top_5: f64,
+}
+
+/// Scores the similar cases of `kb` on `half` of `pairs`.
+pub fn evaluate_similar(
+    kb: &crate::KnowledgeBase,
+    pairs: &Pairs,
+    half: Half,
+) -> crate::Result<SimilarReport> {
+    let mut lists: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let mut similar = |id: &str| -> crate::Result<Vec<String>> {
+        if let Some(list) = lists.get(id) {
+            return Ok(list.clone());
+        }
+        let list: Vec<String> = kb.similar(id, 20)?.into_iter().map(|s| s.id).collect();
+        lists.insert(id.to_string(), list.clone());
+        Ok(list)
+    };
+    let (mut directed, mut found, mut reciprocal) = (0, 0, 0.0);
+    for p in pairs.same.iter().filter(|p| in_half(half, &p.half)) {
+        for (a, b) in [(&p.a, &p.b), (&p.b, &p.a)] {
+            directed += 1;
+            if let Some(rank) = similar(a)?.iter().position(|id| id == b) {
+                found += usize::from(rank < 5);
+                reciprocal += 1.0 / (rank + 1) as f64;
+            }
+        }
+    }
+    let (mut different, mut close) = (0, 0);
+    for p in pairs.different.iter().filter(|p| in_half(half, &p.half)) {
+        different += 1;
+        let listed = |a: &str, b: &str, l: &[String]| l.iter().take(5).any(|id| id == b) && a != b;
+        if listed(&p.a, &p.b, &similar(&p.a)?) || listed(&p.b, &p.a, &similar(&p.b)?) {
+            close += 1;
+        }
+    }
+    let ratio = |n: f64, d: usize| if d == 0 { 0.0 } else { n / d as f64 };
+    Ok(SimilarReport {
+        half,
+        directed_pairs: directed,
+        recall_at_5: ratio(found as f64, directed),
+        mrr_at_20: ratio(reciprocal, directed),
+        different_pairs: different,
+        different_in_top_5: ratio(close as f64, different),
     })
 }
 

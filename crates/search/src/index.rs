@@ -127,10 +127,12 @@ impl SearchIndex {
             .clone()
     }
 
-    /// Replaces the knobs of soft matching (for evaluating alternatives); clears the cache.
+    /// Replaces the knobs of soft matching and similar cases (for evaluating alternatives);
+    /// clears both caches.
     pub fn set_tuning(&self, tuning: crate::query::Tuning) {
         *self.tuning.write().unwrap_or_else(|e| e.into_inner()) = tuning;
         self.cache.clear();
+        self.similar_cache.clear();
     }
 
     /// The store generation of the last commit, or 0 for an index never committed.

@@ -4,13 +4,13 @@
 use std::collections::HashSet;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{MoreLikeThisQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::{Hit, SearchRequest, Similar, Snippet, MAX_LIMIT, SNIPPET_CHARS};
-use crate::schema::FacetDim;
+use crate::schema::{FacetDim, Fields};
 use crate::{Result, SearchIndex};
 
 /// What `SnippetGenerator::create` makes (the query's terms in `field` that some document
@@ -221,15 +221,47 @@ impl SearchIndex {
             .into_iter()
             .map(|d| top_level(&d).to_string())
             .collect();
-        let mlt = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(1)
-            .with_max_doc_frequency((searcher.num_docs() / 4).max(2))
-            .with_min_term_frequency(1)
-            .with_min_word_length(4)
-            .with_max_query_terms(40)
-            .with_document(addr);
-        let candidates =
-            searcher.search(&mlt, &TopDocs::with_limit(limit * 4 + 1).order_by_score())?;
+        // More like the case's text, and like its pattern in any field on its own: the
+        // pattern's words are field-neutral, so it finds the same failure in other fields,
+        // which the whole text (dominated by the field's own words) misses.
+        let like = |fields: Vec<(Field, Vec<OwnedValue>)>| -> Box<dyn Query> {
+            Box::new(
+                MoreLikeThisQuery::builder()
+                    .with_min_doc_frequency(1)
+                    .with_max_doc_frequency((searcher.num_docs() / 4).max(2))
+                    .with_min_term_frequency(1)
+                    .with_min_word_length(4)
+                    .with_max_query_terms(40)
+                    .with_document_fields(fields),
+            )
+        };
+        let pattern = Fields::by_name(&self.schema, crate::schema::PATTERN);
+        let (own_pattern, text): (Vec<_>, Vec<_>) = self
+            .fields
+            .text
+            .iter()
+            .map(|&(f, _)| {
+                let values: Vec<OwnedValue> = doc
+                    .get_all(f)
+                    .filter_map(|v| v.as_str())
+                    .map(|s| OwnedValue::Str(s.to_string()))
+                    .collect();
+                (f, values)
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .partition(|(f, _)| *f == pattern);
+        let weight = self.tuning().similar_pattern;
+        let mut clauses = vec![(Occur::Should, like(text))];
+        if weight > 0.0 && !own_pattern.is_empty() {
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(like(own_pattern), weight)),
+            ));
+        }
+        let candidates = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit * 4 + 1).order_by_score(),
+        )?;
         let mut out = Vec::new();
         for (score, a) in candidates {
             if a == addr {

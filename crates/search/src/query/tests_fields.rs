@@ -1,15 +1,19 @@
-//! Search tests of the pattern in any field: its words find a case, `pattern:` names it, and a
-//! hit found by it shows it as the snippet.
+//! Search tests of the pattern in any field: its words find a case, `pattern:` names it, a hit
+//! found by it shows it as the snippet, and similar cases read it on its own.
 
 use notbetter_taxonomy::{bundled, Case};
 
 use crate::{SearchIndex, SearchRequest};
 
 fn case(id: &str, why: &str, pattern: &str) -> Case {
+    case_in("healthcare/medical-imaging", id, why, pattern)
+}
+
+fn case_in(domain: &str, id: &str, why: &str, pattern: &str) -> Case {
     Case::builder(id)
         .title(format!("Case {id}"))
         .year(2022)
-        .domains(&["healthcare/medical-imaging"])
+        .domains(&[domain])
         .causes(&["model/shortcut-learning"])
         .failure_modes(&["suboptimal-performance"])
         .elements("A use case.", "A deep network.", "It did worse.", why)
@@ -53,5 +57,66 @@ fn the_pattern_in_any_field_is_searched_and_shown() {
         hit.snippet.text.contains("collection process"),
         "{:?}",
         hit.snippet
+    );
+}
+
+#[test]
+fn similar_cases_read_the_pattern_on_its_own() {
+    let idx = SearchIndex::in_memory(&bundled()).unwrap();
+    let radiology = "Radiographs from the portable scanner of the intensive care ward were read \
+                     by radiologists and the network learned the ward.";
+    idx.rebuild(
+        &[
+            case_in(
+                "healthcare/medical-imaging",
+                "xray",
+                radiology,
+                "The classifier learned traces the collection process left in the inputs \
+                 instead of the condition itself.",
+            ),
+            // Another field, other words, the same pattern.
+            case_in(
+                "language-technology",
+                "nli",
+                "Crowdworkers wrote hypotheses with negation words that predicted the class.",
+                "The classifier learned traces the collection process left in the inputs \
+                 instead of the meaning itself.",
+            ),
+            // The same field and words, another pattern.
+            case_in(
+                "healthcare/medical-imaging",
+                "ward",
+                radiology,
+                "Performance drifted as the ward replaced its equipment over the years.",
+            ),
+            case_in(
+                "physics",
+                "pde",
+                "The solver diverged on stiff equations.",
+                "",
+            ),
+        ],
+        1,
+    )
+    .unwrap();
+    let rank = |id: &str| {
+        idx.similar("xray", 3)
+            .unwrap()
+            .iter()
+            .position(|s| s.id == id)
+    };
+    assert_eq!(
+        rank("nli"),
+        Some(0),
+        "{:?}",
+        idx.similar("xray", 3).unwrap()
+    );
+    let mut tuning = idx.tuning();
+    tuning.similar_pattern = 0.0;
+    idx.set_tuning(tuning);
+    assert_ne!(
+        rank("nli"),
+        Some(0),
+        "by the text alone the same field's case comes first"
     );
 }

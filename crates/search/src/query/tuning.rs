@@ -54,6 +54,10 @@ pub struct Tuning {
     /// 0 reads mechanisms from words only.
     pub mechanism_dense: f32,
     pub mechanism_dense_floor: f32,
+    /// Weight of the pattern in any field in similar cases: a case's neighbours are found by
+    /// more-like-this over its text fields plus, at this weight, over its field-neutral
+    /// pattern alone (0 leaves the pattern out).
+    pub similar_pattern: f32,
 }
 
 impl Default for Tuning {
@@ -79,6 +83,7 @@ impl Default for Tuning {
             mechanism_catalogue: 0.5,
             mechanism_dense: 1.0,
             mechanism_dense_floor: 0.3,
+            similar_pattern: 2.0,
         }
     }
 }
