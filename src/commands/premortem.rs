@@ -77,6 +77,9 @@ pub fn premortem(
                     p.domains.join(", "),
                     p.id
                 );
+                if !p.pattern.is_empty() {
+                    println!("      in any field: {}", p.pattern);
+                }
             }
             for k in &c.checks {
                 println!("   check: {k}");

@@ -62,6 +62,9 @@ pub struct Precedent {
     pub domains: Vec<String>,
     /// The first sentence of the case's outcome.
     pub outcome: String,
+    /// The first sentence of its pattern in any field: the failure in field-neutral words, so
+    /// a planner in another field can see how it would apply (empty if it has none).
+    pub pattern: String,
     /// The first sentence of its lessons (empty if it has none).
     pub lesson: String,
 }
@@ -389,6 +392,7 @@ impl Premortem {
                 title: b.title,
                 domains: b.domains,
                 outcome: why::first_sentence(&b.outcome),
+                pattern: why::first_sentence(&b.pattern),
                 lesson: why::first_sentence(&b.lessons),
             });
         }
@@ -458,6 +462,9 @@ pub fn to_markdown(report: &Report, taxonomy: &Taxonomy) -> String {
                     fields.join(", "),
                     p.outcome
                 ));
+                if !p.pattern.is_empty() {
+                    md.push_str(&format!(" In any field: {}", p.pattern));
+                }
                 if !p.lesson.is_empty() {
                     md.push_str(&format!(" Lesson: {}", p.lesson));
                 }

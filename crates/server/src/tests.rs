@@ -56,6 +56,8 @@ A convolutional network. Trained on one site.
 Accuracy fell at a new hospital. It fell a lot.
 ## Why it failed
 The model used a hospital marker as a shortcut. The marker differed by site.
+## The pattern in any field
+The model read a mark of where each input came from. It predicted the label only where that held.
 ## Lessons
 Test on another hospital. Look at saliency.
 "#,

@@ -13,7 +13,7 @@ use tantivy::{Searcher, TantivyDocument, Term};
 use super::causes::body_df;
 use super::lexicon::text_words;
 use crate::schema::{
-    facet_of, FacetDim, INVESTIGATION, LESSONS, OUTCOME, SOLUTION, TAGS, TITLE, USE_CASE,
+    facet_of, FacetDim, INVESTIGATION, LESSONS, OUTCOME, PATTERN, SOLUTION, TAGS, TITLE, USE_CASE,
 };
 use crate::{Result, SearchIndex};
 
@@ -59,6 +59,8 @@ pub struct Brief {
     pub title: String,
     pub domains: Vec<String>,
     pub outcome: String,
+    /// The pattern in any field (empty if the case has none).
+    pub pattern: String,
     pub lessons: String,
 }
 
@@ -223,7 +225,7 @@ impl SearchIndex {
         self.like(text, limit, exclude, Some(cause))
     }
 
-    /// A case's title, domains, outcome and lessons, from the index's stored text.
+    /// A case's title, domains, outcome, pattern and lessons, from the index's stored text.
     pub fn brief(&self, id: &str) -> Result<Option<Brief>> {
         let searcher = self.reader.searcher();
         let Some((_, doc)) = self.doc_by_id(&searcher, id)? else {
@@ -234,6 +236,7 @@ impl SearchIndex {
             title: self.text_of(&doc, TITLE),
             domains: self.facets_of(&doc, FacetDim::Domain),
             outcome: self.text_of(&doc, OUTCOME),
+            pattern: self.text_of(&doc, PATTERN),
             lessons: self.text_of(&doc, LESSONS),
         }))
     }

@@ -163,6 +163,7 @@ fn checklist(t: &Taxonomy, r: &Report) -> Markup {
                                         a href=(format!("/cases/{}", p.id)) { (p.title) }
                                         " " (slug_chips(t, Dimension::Domain, &p.domains))
                                         p.outcome { (p.outcome) }
+                                        @if !p.pattern.is_empty() { p.pattern { "In any field: " (p.pattern) } }
                                         @if !p.lesson.is_empty() { p.lesson { "Lesson: " (p.lesson) } }
                                     }
                                 }

@@ -61,6 +61,18 @@ async fn the_page_and_the_api_give_the_same_checklist() {
         !first["precedents"].as_array().unwrap().is_empty(),
         "{first}"
     );
+    // A precedent carries the first sentence of its pattern in any field.
+    let xray = json["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["precedents"].as_array().unwrap())
+        .find(|p| p["id"] == "xray-shortcut")
+        .expect("the x-ray case is a precedent");
+    assert_eq!(
+        xray["pattern"],
+        "The model read a mark of where each input came from."
+    );
 
     let page = post(
         &f.app,
@@ -81,6 +93,9 @@ async fn the_page_and_the_api_give_the_same_checklist() {
         at += pos + needle.len();
     }
     assert!(page.body.contains("What to check before building") || causes.is_empty());
+    assert!(page
+        .body
+        .contains("In any field: The model read a mark of where each input came from."));
 
     let md = post(
         &f.app,
@@ -96,6 +111,12 @@ async fn the_page_and_the_api_give_the_same_checklist() {
         .unwrap()
         .starts_with("text/markdown"));
     assert!(md.body.starts_with("# Pre-mortem checklist"), "{}", md.body);
+    assert!(
+        md.body
+            .contains(" In any field: The model read a mark of where each input came from."),
+        "{}",
+        md.body
+    );
 }
 
 #[tokio::test]

@@ -25,6 +25,9 @@ pub struct PrecedentView {
     pub domains: Vec<String>,
     /// The first sentence of its outcome.
     pub outcome: String,
+    /// The first sentence of its pattern in any field: the failure in field-neutral words
+    /// (empty if none).
+    pub pattern: String,
     /// The first sentence of its lessons (empty if none).
     pub lesson: String,
 }
@@ -73,6 +76,7 @@ impl From<notbetter_kb::PremortemReport> for PremortemResponse {
                             title: p.title,
                             domains: p.domains,
                             outcome: p.outcome,
+                            pattern: p.pattern,
                             lesson: p.lesson,
                         })
                         .collect(),
