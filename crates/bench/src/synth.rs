@@ -248,6 +248,12 @@ impl Synth {
         case.methods = (self.methods.distinct(rng, n_methods).iter())
             .map(|e| self.spell(rng, e))
             .collect();
+        // Drawn after the methods, for the same reason: most cases have a pattern in any
+        // field, as every bundled one does; some contributed ones would not.
+        if rng.chance(0.8) {
+            let n = rng.range(40, 70);
+            case.pattern = self.text(rng, n, &phrases);
+        }
         case
     }
 
