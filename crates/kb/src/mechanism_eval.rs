@@ -215,8 +215,8 @@ pub fn evaluate_similar(
     let (mut different, mut close) = (0, 0);
     for p in pairs.different.iter().filter(|p| in_half(half, &p.half)) {
         different += 1;
-        let listed = |a: &str, b: &str, l: &[String]| l.iter().take(5).any(|id| id == b) && a != b;
-        if listed(&p.a, &p.b, &similar(&p.a)?) || listed(&p.b, &p.a, &similar(&p.b)?) {
+        let listed = |other: &str, list: &[String]| list.iter().take(5).any(|id| id == other);
+        if listed(&p.b, &similar(&p.a)?) || listed(&p.a, &similar(&p.b)?) {
             close += 1;
         }
     }

@@ -20,12 +20,11 @@ use rusqlite::Connection;
 use crate::Result;
 
 /// The FTS5 columns with their `bm25` weights: the search index's text fields and boosts.
-pub const COLUMNS: [(&str, f64); 10] = [
+pub const COLUMNS: [(&str, f64); 9] = [
     ("title", 3.0),
     ("labels", 1.5),
     ("tags", 2.0),
     ("investigation", 1.5),
-    ("pattern", 0.5),
     ("lessons", 1.2),
     ("outcome", 1.2),
     ("use_case", 1.0),
@@ -83,15 +82,14 @@ impl Fts5Baseline {
         );
         conn.pragma_update(None, "cache_size", -262_144)?;
         conn.execute(
-            "INSERT INTO fts (rowid, title, labels, tags, investigation, pattern, lessons,
-                              outcome, use_case, solution, refs)
+            "INSERT INTO fts (rowid, title, labels, tags, investigation, lessons, outcome,
+                              use_case, solution, refs)
              SELECT c.rowid, c.title,
                (SELECT group_concat(t.name, '. ') FROM s.case_labels l
                   JOIN s.taxonomy t ON t.dimension = l.dimension AND t.slug = l.slug
                   WHERE l.case_id = c.id AND l.state IN ('confirmed', 'matched')),
                (SELECT group_concat(value, ' ') FROM json_each(c.doc, '$.tags')),
                json_extract(c.doc, '$.investigation'),
-               json_extract(c.doc, '$.pattern'),
                json_extract(c.doc, '$.lessons'),
                json_extract(c.doc, '$.outcome'),
                json_extract(c.doc, '$.use_case'),

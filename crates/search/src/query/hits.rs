@@ -235,21 +235,28 @@ impl SearchIndex {
                     .with_document_fields(fields),
             )
         };
-        let pattern = Fields::by_name(&self.schema, crate::schema::PATTERN);
-        let (own_pattern, text): (Vec<_>, Vec<_>) = self
+        let values = |f: Field| -> (Field, Vec<OwnedValue>) {
+            let values = doc
+                .get_all(f)
+                .filter_map(|v| v.as_str())
+                .map(|s| OwnedValue::Str(s.to_string()))
+                .collect();
+            (f, values)
+        };
+        let text: Vec<_> = self
             .fields
             .text
             .iter()
-            .map(|&(f, _)| {
-                let values: Vec<OwnedValue> = doc
-                    .get_all(f)
-                    .filter_map(|v| v.as_str())
-                    .map(|s| OwnedValue::Str(s.to_string()))
-                    .collect();
-                (f, values)
-            })
+            .map(|&(f, _)| values(f))
             .filter(|(_, v)| !v.is_empty())
-            .partition(|(f, _)| *f == pattern);
+            .collect();
+        let own_pattern: Vec<_> = [values(Fields::by_name(
+            &self.schema,
+            crate::schema::PATTERN,
+        ))]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
         let weight = self.tuning().similar_pattern;
         let mut clauses = vec![(Occur::Should, like(text))];
         if weight > 0.0 && !own_pattern.is_empty() {
