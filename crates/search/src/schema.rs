@@ -29,9 +29,9 @@ pub const YEAR: &str = "year";
 ///
 /// The pattern in any field is not among them: it is searched only when named (`pattern:`).
 /// Its field-neutral words ("the test set", "the site") are shared by most cases, so searched
-/// by default it added cost and no relevance: on the tuning half recall@10 was 0.824 at boosts
-/// 0.25-0.5 and 0.814 from 0.75 against 0.827-0.828 without it, and at 1M its extra postings
-/// took questions' p99 from 80 to 103 ms (docs/performance.md, "Eighth session").
+/// by default it added no relevance (on the tuning half recall@10 was 0.824 at boosts 0.25-0.5
+/// and 0.814 from 0.75, against 0.828 without it) and one more field to score for every word
+/// (at 1M, one run each: the mix's p99 101 ms with it, 84 without; docs/performance.md).
 pub const TEXT_FIELDS: [(&str, f32); 9] = [
     (TITLE, 3.0),
     (LABELS, 1.5),
