@@ -193,14 +193,9 @@ pub fn evaluate_similar(
     pairs: &Pairs,
     half: Half,
 ) -> crate::Result<SimilarReport> {
-    let mut lists: std::collections::HashMap<String, Vec<String>> = Default::default();
-    let mut similar = |id: &str| -> crate::Result<Vec<String>> {
-        if let Some(list) = lists.get(id) {
-            return Ok(list.clone());
-        }
-        let list: Vec<String> = kb.similar(id, 20)?.into_iter().map(|s| s.id).collect();
-        lists.insert(id.to_string(), list.clone());
-        Ok(list)
+    // The index keeps each case's similar cases in its own cache.
+    let similar = |id: &str| -> crate::Result<Vec<String>> {
+        Ok(kb.similar(id, 20)?.into_iter().map(|s| s.id).collect())
     };
     let (mut directed, mut found, mut reciprocal) = (0, 0, 0.0);
     for p in pairs.same.iter().filter(|p| in_half(half, &p.half)) {

@@ -250,19 +250,13 @@ impl SearchIndex {
             .map(|&(f, _)| values(f))
             .filter(|(_, v)| !v.is_empty())
             .collect();
-        let own_pattern: Vec<_> = [values(Fields::by_name(
-            &self.schema,
-            crate::schema::PATTERN,
-        ))]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
+        let pattern = values(Fields::by_name(&self.schema, crate::schema::PATTERN));
         let weight = self.tuning().similar_pattern;
         let mut clauses = vec![(Occur::Should, like(text))];
-        if weight > 0.0 && !own_pattern.is_empty() {
+        if weight > 0.0 && !pattern.1.is_empty() {
             clauses.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(like(own_pattern), weight)),
+                Box::new(BoostQuery::new(like(vec![pattern]), weight)),
             ));
         }
         let candidates = searcher.search(
