@@ -189,30 +189,31 @@ pub(super) fn held(
 
 /// For each address, the summed scores of the `queries` that match it (the scores the same
 /// clauses add inside a boolean query, with the searcher's statistics).
+///
+/// Each query is sought on its own rather than through one union: a union that seeks past
+/// its buffered window refills it by advancing every clause through thousands of documents,
+/// which at a million cases cost a question more than its search for a window of a hundred.
 pub(super) fn scores(
     searcher: &Searcher,
     queries: &[Box<dyn Query>],
     addresses: &[(f32, DocAddress)],
 ) -> tantivy::Result<Vec<f32>> {
     let mut out = vec![0.0f32; addresses.len()];
-    if queries.is_empty() || addresses.is_empty() {
+    if addresses.is_empty() {
         return Ok(out);
     }
-    let query = BooleanQuery::new(
-        queries
-            .iter()
-            .map(|q| (Occur::Should, q.box_clone()))
-            .collect(),
-    );
-    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
     let order = document_order(addresses);
-    for_each_match(searcher, weight.as_ref(), addresses, &order, |i, scorer| {
-        out[i] = scorer.score();
-    })?;
+    for query in queries {
+        let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+        for_each_match(searcher, weight.as_ref(), addresses, &order, |i, scorer| {
+            out[i] += scorer.score();
+        })?;
+    }
     Ok(out)
 }
 
-/// For each address, which of `queries` match it.
+/// For each address, which of `queries` match it. A query that is a union (optional clauses
+/// only) is tested clause by clause, for the reason given at [`scores`].
 pub(super) fn holds(
     searcher: &Searcher,
     queries: &[&dyn Query],
@@ -221,12 +222,34 @@ pub(super) fn holds(
     let mut out = vec![vec![false; queries.len()]; addresses.len()];
     let order = document_order(addresses);
     for (c, query) in queries.iter().enumerate() {
-        let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-        for_each_match(searcher, weight.as_ref(), addresses, &order, |i, _| {
-            out[i][c] = true;
-        })?;
+        let mut leaves = Vec::new();
+        disjuncts(*query, &mut leaves);
+        for leaf in leaves {
+            let weight = leaf.weight(EnableScoring::disabled_from_searcher(searcher))?;
+            for_each_match(searcher, weight.as_ref(), addresses, &order, |i, _| {
+                out[i][c] = true;
+            })?;
+        }
     }
     Ok(out)
+}
+
+/// The queries whose union is `query`: the clauses of a boolean query of optional clauses
+/// (any one of which makes a match), recursively; otherwise `query` itself.
+fn disjuncts<'q>(query: &'q dyn Query, out: &mut Vec<&'q dyn Query>) {
+    if let Some(b) = query.downcast_ref::<BooleanQuery>() {
+        let clauses = b.clauses();
+        if !clauses.is_empty()
+            && b.get_minimum_number_should_match() <= 1
+            && clauses.iter().all(|(o, _)| *o == Occur::Should)
+        {
+            for (_, q) in clauses {
+                disjuncts(q.as_ref(), out);
+            }
+            return;
+        }
+    }
+    out.push(query);
 }
 
 /// The indexes of `addresses` in document order (by segment, then document).
@@ -273,7 +296,7 @@ mod tests {
     use tantivy::schema::{Schema, TEXT};
     use tantivy::{doc, DocAddress, Index, Term};
 
-    use super::scores;
+    use super::{holds, scores};
 
     /// The proximity scores added to a reranked window are the scores the same clauses give
     /// a document in a search of their own: seeking across segments, in any order of the
@@ -341,5 +364,77 @@ mod tests {
             );
         }
         assert!(got.iter().filter(|s| **s > 0.0).count() == expected.len());
+    }
+
+    /// Which queries a window's documents match, clause by clause for unions (nested ones
+    /// too), is what a search of each query finds; a union that needs two clauses, or one
+    /// with a required clause, is tested whole.
+    #[test]
+    fn holds_of_a_window_are_each_querys_own_matches() {
+        use tantivy::collector::DocSetCollector;
+        use tantivy::query::{BooleanQuery, Occur, TermQuery};
+        use tantivy::schema::IndexRecordOption;
+
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let texts = [
+            "label noise",
+            "data shift",
+            "label data",
+            "shift",
+            "noise data shift",
+            "other",
+            "label",
+            "data",
+        ];
+        for (i, t) in texts.iter().enumerate() {
+            writer.add_document(doc!(body => *t)).unwrap();
+            if i % 3 == 2 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let term = |w: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(body, w),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let queries: Vec<Box<dyn Query>> = vec![
+            Box::new(BooleanQuery::union(vec![
+                term("noise"),
+                Box::new(BooleanQuery::union(vec![term("shift"), term("nothing")])),
+            ])),
+            Box::new(BooleanQuery::union_with_minimum_required_clauses(
+                vec![term("label"), term("data"), term("shift")],
+                2,
+            )),
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, term("data")),
+                (Occur::Should, term("label")),
+            ])),
+            term("absent"),
+        ];
+        let mut window: Vec<(f32, DocAddress)> = Vec::new();
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            for doc in (0..reader.max_doc()).rev() {
+                window.push((0.0, DocAddress::new(ord as u32, doc)));
+            }
+        }
+        let refs: Vec<&dyn Query> = queries.iter().map(|q| q.as_ref()).collect();
+        let got = holds(&searcher, &refs, &window).unwrap();
+        for (c, q) in queries.iter().enumerate() {
+            let found = searcher.search(q.as_ref(), &DocSetCollector).unwrap();
+            for ((_, addr), held) in window.iter().zip(&got) {
+                assert_eq!(held[c], found.contains(addr), "query {c} at {addr:?}");
+            }
+        }
+        // The fixture exercises each kind: the nested union and the two-clause one match.
+        assert!(got.iter().filter(|h| h[0]).count() == 4);
+        assert!(got.iter().filter(|h| h[1]).count() == 3);
     }
 }
