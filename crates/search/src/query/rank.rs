@@ -298,32 +298,52 @@ mod tests {
 
     use super::{holds, scores};
 
-    /// The proximity scores added to a reranked window are the scores the same clauses give
-    /// a document in a search of their own: seeking across segments, in any order of the
-    /// window, and zero where no clause matches.
-    #[test]
-    fn scores_of_a_window_are_the_clauses_own_scores() {
+    /// An index of one text field holding `texts`, committed every `every` documents (so the
+    /// window spans segments), and its searcher.
+    fn indexed(texts: &[&str], every: usize) -> (tantivy::schema::Field, tantivy::Searcher) {
         let mut schema = Schema::builder();
         let body = schema.add_text_field("body", TEXT);
         let index = Index::create_in_ram(schema.build());
         let mut writer: tantivy::IndexWriter =
             index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let texts = [
-            "label noise in the training data",
-            "noise label data",
-            "the labels were noisy and the data small",
-            "data shift between hospitals",
-            "label data noise label noise",
-            "nothing relevant here",
-        ];
         for (i, t) in texts.iter().enumerate() {
             writer.add_document(doc!(body => *t)).unwrap();
-            if i % 2 == 1 {
+            if i % every == every - 1 {
                 writer.commit().unwrap();
             }
         }
         writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        (body, index.reader().unwrap().searcher())
+    }
+
+    /// Every document, in reverse order, as a reranked window may hold them.
+    fn whole_window(searcher: &tantivy::Searcher) -> Vec<(f32, DocAddress)> {
+        let mut window: Vec<(f32, DocAddress)> = Vec::new();
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            for doc in 0..reader.max_doc() {
+                window.push((0.0, DocAddress::new(ord as u32, doc)));
+            }
+        }
+        window.reverse();
+        window
+    }
+
+    /// The proximity scores added to a reranked window are the scores the same clauses give
+    /// a document in a search of their own: seeking across segments, in any order of the
+    /// window, and zero where no clause matches.
+    #[test]
+    fn scores_of_a_window_are_the_clauses_own_scores() {
+        let (body, searcher) = indexed(
+            &[
+                "label noise in the training data",
+                "noise label data",
+                "the labels were noisy and the data small",
+                "data shift between hospitals",
+                "label data noise label noise",
+                "nothing relevant here",
+            ],
+            2,
+        );
         let phrase = |a: &str, b: &str, boost: f32| {
             let mut q = PhraseQuery::new(vec![
                 Term::from_field_text(body, a),
@@ -344,14 +364,7 @@ mod tests {
             .unwrap();
         assert!(expected.len() >= 3, "the fixture has matches: {expected:?}");
 
-        // Every document, in reverse order, as a reranked window would hold them.
-        let mut window: Vec<(f32, DocAddress)> = Vec::new();
-        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            for doc in 0..reader.max_doc() {
-                window.push((0.0, DocAddress::new(ord as u32, doc)));
-            }
-        }
-        window.reverse();
+        let window = whole_window(&searcher);
         let got = scores(&searcher, &clauses, &window).unwrap();
         for ((_, addr), score) in window.iter().zip(&got) {
             let want = expected
@@ -375,29 +388,19 @@ mod tests {
         use tantivy::query::{BooleanQuery, Occur, TermQuery};
         use tantivy::schema::IndexRecordOption;
 
-        let mut schema = Schema::builder();
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let texts = [
-            "label noise",
-            "data shift",
-            "label data",
-            "shift",
-            "noise data shift",
-            "other",
-            "label",
-            "data",
-        ];
-        for (i, t) in texts.iter().enumerate() {
-            writer.add_document(doc!(body => *t)).unwrap();
-            if i % 3 == 2 {
-                writer.commit().unwrap();
-            }
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        let (body, searcher) = indexed(
+            &[
+                "label noise",
+                "data shift",
+                "label data",
+                "shift",
+                "noise data shift",
+                "other",
+                "label",
+                "data",
+            ],
+            3,
+        );
         let term = |w: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(body, w),
@@ -419,12 +422,7 @@ mod tests {
             ])),
             term("absent"),
         ];
-        let mut window: Vec<(f32, DocAddress)> = Vec::new();
-        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            for doc in (0..reader.max_doc()).rev() {
-                window.push((0.0, DocAddress::new(ord as u32, doc)));
-            }
-        }
+        let window = whole_window(&searcher);
         let refs: Vec<&dyn Query> = queries.iter().map(|q| q.as_ref()).collect();
         let got = holds(&searcher, &refs, &window).unwrap();
         for (c, q) in queries.iter().enumerate() {
