@@ -45,14 +45,17 @@ pub(crate) fn correct(
     let mut lower = [0u8; 4];
     let lower = first.encode_utf8(&mut lower).as_bytes().to_vec();
     let upper = char::from_u32(first as u32 + 1).map(|c| c.to_string().into_bytes());
-    let automaton = |f: Field| {
-        FuzzyTermQuery::new(Term::from_field_text(f, stem), edits as u8, true).automaton()
+    // The automaton depends on the word only (the field just carries it), so it is built once.
+    let Some(&any) = fields.first() else {
+        return Ok(None);
     };
+    let automaton =
+        FuzzyTermQuery::new(Term::from_field_text(any, stem), edits as u8, true).automaton()?;
     let mut candidates: HashMap<String, (usize, u64)> = HashMap::new();
     for segment in searcher.segment_readers() {
         for f in fields {
             let inverted = segment.inverted_index(*f)?;
-            let mut range = inverted.terms().search(automaton(*f)?).ge(&lower);
+            let mut range = inverted.terms().search(&automaton).ge(&lower);
             if let Some(upper) = &upper {
                 range = range.lt(upper);
             }
