@@ -4,11 +4,12 @@
 use std::collections::HashSet;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
+use super::more_like::{more_like, Like};
 use super::{Hit, SearchRequest, Similar, Snippet, MAX_LIMIT, SNIPPET_CHARS};
 use crate::schema::{FacetDim, Fields};
 use crate::{Result, SearchIndex};
@@ -224,22 +225,16 @@ impl SearchIndex {
         // More like the case's text, and like its pattern in any field on its own: the
         // pattern's words are field-neutral, so it finds the same failure in other fields,
         // which the whole text (dominated by the field's own words) misses.
-        let like = |fields: Vec<(Field, Vec<OwnedValue>)>| -> Box<dyn Query> {
-            Box::new(
-                MoreLikeThisQuery::builder()
-                    .with_min_doc_frequency(1)
-                    .with_max_doc_frequency((searcher.num_docs() / 4).max(2))
-                    .with_min_term_frequency(1)
-                    .with_min_word_length(4)
-                    .with_max_query_terms(40)
-                    .with_document_fields(fields),
-            )
+        let like = Like {
+            max_terms: 40,
+            max_doc_freq: (searcher.num_docs() / 4).max(2),
+            min_len: 4,
         };
-        let values = |f: Field| -> (Field, Vec<OwnedValue>) {
+        let values = |f: Field| -> (Field, Vec<String>) {
             let values = doc
                 .get_all(f)
                 .filter_map(|v| v.as_str())
-                .map(|s| OwnedValue::Str(s.to_string()))
+                .map(str::to_string)
                 .collect();
             (f, values)
         };
@@ -252,11 +247,15 @@ impl SearchIndex {
             .collect();
         let pattern = values(Fields::by_name(&self.schema, crate::schema::PATTERN));
         let weight = self.tuning().similar_pattern;
-        let mut clauses = vec![(Occur::Should, like(text))];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, Box::new(more_like(searcher, &text, like)?))];
         if weight > 0.0 && !pattern.1.is_empty() {
             clauses.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(like(vec![pattern]), weight)),
+                Box::new(BoostQuery::new(
+                    Box::new(more_like(searcher, &[pattern], like)?),
+                    weight,
+                )),
             ));
         }
         let candidates = searcher.search(

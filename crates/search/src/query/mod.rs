@@ -10,6 +10,7 @@ mod hits;
 mod lexicon;
 mod like;
 mod mechanisms;
+mod more_like;
 mod parse;
 mod plan;
 mod rank;
