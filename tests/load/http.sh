@@ -53,6 +53,11 @@ QUERIES=(
   "q=%22shortcut+lea%22*" "q=%22human+fac%22*"
   "domain=materials" "cause=deployment%2Fworkflow-integration"
   "q=model&domain=materials" "q=images&cause=deployment%2Fhuman-factors"
+  # The benchmark's natural-language questions (the class that set its tail).
+  "q=what+went+wrong+with+accuracy+system+models%3F"
+  "q=why+did+the+baseline+workflow+integration+fail+after+monitoring+at+the+new+goodhart"
+  "q=do+test+really+beat+simple+experiments+baselines+on+steasaiz+bikend+data"
+  "q=the+training+looked+great+on+maber+but+shortcut+learning+classifier+development+in+practice"
 )
 
 LUA="$WORK/mix.lua"
