@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::queries::Class;
-use crate::stats::{round3, Percentiles};
+use crate::stats::{round3, Percentiles, Slowest};
 
 /// One target of the issue, with the figure measured against it.
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +77,8 @@ pub struct Report {
     /// counts leave (same index, same queries, same executor).
     pub counting_pass: BTreeMap<&'static str, Percentiles>,
     pub fts5: BTreeMap<&'static str, Percentiles>,
+    /// Per class, the query with the highest median: the one that sets the class's tail.
+    pub slowest: BTreeMap<&'static str, Slowest>,
     pub ratio_fts5_over_ours: BTreeMap<&'static str, f64>,
     pub cold_start_ms: f64,
     pub freshness_ms: f64,
@@ -381,6 +383,18 @@ impl Report {
                 s,
                 "{k:<20} {:>9.2} {:>9.2}   {share:>14}",
                 c.p50_ms, c.p99_ms
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<20} {:>9} {:>9}   query",
+            "slowest query (ms)", "p50", "p99"
+        );
+        for (k, q) in &self.slowest {
+            let _ = writeln!(
+                s,
+                "{k:<20} {:>9.2} {:>9.2}   {}",
+                q.latency.p50_ms, q.latency.p99_ms, q.query
             );
         }
         let _ = writeln!(s, "\nchecks");

@@ -15,7 +15,7 @@ use notbetter_taxonomy::Source;
 
 use crate::queries::{mix, BenchQuery, Class};
 use crate::report::{Details, Report};
-use crate::stats::{dir_bytes, mb, peak_rss_mb, reset_peak_rss, round3, Percentiles};
+use crate::stats::{dir_bytes, mb, peak_rss_mb, reset_peak_rss, round3, Percentiles, Slowest};
 use crate::synth::{write_corpus, Synth};
 
 /// What to run.
@@ -261,6 +261,7 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
         search: BTreeMap::new(),
         counting_pass: BTreeMap::new(),
         fts5: BTreeMap::new(),
+        slowest: BTreeMap::new(),
         ratio_fts5_over_ours: BTreeMap::new(),
         cold_start_ms,
         freshness_ms,
@@ -278,6 +279,14 @@ pub fn run(opts: &Options, log: &mut dyn FnMut(&str)) -> anyhow::Result<Report> 
             .counting_pass
             .insert(class.name(), Percentiles::of(&floor[&class]));
         report.fts5.insert(class.name(), pf);
+        let texts: Vec<&str> = queries
+            .iter()
+            .filter(|q| q.class == class)
+            .map(|q| q.text.as_str())
+            .collect();
+        if let Some(slowest) = Slowest::of(&texts, o) {
+            report.slowest.insert(class.name(), slowest);
+        }
         report
             .ratio_fts5_over_ours
             .insert(class.name(), round3(pf.p50_ms / po.p50_ms.max(1e-3)));

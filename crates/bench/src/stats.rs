@@ -33,6 +33,31 @@ impl Percentiles {
     }
 }
 
+/// The query of a class with the highest median latency: the one that sets the class's tail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slowest {
+    pub query: String,
+    #[serde(flatten)]
+    pub latency: Percentiles,
+}
+
+impl Slowest {
+    /// The slowest of `queries`, from a class's `samples` taken as the benchmark takes them:
+    /// every query in turn, round after round (sample `j` is query `j % queries.len()`).
+    pub fn of(queries: &[&str], samples: &[Duration]) -> Option<Slowest> {
+        let k = queries.len();
+        (0..k)
+            .filter_map(|i| {
+                let own: Vec<Duration> = samples.iter().skip(i).step_by(k).copied().collect();
+                (!own.is_empty()).then(|| Slowest {
+                    query: queries[i].to_string(),
+                    latency: Percentiles::of(&own),
+                })
+            })
+            .max_by(|a, b| a.latency.p50_ms.total_cmp(&b.latency.p50_ms))
+    }
+}
+
 /// Rounds to three decimals, for a readable report.
 pub fn round3(x: f64) -> f64 {
     (x * 1e3).round() / 1e3
@@ -137,5 +162,16 @@ mod tests {
         assert_eq!((p.p50_ms, p.p95_ms, p.p99_ms), (50.0, 95.0, 99.0));
         let one = Percentiles::of(&[Duration::from_millis(7)]);
         assert_eq!(one.p99_ms, 7.0);
+    }
+
+    #[test]
+    fn the_slowest_query_is_found_among_interleaved_samples() {
+        // Three rounds of three queries, the second always slowest; the last round cut short.
+        let ms = [1, 30, 2, 1, 31, 3, 2, 29];
+        let samples: Vec<Duration> = ms.iter().map(|&m| Duration::from_millis(m)).collect();
+        let s = Slowest::of(&["a", "b", "c"], &samples).unwrap();
+        assert_eq!(s.query, "b");
+        assert_eq!((s.latency.p50_ms, s.latency.p99_ms), (30.0, 31.0));
+        assert_eq!(Slowest::of(&[], &samples), None);
     }
 }

@@ -179,6 +179,7 @@ fn the_report_has_every_key() {
         "search",
         "counting_pass",
         "fts5",
+        "slowest",
         "ratio_fts5_over_ours",
         "cold_start_ms",
         "freshness_ms",
@@ -205,6 +206,18 @@ fn the_report_has_every_key() {
             }
         }
         assert!(json["ratio_fts5_over_ours"][class.name()].is_number());
+        // The slowest query of each class is one of its queries, with its latency.
+        let slowest = &json["slowest"][class.name()];
+        let text = slowest["query"].as_str().unwrap();
+        assert!(
+            report
+                .details
+                .queries
+                .iter()
+                .any(|(c, t)| *c == class && t == text),
+            "{text}"
+        );
+        assert!(slowest["p50_ms"].is_number() && slowest["p99_ms"].is_number());
     }
     assert!(json["cluster_s"].is_number());
     for check in [
