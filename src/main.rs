@@ -16,6 +16,12 @@ pub const EXIT_INPUT: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    if !matches!(
+        cli.command,
+        cli::Command::Serve { .. } | cli::Command::Bench { .. }
+    ) {
+        quit_on_closed_pipe();
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("NOTBETTER_LOG")
@@ -29,5 +35,20 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(EXIT_INPUT)
         }
+    }
+}
+
+/// A one-shot command whose reader goes away (`notbetter search … | head`) stops quietly, as
+/// Unix tools do, instead of panicking in `println!` with "failed printing to stdout". Rust
+/// ignores SIGPIPE so that writes return `BrokenPipe`; this puts the default action back. Not
+/// for the long-running server and benchmark, whose sockets must see a closed peer as an
+/// error, not a signal. Stopping at any point is safe: a store write is one transaction, and
+/// the index is rebuilt from the store when it is behind.
+fn quit_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists; SIG_DFL is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -256,6 +256,44 @@ fn search_errors_are_clear_and_exit_1() {
     assert_eq!(run.code, 1);
 }
 
+/// `notbetter search … | head`: a reader that goes away stops the command quietly (the
+/// default SIGPIPE action, as in other Unix tools), never with a panic from `println!`.
+#[cfg(unix)]
+#[test]
+fn a_closed_output_pipe_stops_a_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new();
+    assert_eq!(
+        env.run(&["ingest", fixture("good").to_str().unwrap()]).code,
+        0
+    );
+    for args in [
+        &["search", "*"][..],
+        &["taxonomy"],
+        &["export", "--format", "jsonl"],
+    ] {
+        // The pipe's read end is closed before the command starts, so its first write fails.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = env
+            .command()
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        // 13 is SIGPIPE.
+        assert_eq!(
+            out.status.signal(),
+            Some(13),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+    }
+}
+
 #[test]
 fn taxonomy_tree_counts_and_reindex() {
     let env = Env::new();
