@@ -84,7 +84,9 @@ pub enum Command {
     },
     /// Search cases (tantivy query syntax; empty or '*' matches all).
     Search {
-        #[arg(default_value = "")]
+        /// Words, "a phrase", +required, -excluded, field:term. A query may start with `-`
+        /// (`notbetter search "-llm leakage"`).
+        #[arg(default_value = "", allow_hyphen_values = true)]
         query: String,
         #[command(flatten)]
         filters: Filters,

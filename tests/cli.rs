@@ -256,6 +256,24 @@ fn search_errors_are_clear_and_exit_1() {
     assert_eq!(run.code, 1);
 }
 
+/// A query may start with `-` (exclusion), and the flags around it still parse.
+#[test]
+fn a_query_may_start_with_an_exclusion() {
+    let env = Env::new();
+    assert_eq!(
+        env.run(&["ingest", fixture("good").to_str().unwrap()]).code,
+        0
+    );
+    let all = env.run(&["search", "*", "--json"]).json()["total"].clone();
+    assert_eq!(all, 5);
+    let run = env.run(&["search", "--json", "-nosuchword"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["total"], all);
+    let run = env.run(&["search", "-nosuchword", "--limit", "1", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["hits"].as_array().unwrap().len(), 1);
+}
+
 /// `notbetter search … | head`: a reader that goes away stops the command quietly (the
 /// default SIGPIPE action, as in other Unix tools), never with a panic from `println!`.
 #[cfg(unix)]
