@@ -228,6 +228,17 @@ fn search_bundled_cases_with_facets_matching_a_brute_force_count() {
         as_map(&j["facets"]["domain"]),
         count(&ids(&unfiltered), notbetter_taxonomy::Dimension::Domain)
     );
+
+    // A question of function words alone is searched as typed but read as no cause or
+    // mechanism (it was once read as "workflow integration" from the word "went").
+    let frame = env.run(&["search", "what went wrong?", "--json"]).json();
+    assert!(frame["total"].as_u64().unwrap() > 0, "{frame}");
+    assert_eq!(frame["reading"]["causes"], serde_json::json!([]), "{frame}");
+    assert_eq!(
+        frame["reading"]["mechanisms"],
+        serde_json::json!([]),
+        "{frame}"
+    );
 }
 
 #[test]

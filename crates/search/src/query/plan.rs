@@ -141,6 +141,9 @@ impl SearchIndex {
 
         // Function words do not filter, unless they are all there is.
         let mut content: Vec<QueryWord> = soft.iter().filter(|w| !w.stop).cloned().collect();
+        // A question of function words alone ("what went wrong?") is searched as typed, but
+        // says nothing about a cause or a mechanism, so neither is read from it.
+        let function_only = content.is_empty();
         if content.is_empty() {
             content = soft.clone();
         } else {
@@ -290,7 +293,7 @@ impl SearchIndex {
             .iter()
             .map(|w| (w.stem.clone(), w.surface.clone()))
             .collect();
-        let read = if content.len() >= 2 {
+        let read = if content.len() >= 2 && !function_only {
             self.read_causes(searcher, &pairs)?
         } else {
             Vec::new()
@@ -314,7 +317,11 @@ impl SearchIndex {
         // Mechanisms the question describes, from the catalogue's and the members' words and
         // from its meaning.
         let table = self.mechanism_table();
-        let mechanisms = if content.len() >= 2 && !table.is_empty() && tuning.mechanism_lift > 0.0 {
+        let mechanisms = if content.len() >= 2
+            && !function_only
+            && !table.is_empty()
+            && tuning.mechanism_lift > 0.0
+        {
             // Mechanisms cross fields: words that name a field do not point to one.
             let unfielded: Vec<(String, String)> = pairs
                 .iter()
