@@ -416,6 +416,15 @@ mod tests {
             !words.is_empty() && words.iter().all(|w| query.contains(w.as_str())),
             "{words:?}"
         );
+
+        // A question that names a field asks about it: the member from another field is no
+        // longer lifted above cases that hold more of the words.
+        let query = "information from the future ends up in the model inputs in finance";
+        let r = idx.search(&crate::SearchRequest::new(query)).unwrap();
+        let ids: Vec<&str> = r.hits.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(r.reading.mechanisms.len(), 1, "{:?}", r.reading);
+        assert_eq!(ids[0], "backtest", "{ids:?}");
+        assert!(ids[1].starts_with("other"), "{ids:?}");
     }
 
     #[test]

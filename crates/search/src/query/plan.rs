@@ -69,6 +69,9 @@ pub(crate) struct Plan {
     pub lifted: Vec<(Vec<String>, f32)>,
     /// Causes the question was read as, with the reading's strength.
     pub cause_lifts: Vec<(String, f32)>,
+    /// Application fields the question names by an alias: the readings lift only their
+    /// cases.
+    pub fields: Vec<String>,
     /// Query words near each other in a case's text: optional clauses whose scores add to a
     /// case's text score. A reranked search adds them to its candidates only (they change no
     /// match, and scoring them on every match reads positions for every match); any other
@@ -212,6 +215,7 @@ impl SearchIndex {
         let mut in_domain_alias = vec![false; stems.len()];
         let mut concepts: Vec<Concept> = Vec::new();
         let mut named_causes: Vec<String> = Vec::new();
+        let mut named_domains: Vec<String> = Vec::new();
         let mut i = 0;
         while i < found.len() {
             let (start, len, _) = found[i];
@@ -252,6 +256,7 @@ impl SearchIndex {
                     named_causes.push(alias.slug.clone());
                 }
                 if alias.dim == FacetDim::Domain {
+                    named_domains.push(alias.slug.clone());
                     in_domain_alias[start..start + len]
                         .iter_mut()
                         .for_each(|t| *t = true);
@@ -428,6 +433,10 @@ impl SearchIndex {
             reading,
             lifted,
             cause_lifts,
+            fields: named_domains
+                .into_iter()
+                .filter(|slug| slug != METHODS_DOMAIN)
+                .collect(),
             proximity,
         })
     }
@@ -454,6 +463,11 @@ impl SearchIndex {
         out
     }
 }
+
+/// The domain of machine learning's own methods and benchmarks ("benchmarks", "tabular
+/// data", "computer vision"): naming it says how a model was built or tested, which every
+/// field shares, not which field a question is about.
+const METHODS_DOMAIN: &str = "ml-research";
 
 /// How many of `n` soft concepts a case must hold.
 pub(crate) fn min_match(n: usize, share: f32) -> usize {

@@ -104,6 +104,24 @@ impl SearchIndex {
                 }
             }
         }
+        // A question that names a field asks about that field ("common failures in finance"):
+        // the causes and mechanisms read from it lift only that field's cases, so the
+        // readings' members from other fields do not push its own cases down.
+        if !plan.fields.is_empty() {
+            let queries: Vec<Box<dyn Query>> = plan
+                .fields
+                .iter()
+                .map(|slug| self.facet_query(crate::schema::FacetDim::Domain, slug))
+                .collect();
+            let refs: Vec<&dyn Query> = queries.iter().map(|q| q.as_ref()).collect();
+            let found = self.timed(holds(searcher, &refs, &addresses))?;
+            for ((_, addr), found) in addresses.iter().zip(found) {
+                if !found.contains(&true) {
+                    lifts.remove(addr);
+                    causes.remove(addr);
+                }
+            }
+        }
         Ok((addresses, (lifts, causes)))
     }
 
