@@ -213,9 +213,39 @@ fn push_words(
     }
 }
 
+/// `text` with the first whole-word, case-insensitive occurrence of `from` replaced by `to`.
+pub(crate) fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let lower = text.to_lowercase();
+    let mut start = 0;
+    while let Some(pos) = lower[start..].find(from) {
+        let at = start + pos;
+        let end = at + from.len();
+        let before = lower[..at].chars().next_back();
+        let after = lower[end..].chars().next();
+        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+            // Lowercasing can change byte lengths; only replace when it did not.
+            if lower.len() == text.len() {
+                return format!("{}{}{}", &text[..at], to, &text[end..]);
+            }
+            break;
+        }
+        start = end;
+    }
+    text.replace(from, to)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn corrections_replace_the_typed_word() {
+        assert_eq!(
+            replace_word("lekage in medical imaging", "lekage", "leakage"),
+            "leakage in medical imaging"
+        );
+        assert_eq!(replace_word("Lekage", "lekage", "leakage"), "leakage");
+    }
 
     fn part(occ: Occ, shape: Shape, field: Option<&'static str>, text: &str) -> Part {
         Part {

@@ -11,7 +11,8 @@ use tantivy::{Searcher, Term};
 
 use super::causes::CauseScore;
 use super::lexicon::{query_words, QueryWord};
-use super::parse::{parse, Occ, Shape};
+use super::parse::{parse, replace_word, Occ, Shape};
+use super::soft::min_match;
 use super::spell;
 use super::tuning::Tuning;
 use crate::schema::{FacetDim, INVESTIGATION, LESSONS, OUTCOME, TAGS, TITLE};
@@ -469,61 +470,7 @@ impl SearchIndex {
 /// field shares, not which field a question is about.
 const METHODS_DOMAIN: &str = "ml-research";
 
-/// How many of `n` soft concepts a case must hold.
-pub(crate) fn min_match(n: usize, share: f32) -> usize {
-    if n == 0 {
-        return 0;
-    }
-    let m = (n as f32 * share).ceil() as usize;
-    let floor = if n >= 4 { 2 } else { 1 };
-    m.clamp(floor, n)
-}
-
-/// `text` with the first whole-word, case-insensitive occurrence of `from` replaced by `to`.
-fn replace_word(text: &str, from: &str, to: &str) -> String {
-    let lower = text.to_lowercase();
-    let mut start = 0;
-    while let Some(pos) = lower[start..].find(from) {
-        let at = start + pos;
-        let end = at + from.len();
-        let before = lower[..at].chars().next_back();
-        let after = lower[end..].chars().next();
-        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
-            // Lowercasing can change byte lengths; only replace when it did not.
-            if lower.len() == text.len() {
-                return format!("{}{}{}", &text[..at], to, &text[end..]);
-            }
-            break;
-        }
-        start = end;
-    }
-    text.replace(from, to)
-}
-
 /// Fields searched for words near each other.
 pub(crate) const PROXIMITY_FIELDS: [&str; 4] = [TITLE, TAGS, INVESTIGATION, OUTCOME];
 /// Fields whose words say what a case is about, for cause reading and word weights.
 pub(crate) const BODY_FIELDS: [&str; 4] = [TITLE, TAGS, INVESTIGATION, LESSONS];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn min_match_grows_with_the_query() {
-        assert_eq!(min_match(1, 0.34), 1);
-        assert_eq!(min_match(2, 0.34), 1);
-        assert_eq!(min_match(3, 0.34), 2);
-        assert_eq!(min_match(4, 0.34), 2);
-        assert_eq!(min_match(9, 0.34), 4);
-    }
-
-    #[test]
-    fn corrections_replace_the_typed_word() {
-        assert_eq!(
-            replace_word("lekage in medical imaging", "lekage", "leakage"),
-            "leakage in medical imaging"
-        );
-        assert_eq!(replace_word("Lekage", "lekage", "leakage"), "leakage");
-    }
-}

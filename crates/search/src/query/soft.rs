@@ -252,9 +252,29 @@ impl Scorer for SoftUnion {
     }
 }
 
+/// How many of `n` soft concepts a case must hold.
+pub(crate) fn min_match(n: usize, share: f32) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let m = (n as f32 * share).ceil() as usize;
+    let floor = if n >= 4 { 2 } else { 1 };
+    m.clamp(floor, n)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+
+    #[test]
+    fn min_match_grows_with_the_query() {
+        use super::min_match;
+        assert_eq!(min_match(1, 0.34), 1);
+        assert_eq!(min_match(2, 0.34), 1);
+        assert_eq!(min_match(3, 0.34), 2);
+        assert_eq!(min_match(4, 0.34), 2);
+        assert_eq!(min_match(9, 0.34), 4);
+    }
     use tantivy::collector::{Count, DocSetCollector, TopDocs};
     use tantivy::query::{BooleanQuery, Occur, TermQuery};
     use tantivy::schema::{IndexRecordOption, Schema, TEXT};
