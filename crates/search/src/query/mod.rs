@@ -501,6 +501,8 @@ impl SearchIndex {
 }
 
 #[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_compounds;

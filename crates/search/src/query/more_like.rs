@@ -73,48 +73,37 @@ pub(crate) fn more_like(
 
 #[cfg(test)]
 mod tests {
+    use super::{more_like, Like};
     use tantivy::collector::TopDocs;
     use tantivy::query::{MoreLikeThisQuery, Query};
-    use tantivy::schema::{Schema, TEXT};
-    use tantivy::{doc, Index};
-
-    use super::{more_like, Like};
 
     /// The same terms and boosts as tantivy's more-like-this where no scores tie, so the
     /// same ranking; and with ties, the same query every time it is built.
     #[test]
     fn more_like_ranks_as_tantivy_does_and_breaks_ties_the_same_way_every_time() {
-        let mut schema = Schema::builder();
-        let title = schema.add_text_field("title", TEXT);
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let docs = [
-            (
+        let docs: [&[&str]; 6] = [
+            &[
                 "scanner signature",
                 "the network learned the scanner and the hospital",
-            ),
-            (
+            ],
+            &[
                 "hospital shift",
                 "external validation at another hospital failed",
-            ),
-            (
+            ],
+            &[
                 "scanner artefacts",
                 "artefacts of the scanner predicted the label",
-            ),
-            (
+            ],
+            &[
                 "weather extremes",
                 "record heat was underpredicted by every model",
-            ),
-            ("label noise", "noisy labels from crowd workers"),
-            ("baseline tuning", "a tuned baseline matched the network"),
+            ],
+            &["label noise", "noisy labels from crowd workers"],
+            &["baseline tuning", "a tuned baseline matched the network"],
         ];
-        for (t, b) in docs {
-            writer.add_document(doc!(title => t, body => b)).unwrap();
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        let (f, searcher) =
+            crate::query::fixture::text_index(&["title", "body"], &docs, docs.len());
+        let (title, body) = (f[0], f[1]);
         let fields = vec![
             (title, vec!["scanner signature".to_string()]),
             (

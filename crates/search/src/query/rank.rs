@@ -311,27 +311,17 @@ fn for_each_match(
 mod tests {
     use tantivy::collector::TopDocs;
     use tantivy::query::{BoostQuery, PhraseQuery, Query};
-    use tantivy::schema::{Schema, TEXT};
-    use tantivy::{doc, DocAddress, Index, Term};
+    use tantivy::{DocAddress, Term};
 
     use super::{holds, scores};
 
     /// An index of one text field holding `texts`, committed every `every` documents (so the
     /// window spans segments), and its searcher.
     fn indexed(texts: &[&str], every: usize) -> (tantivy::schema::Field, tantivy::Searcher) {
-        let mut schema = Schema::builder();
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
-        for (i, t) in texts.iter().enumerate() {
-            writer.add_document(doc!(body => *t)).unwrap();
-            if i % every == every - 1 {
-                writer.commit().unwrap();
-            }
-        }
-        writer.commit().unwrap();
-        (body, index.reader().unwrap().searcher())
+        let docs: Vec<[&str; 1]> = texts.iter().map(|t| [*t]).collect();
+        let docs: Vec<&[&str]> = docs.iter().map(|d| &d[..]).collect();
+        let (fields, searcher) = crate::query::fixture::text_index(&["body"], &docs, every);
+        (fields[0], searcher)
     }
 
     /// Every document, in reverse order, as a reranked window may hold them.

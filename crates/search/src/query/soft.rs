@@ -265,6 +265,10 @@ pub(crate) fn min_match(n: usize, share: f32) -> usize {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+    use tantivy::collector::{Count, DocSetCollector, TopDocs};
+    use tantivy::query::{BooleanQuery, Occur, TermQuery};
+    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
+    use tantivy::{doc, DocAddress, Index};
 
     #[test]
     fn min_match_grows_with_the_query() {
@@ -275,10 +279,6 @@ mod tests {
         assert_eq!(min_match(4, 0.34), 2);
         assert_eq!(min_match(9, 0.34), 4);
     }
-    use tantivy::collector::{Count, DocSetCollector, TopDocs};
-    use tantivy::query::{BooleanQuery, Occur, TermQuery};
-    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
-    use tantivy::{doc, DocAddress, Index};
 
     use super::*;
 

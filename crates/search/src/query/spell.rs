@@ -42,8 +42,7 @@ pub(crate) fn correct(
     let Some(first) = stem.chars().next() else {
         return Ok(None);
     };
-    let mut lower = [0u8; 4];
-    let lower = first.encode_utf8(&mut lower).as_bytes().to_vec();
+    let lower = first.to_string().into_bytes();
     let upper = char::from_u32(first as u32 + 1).map(|c| c.to_string().into_bytes());
     // The automaton depends on the word only (the field just carries it), so it is built once.
     let Some(&any) = fields.first() else {
@@ -120,9 +119,6 @@ pub(crate) fn surface_of(searcher: &Searcher, fields: &[Field], stem: &str) -> S
 
 #[cfg(test)]
 mod tests {
-    use tantivy::schema::{Schema, TEXT};
-    use tantivy::{doc, Index};
-
     use super::correct;
 
     /// The closest word shares the first letter and is within the allowed edits (one up to
@@ -130,28 +126,14 @@ mod tests {
     /// cases, over every segment and field.
     #[test]
     fn a_word_is_corrected_to_the_closest_word_sharing_its_first_letter() {
-        let mut schema = Schema::builder();
-        let title = schema.add_text_field("title", TEXT);
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let docs = [
-            ("leakage", "baseline"),
-            ("leakage", "baselines shortcut"),
-            ("leverage", "bassline calibrated"),
-            ("mleakage", "calibration"),
-            ("shortcuts", "calibrated"),
+        let docs: [&[&str]; 5] = [
+            &["leakage", "baseline"],
+            &["leakage", "baselines shortcut"],
+            &["leverage", "bassline calibrated"],
+            &["mleakage", "calibration"],
+            &["shortcuts", "calibrated"],
         ];
-        for (i, (t, b)) in docs.iter().enumerate() {
-            writer.add_document(doc!(title => *t, body => *b)).unwrap();
-            if i % 2 == 1 {
-                writer.commit().unwrap();
-            }
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
-        let fields = [title, body];
+        let (fields, searcher) = crate::query::fixture::text_index(&["title", "body"], &docs, 2);
         let fix = |w: &str| correct(&searcher, &fields, w).unwrap();
         // One edit (a transposition) away, in two segments.
         assert_eq!(fix("lekaage").as_deref(), Some("leakage"));
