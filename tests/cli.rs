@@ -531,4 +531,18 @@ fn check_validates_the_mechanism_catalogue() {
     let r = env.run(&["check", reviewed.to_str().unwrap(), bad.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stderr.contains("`no-such-case`"), "{}", r.stderr);
+    // So must the list of cases a curator found no mechanism in.
+    std::fs::write(
+        &bad,
+        "unassigned = [\"fixture-reviewed\", \"gone-case\"]\n[[mechanism]]\nid = \"x\"\nname = \"X\"\ncause = \"data/leakage\"\nsummary = \"s\"\nphrases = [\"p\"]\n",
+    )
+    .unwrap();
+    let r = env.run(&["check", reviewed.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("`unassigned` lists `gone-case`")
+            && !r.stderr.contains("`fixture-reviewed`"),
+        "{}",
+        r.stderr
+    );
 }

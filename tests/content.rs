@@ -220,3 +220,43 @@ fn every_check_cites_a_bundled_case_or_a_checklist_item() {
     }
     assert!(n >= 66, "{n} checks");
 }
+
+/// Every bundled case was read by a mechanism curator: it is a curated member of at least one
+/// mechanism (at most three) or listed as `unassigned`, and no curator list names a case that
+/// is not bundled (data/mechanisms.toml).
+#[test]
+fn every_bundled_case_is_curated_against_the_mechanism_catalogue() {
+    let taxonomy = notbetter_taxonomy::bundled();
+    let catalogue = notbetter_kb::mechanism::Catalogue::bundled(&taxonomy).unwrap();
+    let bundled: BTreeSet<String> = std::fs::read_dir(repo().join("data/cases"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".md").map(str::to_string)
+        })
+        .collect();
+    let mut of: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &catalogue.mechanisms {
+        for id in m.members.iter().chain(&m.not) {
+            assert!(bundled.contains(id), "`{}` lists `{id}`, not bundled", m.id);
+        }
+        for id in &m.members {
+            *of.entry(id.as_str()).or_default() += 1;
+        }
+    }
+    for id in &catalogue.unassigned {
+        assert!(
+            bundled.contains(id),
+            "`unassigned` lists `{id}`, not bundled"
+        );
+    }
+    for id in &bundled {
+        let n = of.get(id.as_str()).copied().unwrap_or(0);
+        let unassigned = catalogue.unassigned.contains(id);
+        assert!(
+            (1..=3).contains(&n) || (n == 0 && unassigned),
+            "{id}: a curated member of {n} mechanisms{}; expected 1 to 3, or listed as unassigned",
+            if unassigned { " and unassigned" } else { "" }
+        );
+    }
+}

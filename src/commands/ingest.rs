@@ -182,6 +182,15 @@ pub fn check(paths: &[PathBuf], strict: bool, json: bool) -> anyhow::Result<u8> 
                 }
             }
         }
+        for id in &c.unassigned {
+            if !ids.contains(id.as_str()) {
+                catalogue_errors += 1;
+                eprintln!(
+                    "error: {}: `unassigned` lists `{id}`, which is not among the checked cases",
+                    path.display()
+                );
+            }
+        }
     }
     if strict {
         batch.make_strict();

@@ -1,109 +1,27 @@
-//! Mechanism clusters: the curated catalogue of failure mechanisms (`data/mechanisms.toml`,
-//! each under a cause of the taxonomy) and the assignment of cases to them by their text.
+//! Mechanism clusters: the assignment of cases to the curated catalogue of failure mechanisms
+//! (`data/mechanisms.toml`, each under a cause of the taxonomy; parsed in `catalogue`).
 //!
-//! A case is a candidate for a mechanism only if it carries the mechanism's cause (or one of its
+//! A case a curator listed gets exactly its curated mechanisms (`members`), or none when the
+//! catalogue lists it as `unassigned`. Any other case is assigned by its text: it is a candidate for a mechanism only if it carries the mechanism's cause (or one of its
 //! `also` causes) as a given label. Its "Why it failed", lessons, tags and title are searched for
 //! the mechanism's phrases (whole words, Snowball-stemmed, so plurals and verb endings match);
 //! each phrase found adds its weight, higher for phrases few cases hold. The best candidate
 //! whose score reaches the threshold, and beats the runner-up by the margin, is the case's
-//! mechanism. Curators can confirm or exclude a case by id in the catalogue; the evaluation
-//! reports the text rule alone as well.
+//! mechanism. Curators can also exclude a case from a mechanism (`not`); the evaluation reports
+//! the text rule alone as well.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use notbetter_taxonomy::{Case, Dimension, LabelState, Taxonomy};
+use notbetter_taxonomy::{Case, LabelState};
 use rust_stemmers::{Algorithm, Stemmer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::SharedLesson;
 
-/// One mechanism of the catalogue.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Mechanism {
-    /// Stable id (`a-z0-9-`); the page is `/clusters/m/<id>`.
-    pub id: String,
-    /// What a person would call it.
-    pub name: String,
-    /// The parent cause slug.
-    pub cause: String,
-    /// Other causes under which cases of this mechanism are filed.
-    #[serde(default)]
-    pub also: Vec<String>,
-    /// One line on how the failure happens.
-    pub summary: String,
-    /// Words or short phrases that point to this mechanism rather than its siblings.
-    pub phrases: Vec<String>,
-    /// What a practitioner sees before knowing the cause, in their words. Read only by search
-    /// (questions described by their symptoms), never to assign cases.
-    #[serde(default)]
-    pub symptoms: Vec<String>,
-    /// Case ids a curator confirmed as members, whatever the text rule says.
-    #[serde(default)]
-    pub members: Vec<String>,
-    /// Case ids a curator excluded.
-    #[serde(default)]
-    pub not: Vec<String>,
-}
+mod catalogue;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    mechanism: Vec<Mechanism>,
-}
-
-/// The catalogue, checked against the taxonomy.
-#[derive(Debug, Clone)]
-pub struct Catalogue {
-    pub mechanisms: Vec<Mechanism>,
-}
-
-/// The bundled catalogue's text.
-pub const BUNDLED_MECHANISMS: &str = include_str!("../../../data/mechanisms.toml");
-
-impl Catalogue {
-    /// Parses and checks a catalogue: ids well formed and unique, causes in the taxonomy, a
-    /// name, a summary and at least one phrase each. Errors name the mechanism and what was
-    /// expected.
-    pub fn parse(text: &str, taxonomy: &Taxonomy) -> Result<Catalogue, String> {
-        let file: File =
-            toml::from_str(text).map_err(|e| format!("mechanisms.toml: {}", e.message()))?;
-        let mut seen = HashSet::new();
-        for m in &file.mechanism {
-            let at = |what: &str| format!("mechanisms.toml: mechanism `{}`: {what}", m.id);
-            if !notbetter_taxonomy::CaseId::is_valid(&m.id) {
-                return Err(at("the id must be a-z, 0-9 and '-'"));
-            }
-            if !seen.insert(m.id.clone()) {
-                return Err(at("the id is used twice"));
-            }
-            for c in std::iter::once(&m.cause).chain(&m.also) {
-                if taxonomy.get(Dimension::Cause, c).is_none() || !c.contains('/') {
-                    return Err(at(&format!("`{c}` is not a cause slug of the taxonomy")));
-                }
-            }
-            if m.name.trim().is_empty() || m.summary.trim().is_empty() {
-                return Err(at("needs a name and a summary"));
-            }
-            if m.phrases.iter().all(|p| p.trim().is_empty()) {
-                return Err(at("needs at least one phrase"));
-            }
-        }
-        Ok(Catalogue {
-            mechanisms: file.mechanism,
-        })
-    }
-
-    /// The bundled catalogue (a bad file is a build error the tests catch).
-    pub fn bundled(taxonomy: &Taxonomy) -> Result<Catalogue, String> {
-        Catalogue::parse(BUNDLED_MECHANISMS, taxonomy)
-    }
-
-    pub fn get(&self, id: &str) -> Option<&Mechanism> {
-        self.mechanisms.iter().find(|m| m.id == id)
-    }
-}
+pub use catalogue::{Catalogue, Mechanism, BUNDLED_MECHANISMS};
 
 /// The knobs of assignment.
 #[derive(Debug, Clone, PartialEq)]
@@ -339,6 +257,9 @@ pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -
             of.insert(case.id.clone(), confirmed);
             continue;
         }
+        if params.curated && catalogue.unassigned.contains(&case.id) {
+            continue;
+        }
         // Each phrase the case holds counts once, at the weight of its best field.
         let mut held: HashMap<&str, f32> = HashMap::new();
         for (field, w) in fields[ci].iter().zip(params.fields) {
@@ -459,8 +380,11 @@ mod tests {
     use super::*;
 
     fn catalogue() -> Catalogue {
-        Catalogue::parse(
-            r#"
+        Catalogue::parse(catalogue_text(), &notbetter_taxonomy::bundled()).unwrap()
+    }
+
+    fn catalogue_text() -> &'static str {
+        r#"
 [[mechanism]]
 id = "subject-overlap"
 name = "A subject's samples on both sides of the split"
@@ -475,10 +399,7 @@ cause = "data/leakage"
 summary = "Features computed with information from after the prediction time."
 phrases = ["future", "look-ahead", "timestamp"]
 members = ["curated-one"]
-"#,
-            &notbetter_taxonomy::bundled(),
-        )
-        .unwrap()
+"#
     }
 
     fn case(id: &str, causes: &[&str], why: &str) -> Case {
@@ -531,6 +452,39 @@ members = ["curated-one"]
             },
         );
         assert!(!off.of.contains_key("curated-one"));
+    }
+
+    #[test]
+    fn a_case_a_curator_found_no_mechanism_in_stays_without_one() {
+        let text = format!("unassigned = [\"a\"]\n{}", catalogue_text());
+        let catalogue = Catalogue::parse(&text, &notbetter_taxonomy::bundled()).unwrap();
+        let cases = vec![case(
+            "a",
+            &["data/leakage"],
+            "Slices of the same patients were in both sets.",
+        )];
+        let params = MechanismParams {
+            threshold: 0.5,
+            ..Default::default()
+        };
+        assert!(!assign(&cases, &catalogue, &params).of.contains_key("a"));
+        let text_rule = MechanismParams {
+            curated: false,
+            ..params
+        };
+        let m = assign(&cases, &catalogue, &text_rule);
+        assert_eq!(
+            m.of["a"],
+            ["subject-overlap"],
+            "the text rule alone assigns it"
+        );
+        // A case cannot be both a curated member and unassigned.
+        let both = format!("unassigned = [\"curated-one\"]\n{}", catalogue_text());
+        let e = Catalogue::parse(&both, &notbetter_taxonomy::bundled()).unwrap_err();
+        assert!(
+            e.contains("`look-ahead`") && e.contains("`curated-one`") && e.contains("unassigned"),
+            "{e}"
+        );
     }
 
     #[test]
