@@ -372,3 +372,56 @@ fn a_first_command_on_a_fresh_data_dir_finds_the_bundled_cases() {
     let r = fresh.run(&["show", "epic-sepsis-model-external-validation"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// A cause and a field both named by their taxonomy names ask for the cases filed under both:
+/// those come first, the names' words are not read as other causes, and a field's name alone
+/// is not read as a mechanism.
+#[test]
+fn a_cause_named_in_a_field_finds_the_cases_filed_under_both() {
+    let env = Env::new();
+    let cases = crate::util::repo().join("data/cases");
+    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    for (q, cause, field) in [
+        (
+            "shortcut learning in dermatology",
+            "model/shortcut-learning",
+            "healthcare/dermatology",
+        ),
+        (
+            "distribution shift in pathology",
+            "data/distribution-shift",
+            "healthcare/pathology",
+        ),
+    ] {
+        let r = env.run(&["search", q, "--json", "--limit", "5"]).json();
+        for h in &r["hits"].as_array().unwrap()[..2] {
+            let has = |key: &str, slug: &str| {
+                h[key].as_array().unwrap().iter().any(|s| {
+                    let s = s.as_str().unwrap();
+                    s == slug || s.starts_with(&format!("{slug}/"))
+                })
+            };
+            assert!(
+                has("causes", cause) && has("domains", field),
+                "{q}: {} is not filed under both; {r}",
+                h["id"]
+            );
+        }
+        // Once read as optimisation difficulty from "distribution", and as data bias.
+        assert_eq!(r["reading"]["causes"], serde_json::json!([]), "{q}: {r}");
+    }
+    // Once read as "prompt sensitivity" from the word "models".
+    let r = env
+        .run(&[
+            "search",
+            "what went wrong with recommender models?",
+            "--json",
+            "--limit",
+            "3",
+        ])
+        .json();
+    assert_eq!(r["reading"]["mechanisms"], serde_json::json!([]), "{r}");
+    for h in r["hits"].as_array().unwrap() {
+        assert_eq!(h["domains"][0], "recommender-systems", "{r}");
+    }
+}

@@ -19,6 +19,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Searcher, Term, TERMINATED};
 
 use super::lexicon::Vocab;
+use super::tuning::Tuning;
 use crate::facets::SegmentTables;
 use crate::schema::FacetDim;
 
@@ -188,6 +189,27 @@ pub(crate) fn body_df(searcher: &Searcher, body: &[Field], stem: &str) -> tantiv
         df = df.max(searcher.doc_freq(&Term::from_field_text(*f, stem))?);
     }
     Ok(df)
+}
+
+/// The causes to lift, with their strength (1 for the best): those read from the words when
+/// strong enough, less the causes the question names by an alias (already synonyms).
+pub(super) fn choose<'a>(
+    read: &'a [CauseScore],
+    named: &[String],
+    tuning: &Tuning,
+) -> Vec<(&'a CauseScore, f32)> {
+    let Some(best) = read.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in read.iter().take(2) {
+        let strong = c.score as f32 >= tuning.cause_threshold
+            && c.score as f32 >= tuning.cause_relative * best.score as f32;
+        if strong && !named.contains(&c.slug) {
+            out.push((c, (c.score / best.score) as f32));
+        }
+    }
+    out
 }
 
 impl crate::SearchIndex {

@@ -190,6 +190,9 @@ pub(crate) struct QueryWord {
     pub surface: String,
     /// A function word of the question ("what", "went wrong").
     pub stop: bool,
+    /// Typed as a name, with a capital after its first letter ("BraTS", "MedQA", "CASP"), in
+    /// a text not typed all in capitals: searched as typed, never respelled.
+    pub name: bool,
 }
 
 /// The analysed words of `text`, function words marked. A hyphenated compound
@@ -206,6 +209,8 @@ fn analysed(analyzer: &mut TextAnalyzer, text: &str, parts: bool) -> Vec<QueryWo
     // word before.
     let mut seen: Vec<(usize, usize, bool)> = Vec::new();
     let lower = text.to_lowercase();
+    // Offsets into `lower` are offsets into `text` only when lowercasing kept every length.
+    let typed = (lower.len() == text.len() && text.chars().any(char::is_lowercase)).then_some(text);
     let mut stream = analyzer.token_stream(&lower);
     let mut last_to = 0;
     while let Some(token) = stream.next() {
@@ -230,10 +235,14 @@ fn analysed(analyzer: &mut TextAnalyzer, text: &str, parts: bool) -> Vec<QueryWo
         let frame = out
             .last()
             .is_some_and(|p| ends_frame_phrase(&p.surface, &surface));
+        let name = typed
+            .and_then(|t| t.get(from..token.offset_to))
+            .is_some_and(|w| w.chars().skip(1).any(char::is_uppercase));
         out.push(QueryWord {
             stem: token.text.clone(),
             stop: frame || is_stop_word(&surface),
             surface,
+            name,
         });
     }
     out

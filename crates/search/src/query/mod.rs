@@ -510,3 +510,5 @@ mod tests_compounds;
 mod tests_fields;
 #[cfg(test)]
 mod tests_meaning;
+#[cfg(test)]
+mod tests_names;

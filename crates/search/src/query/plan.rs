@@ -9,12 +9,10 @@ use tantivy::query::{
 };
 use tantivy::{Searcher, Term};
 
-use super::causes::CauseScore;
 use super::lexicon::{query_words, QueryWord};
 use super::parse::{parse, replace_word, Occ, Shape};
 use super::soft::min_match;
 use super::spell;
-use super::tuning::Tuning;
 use crate::schema::{FacetDim, INVESTIGATION, LESSONS, OUTCOME, TAGS, TITLE};
 use crate::SearchIndex;
 
@@ -164,6 +162,10 @@ impl SearchIndex {
         let mut synonyms_of: std::collections::HashMap<String, Vec<String>> =
             std::collections::HashMap::new();
         for w in &mut content {
+            // A name ("BraTS") no case uses is not a misspelling of a word some case uses.
+            if w.name {
+                continue;
+            }
             // A real word the cases do not use is met by its synonyms, not respelled.
             let held = if tuning.word_synonym > 0.0 {
                 self.held_synonyms(searcher, &w.stem)?
@@ -299,12 +301,21 @@ impl SearchIndex {
             .iter()
             .map(|w| (w.stem.clone(), w.surface.clone()))
             .collect();
-        let read = if content.len() >= 2 && !function_only {
-            self.read_causes(searcher, &pairs)?
+        // Words of a taxonomy alias already stand for their label (a synonym above): they
+        // do not also point to other causes ("distribution shift in pathology" is not read
+        // as optimisation difficulty from "distribution").
+        let unnamed: Vec<(String, String)> = pairs
+            .iter()
+            .zip(&in_alias)
+            .filter(|(_, &a)| !a)
+            .map(|(p, _)| p.clone())
+            .collect();
+        let read = if unnamed.len() >= 2 && !function_only {
+            self.read_causes(searcher, &unnamed)?
         } else {
             Vec::new()
         };
-        let lifts = self.choose_causes(&read, &named_causes, &tuning);
+        let lifts = super::causes::choose(&read, &named_causes, &tuning);
         for (c, _) in &lifts {
             reading.causes.push(ReadLabel {
                 dimension: FacetDim::Cause,
@@ -323,7 +334,15 @@ impl SearchIndex {
         // Mechanisms the question describes, from the catalogue's and the members' words and
         // from its meaning.
         let table = self.mechanism_table();
-        let mechanisms = if content.len() >= 2
+        let unfielded_words = content
+            .iter()
+            .zip(&in_domain_alias)
+            .filter(|(_, &d)| !d)
+            .count();
+        // A field's name says nothing of a mechanism: with it left out, a mechanism is read
+        // from two words, or from a cause named by an alias (which narrows to its mechanisms).
+        let mechanisms = if (unfielded_words >= 2
+            || !named_causes.is_empty() && unfielded_words >= 1)
             && !function_only
             && !table.is_empty()
             && tuning.mechanism_lift > 0.0
@@ -420,10 +439,25 @@ impl SearchIndex {
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
-        let cause_lifts = lifts
+        let fields: Vec<String> = named_domains
+            .into_iter()
+            .filter(|slug| slug != METHODS_DOMAIN)
+            .collect();
+        let mut cause_lifts: Vec<(String, f32)> = lifts
             .iter()
             .map(|(c, strength)| (c.slug.clone(), *strength))
             .collect();
+        // A cause and a field both named ("shortcut learning in dermatology"): the cases filed
+        // under both are what is asked for. The field rule (`rank::with_members`) keeps the
+        // lift to the field's cases; a cause named alone is only a synonym, weighing less than
+        // the literal words.
+        if !fields.is_empty() && tuning.named_cause > 0.0 {
+            for slug in &named_causes {
+                if !cause_lifts.iter().any(|(s, _)| s == slug) {
+                    cause_lifts.push((slug.clone(), tuning.named_cause));
+                }
+            }
+        }
         let lifted = mechanisms
             .iter()
             .map(|(m, strength)| (table.members(m.index).to_vec(), *strength))
@@ -434,34 +468,9 @@ impl SearchIndex {
             reading,
             lifted,
             cause_lifts,
-            fields: named_domains
-                .into_iter()
-                .filter(|slug| slug != METHODS_DOMAIN)
-                .collect(),
+            fields,
             proximity,
         })
-    }
-
-    /// The causes to lift, with their strength (1 for the best): named by an alias, or read
-    /// from the words when strong enough.
-    fn choose_causes<'a>(
-        &self,
-        read: &'a [CauseScore],
-        named: &[String],
-        tuning: &Tuning,
-    ) -> Vec<(&'a CauseScore, f32)> {
-        let Some(best) = read.first() else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for c in read.iter().take(2) {
-            let strong = c.score as f32 >= tuning.cause_threshold
-                && c.score as f32 >= tuning.cause_relative * best.score as f32;
-            if strong && !named.contains(&c.slug) {
-                out.push((c, (c.score / best.score) as f32));
-            }
-        }
-        out
     }
 }
 

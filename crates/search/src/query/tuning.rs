@@ -58,6 +58,10 @@ pub struct Tuning {
     /// more-like-this over its text fields plus, at this weight, over its field-neutral
     /// pattern alone (0 leaves the pattern out).
     pub similar_pattern: f32,
+    /// When a question names a field and a cause by their aliases, the field's cases filed
+    /// under that cause gain as if the cause had been read at this strength (1 = the best
+    /// cause read from words), times `cause_rerank`.
+    pub named_cause: f32,
 }
 
 impl Default for Tuning {
@@ -84,6 +88,7 @@ impl Default for Tuning {
             mechanism_dense: 1.0,
             mechanism_dense_floor: 0.3,
             similar_pattern: 2.0,
+            named_cause: 6.0,
         }
     }
 }
