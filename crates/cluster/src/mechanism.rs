@@ -2,8 +2,9 @@
 //! (`data/mechanisms.toml`, each under a cause of the taxonomy; parsed in `catalogue`).
 //!
 //! A case a curator listed gets exactly its curated mechanisms (`members`), or none when the
-//! catalogue lists it as `unassigned`. Any other case is assigned by its text: it is a candidate for a mechanism only if it carries the mechanism's cause (or one of its
-//! `also` causes) as a given label. Its "Why it failed", lessons, tags and title are searched for
+//! catalogue lists it as `unassigned`. Any other case is assigned by its text: it is a
+//! candidate for a mechanism only if it carries the mechanism's cause (or one of its `also`
+//! causes) as a given label. Its "Why it failed", lessons, tags and title are searched for
 //! the mechanism's phrases (whole words, Snowball-stemmed, so plurals and verb endings match);
 //! each phrase found adds its weight, higher for phrases few cases hold. The best candidate
 //! whose score reaches the threshold, and beats the runner-up by the margin, is the case's
