@@ -244,21 +244,29 @@ pub fn assign(cases: &[Case], catalogue: &Catalogue, params: &MechanismParams) -
             }
         }
     }
+    // Curators' lists, looked up by case (each case's mechanisms in catalogue order).
+    let mut confirmed: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut unassigned: HashSet<&str> = HashSet::new();
+    if params.curated {
+        for m in &catalogue.mechanisms {
+            for id in &m.members {
+                let ids = confirmed.entry(id.as_str()).or_default();
+                if ids.last() != Some(&m.id) {
+                    ids.push(m.id.clone());
+                }
+            }
+        }
+        unassigned.extend(catalogue.unassigned.iter().map(String::as_str));
+    }
     let mut of = BTreeMap::new();
     for (ci, case) in cases.iter().enumerate() {
         let causes = given_causes(case);
         let listed = |list: &Vec<String>| params.curated && list.contains(&case.id);
-        let confirmed: Vec<String> = catalogue
-            .mechanisms
-            .iter()
-            .filter(|m| listed(&m.members))
-            .map(|m| m.id.clone())
-            .collect();
-        if !confirmed.is_empty() {
-            of.insert(case.id.clone(), confirmed);
+        if let Some(ids) = confirmed.get(case.id.as_str()) {
+            of.insert(case.id.clone(), ids.clone());
             continue;
         }
-        if params.curated && catalogue.unassigned.contains(&case.id) {
+        if unassigned.contains(case.id.as_str()) {
             continue;
         }
         // Each phrase the case holds counts once, at the weight of its best field.
