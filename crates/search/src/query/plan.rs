@@ -304,12 +304,7 @@ impl SearchIndex {
         // Words of a taxonomy alias already stand for their label (a synonym above): they
         // do not also point to other causes ("distribution shift in pathology" is not read
         // as optimisation difficulty from "distribution").
-        let unnamed: Vec<(String, String)> = pairs
-            .iter()
-            .zip(&in_alias)
-            .filter(|(_, &a)| !a)
-            .map(|(p, _)| p.clone())
-            .collect();
+        let unnamed = outside(&pairs, &in_alias);
         let read = if unnamed.len() >= 2 && !function_only {
             self.read_causes(searcher, &unnamed)?
         } else {
@@ -334,26 +329,16 @@ impl SearchIndex {
         // Mechanisms the question describes, from the catalogue's and the members' words and
         // from its meaning.
         let table = self.mechanism_table();
-        let unfielded_words = content
-            .iter()
-            .zip(&in_domain_alias)
-            .filter(|(_, &d)| !d)
-            .count();
-        // A field's name says nothing of a mechanism: with it left out, a mechanism is read
-        // from two words, or from a cause named by an alias (which narrows to its mechanisms).
-        let mechanisms = if (unfielded_words >= 2
-            || !named_causes.is_empty() && unfielded_words >= 1)
+        // Mechanisms cross fields: words that name a field do not point to one. With them left
+        // out, a mechanism is read from two words, or from a cause named by an alias (which
+        // narrows to its mechanisms).
+        let unfielded = outside(&pairs, &in_domain_alias);
+        let mechanisms = if (unfielded.len() >= 2
+            || !named_causes.is_empty() && !unfielded.is_empty())
             && !function_only
             && !table.is_empty()
             && tuning.mechanism_lift > 0.0
         {
-            // Mechanisms cross fields: words that name a field do not point to one.
-            let unfielded: Vec<(String, String)> = pairs
-                .iter()
-                .zip(&in_domain_alias)
-                .filter(|(_, &d)| !d)
-                .map(|(p, _)| p.clone())
-                .collect();
             let words = self.weighted_words(searcher, &unfielded);
             let question = reading.corrected.as_deref().unwrap_or(text);
             super::mechanisms::read(&table, &words, question, &named_causes, &tuning)
@@ -472,6 +457,17 @@ impl SearchIndex {
             proximity,
         })
     }
+}
+
+/// The (stem, surface) pairs whose place in `mask` is false: the words outside the aliases
+/// it marks.
+fn outside(pairs: &[(String, String)], mask: &[bool]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .zip(mask)
+        .filter(|(_, &m)| !m)
+        .map(|(p, _)| p.clone())
+        .collect()
 }
 
 /// The domain of machine learning's own methods and benchmarks ("benchmarks", "tabular
