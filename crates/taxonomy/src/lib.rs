@@ -24,7 +24,7 @@ pub use ids::{CaseId, IdError, Slug, CASE_ID_MAX, SLUG_MAX};
 pub use input::{reported_labels, InputForm};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
 pub use normalise::{label_words, normalise_label, Inference, LabelReader, Mapping, MatchRule};
-pub use resolve::{field_head, qualified_head, MIN_CONFIDENCE};
+pub use resolve::{field_head, qualified_head, METHODS_DOMAIN, MIN_CONFIDENCE};
 
 /// The earliest year a case (or a reference) can be from: the perceptron predates deep
 /// learning, but nothing in this knowledge base can predate computers. Ingest refuses earlier

@@ -18,6 +18,10 @@ const MIN_SIMILARITY: f64 = 0.93;
 /// The best entry must beat the next by this factor under the overlap rule.
 const OVERLAP_MARGIN: f64 = 2.0;
 
+/// The field of machine learning research itself: its aliases ("benchmarks", "tabular data",
+/// "computer vision") say how a model was built or tested, which every field shares.
+pub const METHODS_DOMAIN: &str = "ml-research";
+
 /// How sure a mapping by a label's head is (percent): the name was given, only qualified.
 pub(crate) const HEAD_CONFIDENCE: u8 = 90;
 
@@ -166,6 +170,24 @@ impl Taxonomy {
         field_head(dim, label)
             .is_some_and(|h| matches!(resolve_found(self, dim, h), Found::Ambiguous))
     }
+
+    /// Whether a label is nothing but the names or aliases of two entries of `dim`
+    /// ("agriculture & ecology"), or names two fields before a colon, so that it stays
+    /// unmapped and a reader of its words should leave it so.
+    pub fn names_two_entries(&self, dim: Dimension, label: &str) -> bool {
+        if self.field_head_is_ambiguous(dim, label) {
+            return true;
+        }
+        if !matches!(resolve_found(self, dim, label), Found::Ambiguous) {
+            return false;
+        }
+        let words = label_words(label);
+        let mut covered = vec![false; words.len()];
+        for (start, n, _) in phrases_in(self, dim, &words, usize::MAX) {
+            covered[start..start + n].iter_mut().for_each(|c| *c = true);
+        }
+        covered.iter().all(|c| *c)
+    }
 }
 
 /// What the rules beyond exact aliases make of a label.
@@ -190,10 +212,14 @@ fn resolve_found(t: &Taxonomy, dim: Dimension, label: &str) -> Found {
         return Found::Nothing;
     }
     let found = match contains(t, dim, &words) {
+        // Two entries named ("finance / economics") stay two, in any order.
         Contained::Ambiguous => return Found::Ambiguous,
         Contained::One(m) => Some(m),
         Contained::None => None,
     };
+    if let Some(m) = reordered(t, dim, &words) {
+        return Found::Named(m);
+    }
     found
         .or_else(|| overlap(t, dim, &words))
         .or_else(|| similar(t, dim, &words))
@@ -209,6 +235,33 @@ fn matched(slug: &str, rule: MatchRule, confidence: f64) -> Mapping {
         rule,
         confidence: (confidence.clamp(0.0, 1.0) * 100.0).round() as u8,
     }
+}
+
+/// Rule 0: the words of one entry's name or alias in another order ("biased data" for "data
+/// bias"), when no other entry's phrase has the same words.
+fn reordered(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Mapping> {
+    if words.len() < 2 {
+        return None;
+    }
+    let mut key: Vec<&str> = words.iter().map(String::as_str).collect();
+    key.sort_unstable();
+    let mut found: Option<&str> = None;
+    for (phrase, original, slug) in &t.labels[&dim].phrases {
+        // A slug written as a path ("data/bias") counts here: its words are its name's.
+        let path = original.contains('/') && original == slug;
+        if phrase.len() != key.len() || !(path || usable(t, dim, original, slug)) {
+            continue;
+        }
+        let mut p: Vec<&str> = phrase.iter().map(String::as_str).collect();
+        p.sort_unstable();
+        if p == key {
+            match found {
+                Some(f) if f != slug => return None,
+                _ => found = Some(slug),
+            }
+        }
+    }
+    found.map(|slug| matched(slug, MatchRule::Overlap, 0.95))
 }
 
 enum Contained {
@@ -230,7 +283,17 @@ fn contains(t: &Taxonomy, dim: Dimension, words: &[String]) -> Contained {
 /// `None`: nothing found (or too little); `Some(None)`: ambiguous.
 fn contains_inner(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Option<Mapping>> {
     // (start, len, slug) of every phrase found, shorter than the label.
-    let found = phrases_in(t, dim, words, words.len());
+    let mut found = phrases_in(t, dim, words, words.len());
+    // A field that says how a model was built or tested ("benchmarks", "deep RL") next to an
+    // application field ("continuous-control deep RL benchmarks") qualifies it: the
+    // application decides.
+    if dim == Dimension::Domain {
+        let method =
+            |slug: &str| slug == METHODS_DOMAIN || slug.starts_with(&format!("{METHODS_DOMAIN}/"));
+        if found.iter().any(|f| !method(f.2)) {
+            found.retain(|f| !method(f.2));
+        }
+    }
     let longest = found.iter().map(|f| f.1).max()?;
     // Of phrases as long as each other, the narrowest entry's ("motion planning" over
     // "autonomous vehicle" in "autonomous vehicle motion planning"); the first found on a tie.

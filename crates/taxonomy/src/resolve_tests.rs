@@ -146,3 +146,55 @@ fn rules_map_longer_wording() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[test]
+fn an_alias_in_another_order_maps_unless_two_entries_share_its_words() {
+    use Dimension::*;
+    assert_eq!(
+        got(Cause, "biased data"),
+        Some(("data/bias".into(), "overlap".into()))
+    );
+    assert_eq!(
+        got(Cause, "Validation, Lack of"),
+        Some((
+            "evaluation/insufficient-validation".into(),
+            "overlap".into()
+        ))
+    );
+    // Two entries' phrases of the same words: neither.
+    let t = crate::Taxonomy::parse(&crate::BUNDLED_TAXONOMY.replace(
+        "aliases = [\"unfairness\",",
+        "aliases = [\"training data bias\", \"unfairness\",",
+    ))
+    .unwrap();
+    assert!(matches!(
+        t.map(Cause, "data biased training"),
+        Mapping::Unmapped { .. }
+    ));
+    assert_eq!(
+        got(Cause, "data biased training"),
+        Some(("data/bias".into(), "overlap".into()))
+    );
+    // Two fields named are two, in any order ("economics and finance" is an alias of finance).
+    assert_eq!(got(Domain, "finance / economics"), None);
+}
+
+#[test]
+fn machine_learning_research_next_to_an_application_field_leaves_the_field_to_decide() {
+    use Dimension::*;
+    // "deep RL benchmarks" names machine learning research, "continuous control" robotics.
+    let qualified = got(Domain, "continuous-control deep RL benchmarks");
+    assert!(
+        qualified
+            .as_ref()
+            .is_some_and(|(s, _)| s.starts_with("robotics")),
+        "{qualified:?}"
+    );
+    // Alone it is machine learning research.
+    assert_eq!(
+        got(Domain, "image classification benchmarks")
+            .map(|g| g.0)
+            .as_deref(),
+        Some("ml-research")
+    );
+}

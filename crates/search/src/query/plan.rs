@@ -426,7 +426,9 @@ impl SearchIndex {
         };
         let fields: Vec<String> = named_domains
             .into_iter()
-            .filter(|slug| slug != METHODS_DOMAIN)
+            // Naming machine learning research says how a model was built or tested, which
+            // every field shares, not which field a question is about.
+            .filter(|slug| slug != notbetter_taxonomy::METHODS_DOMAIN)
             .collect();
         let mut cause_lifts: Vec<(String, f32)> = lifts
             .iter()
@@ -469,11 +471,6 @@ fn outside(pairs: &[(String, String)], mask: &[bool]) -> Vec<(String, String)> {
         .map(|(p, _)| p.clone())
         .collect()
 }
-
-/// The domain of machine learning's own methods and benchmarks ("benchmarks", "tabular
-/// data", "computer vision"): naming it says how a model was built or tested, which every
-/// field shares, not which field a question is about.
-const METHODS_DOMAIN: &str = "ml-research";
 
 /// Fields searched for words near each other.
 pub(crate) const PROXIMITY_FIELDS: [&str; 4] = [TITLE, TAGS, INVESTIGATION, OUTCOME];
