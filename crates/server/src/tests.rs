@@ -365,8 +365,15 @@ async fn search_page_shows_hits_facets_and_chips() {
         r.body
     );
     assert!(r.body.contains("<b>shortcut</b>"));
-    let r = get(&f.app, "/search?q=hospital%20marker%20zebra%20shortcut").await;
+    // ("untuned" is another case's word; a word no case uses is left out, and said so.)
+    let r = get(&f.app, "/search?q=hospital%20marker%20untuned%20shortcut").await;
     assert!(r.body.contains("Missing: "), "{}", r.body);
+    let r = get(&f.app, "/search?q=hospital%20marker%20zebra%20shortcut").await;
+    assert!(
+        r.body.contains("no case uses “zebra”, so it was left out"),
+        "{}",
+        r.body
+    );
 }
 
 /// A page's `<main>` as a reviewer can read it in a diff: one block element per line. The

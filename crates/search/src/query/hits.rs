@@ -138,7 +138,7 @@ impl SearchIndex {
     /// Exact facet counts need at least this visit of every match. Returns the count too.
     pub fn time_counting_pass(&self, req: &SearchRequest) -> Result<(usize, std::time::Duration)> {
         let searcher = self.reader.searcher();
-        let plan = self.planned(&searcher, &req.query, false)?;
+        let plan = self.planned(&searcher, &req.query, None)?;
         let full = self.combined(plan.query.as_ref(), req, true);
         let t = std::time::Instant::now();
         let n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
@@ -148,13 +148,15 @@ impl SearchIndex {
     /// The ids of every case matching a request, ignoring paging (for tests and exports).
     pub fn matching_ids(&self, req: &SearchRequest) -> Result<Vec<String>> {
         let searcher = self.reader.searcher();
-        let plan = self.planned(&searcher, &req.query, false)?;
-        let strict = plan.reading.min_match > 1;
+        let plan = self.planned(&searcher, &req.query, None)?;
         let mut full = self.combined(plan.query.as_ref(), req, true);
         let mut n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
-        if n == 0 && strict {
-            // As `search` does: cases holding any of the words.
-            let relaxed = self.planned(&searcher, &req.query, true)?;
+        // As `search` does: cases holding one word fewer, then any of the words.
+        for at_most in super::relaxed_minimums(plan.reading.min_match) {
+            if n > 0 {
+                break;
+            }
+            let relaxed = self.planned(&searcher, &req.query, Some(at_most))?;
             full = self.combined(relaxed.query.as_ref(), req, true);
             n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
         }
@@ -327,7 +329,7 @@ mod tests {
             "rising",
             "site",
         ] {
-            let plan = idx.planned(&searcher, q, false).unwrap();
+            let plan = idx.planned(&searcher, q, None).unwrap();
             let query = idx.combined(plan.query.as_ref(), &SearchRequest::new(q), true);
             for &field in &idx.fields.snippet {
                 let mut theirs =

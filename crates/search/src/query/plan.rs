@@ -10,9 +10,8 @@ use tantivy::query::{
 use tantivy::{Searcher, Term};
 
 use super::lexicon::{query_words, QueryWord};
-use super::parse::{parse, replace_word, Occ, Shape};
+use super::parse::{parse, Occ, Shape};
 use super::soft::min_match;
-use super::spell;
 use crate::schema::{FacetDim, INVESTIGATION, LESSONS, OUTCOME, TAGS, TITLE};
 use crate::SearchIndex;
 
@@ -97,12 +96,13 @@ impl Plan {
 
 impl SearchIndex {
     /// Turns typed text into the query to run. Never fails on the text itself.
-    /// `relax` asks for any one word instead of the usual share.
+    /// `at_most` caps how many of the words a case must hold (the usual share otherwise; at
+    /// least one).
     pub(crate) fn plan(
         &self,
         searcher: &Searcher,
         text: &str,
-        relax: bool,
+        at_most: Option<usize>,
     ) -> tantivy::Result<Plan> {
         let tuning = self.tuning();
         let parsed = parse(text);
@@ -156,59 +156,8 @@ impl SearchIndex {
             }
         }
 
-        // Words the index has never seen: the closest word it has, if one is close.
-        let mut corrected_text = text.to_string();
-        // Unused words and the synonyms they are searched by (looked up once, used below).
-        let mut synonyms_of: std::collections::HashMap<String, Vec<String>> =
-            std::collections::HashMap::new();
-        for w in &mut content {
-            // A name ("BraTS") no case uses is not a misspelling of a word some case uses.
-            if w.name {
-                continue;
-            }
-            // A real word the cases do not use is met by its synonyms, not respelled.
-            let held = if tuning.word_synonym > 0.0 {
-                self.held_synonyms(searcher, &w.stem)?
-            } else {
-                Vec::new()
-            };
-            if !held.is_empty() {
-                synonyms_of.insert(w.stem.clone(), held.clone());
-                let shown: Vec<String> = held
-                    .iter()
-                    .map(|s| spell::surface_of(searcher, &self.fields.spell, s))
-                    .collect();
-                reading.notes.push(format!(
-                    "no case uses “{}”; {} {} {} searched instead",
-                    w.surface,
-                    if shown.len() == 1 {
-                        "its synonym"
-                    } else {
-                        "its synonyms"
-                    },
-                    shown
-                        .iter()
-                        .map(|s| format!("“{s}”"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    if shown.len() == 1 { "was" } else { "were" }
-                ));
-                continue;
-            }
-            if let Some(stem) = spell::correct(searcher, &self.fields.spell, &w.stem)? {
-                let to = spell::surface_of(searcher, &self.fields.spell, &stem);
-                corrected_text = replace_word(&corrected_text, &w.surface, &to);
-                reading.corrections.push(Correction {
-                    from: w.surface.clone(),
-                    to: to.clone(),
-                });
-                w.stem = stem;
-                w.surface = to;
-            }
-        }
-        if !reading.corrections.is_empty() {
-            reading.corrected = Some(corrected_text);
-        }
+        // Words the index has never seen: respelled, met by their synonyms, or left out.
+        let synonyms_of = self.unseen_words(searcher, text, &mut content, &mut reading)?;
 
         // Aliases of taxonomy labels become concepts of their own: the words, or a case filed
         // under the label.
@@ -350,10 +299,9 @@ impl SearchIndex {
         }
 
         let n = concepts.len();
-        let min_match = if relax {
-            n.min(1)
-        } else {
-            min_match(n, tuning.min_match)
+        let min_match = match at_most {
+            Some(k) => min_match(n, tuning.min_match).min(k).max(n.min(1)),
+            None => min_match(n, tuning.min_match),
         };
         reading.words = n;
         reading.min_match = min_match;

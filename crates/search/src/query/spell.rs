@@ -18,6 +18,16 @@ fn max_edits(len: usize) -> usize {
     }
 }
 
+/// Whether `stem` occurs in none of `fields`.
+pub(crate) fn unseen(searcher: &Searcher, fields: &[Field], stem: &str) -> tantivy::Result<bool> {
+    for f in fields {
+        if searcher.doc_freq(&Term::from_field_text(*f, stem))? > 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// The index's closest stem to `stem`, if `stem` occurs in none of `fields` and a stem within
 /// the allowed edits (sharing its first letter) does: the fewest edits, then the most cases.
 pub(crate) fn correct(
@@ -30,10 +40,8 @@ pub(crate) fn correct(
     if edits == 0 || stem.chars().any(|c| c.is_ascii_digit()) {
         return Ok(None);
     }
-    for f in fields {
-        if searcher.doc_freq(&Term::from_field_text(*f, stem))? > 0 {
-            return Ok(None);
-        }
+    if !unseen(searcher, fields, stem)? {
+        return Ok(None);
     }
     // The term dictionaries are walked through a Levenshtein automaton (tantivy's own, as its
     // fuzzy queries use), which visits only the prefixes that can still end within `edits`,

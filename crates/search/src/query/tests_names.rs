@@ -1,6 +1,8 @@
 //! Names typed as names: a word with a capital after its first letter ("BraTS") is searched
 //! as typed, never respelled into a word some case uses, while the same word typed in lower
-//! case, or a whole query typed in capitals, is still corrected.
+//! case, or a whole query typed in capitals, is still corrected. Real words are not typos
+//! either: an English word no case uses is left out, not respelled. And a long query no case
+//! holds enough of shows the cases holding one word fewer before those holding any.
 
 use notbetter_taxonomy::{bundled, Case};
 
@@ -30,6 +32,7 @@ fn a_name_is_not_respelled_but_a_lower_case_typo_is() {
                 "leak",
                 "Slices of one patient caused leakage across the split.",
             ),
+            case("media", "Answers were copied from social media."),
         ],
         1,
     )
@@ -43,16 +46,85 @@ fn a_name_is_not_respelled_but_a_lower_case_typo_is() {
             .map(|c| (c.from, c.to))
             .collect()
     };
-    // "brats" is one edit from "beat" (by stems); typed as the dataset's name it stays.
+    // "medqa" is one edit from "media" (by stems); typed as the dataset's name it stays.
+    // ("brats" is an English word, so it is never respelled "beat", however typed.)
     assert_eq!(corrections("U-Net BraTS"), []);
+    assert_eq!(corrections("u-net brats"), []);
     assert_eq!(corrections("MedQA"), []);
     assert_eq!(
-        corrections("u-net brats"),
-        [("brats".to_string(), "beat".to_string())]
+        corrections("medqa answers"),
+        [("medqa".to_string(), "media".to_string())]
     );
     // A query typed all in capitals is not a list of names.
     assert_eq!(
         corrections("LEKAGE"),
         [("lekage".to_string(), "leakage".to_string())]
     );
+}
+
+#[test]
+fn a_real_word_no_case_uses_is_left_out_not_respelled() {
+    let idx = SearchIndex::in_memory(&bundled()).unwrap();
+    idx.rebuild(
+        &[
+            case("disk", "The disk filled up and the pipeline stalled."),
+            case("help", "Customer messages to the help line were misrouted."),
+        ],
+        1,
+    )
+    .unwrap();
+    let r = idx
+        .search(&SearchRequest::new("messages to help desks misrouted"))
+        .unwrap();
+    // "desks" is one edit from "disk", but it is an English word: not a typo.
+    assert!(r.reading.corrections.is_empty(), "{:?}", r.reading);
+    assert!(
+        r.reading
+            .notes
+            .iter()
+            .any(|n| n.contains("no case uses “desks”")),
+        "{:?}",
+        r.reading.notes
+    );
+    assert_eq!(r.hits[0].id, "help");
+    assert!(r.hits.iter().all(|h| h.id != "disk"));
+    // Alone it is searched as typed, and finds nothing.
+    let r = idx.search(&SearchRequest::new("desks")).unwrap();
+    assert_eq!(r.total, 0);
+    assert!(r.reading.corrections.is_empty());
+    // A misspelling is still corrected.
+    let r = idx.search(&SearchRequest::new("customer mesages")).unwrap();
+    assert_eq!(r.reading.corrections.len(), 1, "{:?}", r.reading);
+}
+
+#[test]
+fn a_query_no_case_holds_enough_of_shows_the_cases_holding_one_word_fewer_first() {
+    let idx = SearchIndex::in_memory(&bundled()).unwrap();
+    idx.rebuild(
+        &[
+            case("three", "Violet ink around the lesion."),
+            case("two", "The scalpel and the surgeons."),
+            case("other-two", "A hospital audit."),
+            case("one", "A dermatology ward."),
+        ],
+        1,
+    )
+    .unwrap();
+    // Nine words; the share asks for four, "three" holds three of them, the others two.
+    let q = "violet ink lesion scalpel surgeons hospital audit dermatology ward";
+    let r = idx.search(&SearchRequest::new(q)).unwrap();
+    assert_eq!(r.reading.min_match, 3, "{:?}", r.reading);
+    assert_eq!(
+        r.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        ["three"]
+    );
+    assert!(
+        r.reading
+            .notes
+            .iter()
+            .any(|n| n.contains("no case holds 4 of these 9 words, so cases holding 3 are shown")),
+        "{:?}",
+        r.reading.notes
+    );
+    assert_eq!(idx.matching_ids(&SearchRequest::new(q)).unwrap(), ["three"]);
 }

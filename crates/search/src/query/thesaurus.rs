@@ -3,7 +3,7 @@
 //! A query word's synonyms that the index holds are weak alternatives of it (`word_synonym`),
 //! so "slipping" can meet "slide" without outranking the word as typed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 const TABLE: &str = include_str!("../../../../data/synonyms.tsv");
@@ -38,6 +38,50 @@ pub(crate) fn synonyms(stem: &str) -> &'static [String] {
         map
     });
     map.get(stem).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// Whether `word` is an English word WordNet knows, as listed or by its regular inflection
+/// ("desks", "safer", "tagged"), by WordNet's own detachment rules (morphy). A word it knows
+/// is no misspelling, whatever the cases' vocabulary holds.
+pub(crate) fn is_word(word: &str) -> bool {
+    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        TABLE
+            .lines()
+            .filter_map(|l| l.split_once('\t').map(|(w, _)| w))
+            .collect()
+    });
+    let word = word.to_lowercase();
+    if words.contains(word.as_str()) {
+        return true;
+    }
+    // morphy's detachments for nouns, verbs and adjectives: suffix and its replacement.
+    const DETACH: [(&str, &str); 17] = [
+        ("s", ""),
+        ("ses", "s"),
+        ("xes", "x"),
+        ("zes", "z"),
+        ("ches", "ch"),
+        ("shes", "sh"),
+        ("men", "man"),
+        ("ies", "y"),
+        ("es", "e"),
+        ("es", ""),
+        ("ed", "e"),
+        ("ed", ""),
+        ("ing", "e"),
+        ("ing", ""),
+        ("er", ""),
+        ("est", ""),
+        ("er", "e"),
+    ];
+    DETACH.iter().any(|(suffix, with)| {
+        word.strip_suffix(suffix)
+            .filter(|base| base.len() >= 2)
+            .is_some_and(|base| words.contains(format!("{base}{with}").as_str()))
+    }) || word
+        .strip_suffix("est")
+        .is_some_and(|base| words.contains(format!("{base}e").as_str()))
 }
 
 #[cfg(test)]
@@ -91,6 +135,18 @@ mod tests {
         });
         let r = idx.search(&SearchRequest::new("quake forecasts")).unwrap();
         assert!(r.reading.notes.iter().all(|n| !n.contains("earthquake")));
+    }
+
+    #[test]
+    fn english_words_and_their_inflections_are_words_and_typos_are_not() {
+        for w in [
+            "desk", "desks", "Desks", "safer", "tagged", "mice", "worse", "coin",
+        ] {
+            assert!(super::is_word(w), "{w}");
+        }
+        for w in ["lekage", "knowlege", "mistagged", "zzzz", "s"] {
+            assert!(!super::is_word(w), "{w}");
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@ use super::{lexicon, mechanisms, thesaurus, SearchRequest};
 use crate::{Result, SearchIndex};
 
 impl SearchIndex {
-    /// Builds what searches otherwise build the first time they need it (the synonym table,
+    /// Builds what searches otherwise build the first time they need it (the synonym table
+    /// and its word list,
     /// the stop words, the embedding model, the facet tables and cause counts of the current
     /// segments), so the first visitors of a new server do not wait for it: in a debug build
     /// that first search took 0.4 s, and under load more than a second. Returns how long it
@@ -14,6 +15,7 @@ impl SearchIndex {
         let started = std::time::Instant::now();
         let _ = lexicon::is_stop_word("the");
         let _ = thesaurus::synonyms("slip");
+        let _ = thesaurus::is_word("slip");
         let _ = mechanisms::embedder();
         let mut req = SearchRequest::new("why did the model fail at the new hospital?");
         req.limit = 1;
