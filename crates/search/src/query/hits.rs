@@ -151,7 +151,7 @@ impl SearchIndex {
         let plan = self.planned(&searcher, &req.query, None)?;
         let mut full = self.combined(plan.query.as_ref(), req, true);
         let mut n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
-        // As `search` does: cases holding any of the words.
+        // As `search` does: cases holding one word fewer, then any of the words.
         for at_most in super::relaxed_minimums(plan.reading.min_match) {
             if n > 0 {
                 break;

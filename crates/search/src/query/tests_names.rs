@@ -1,7 +1,8 @@
 //! Names typed as names: a word with a capital after its first letter ("BraTS") is searched
 //! as typed, never respelled into a word some case uses, while the same word typed in lower
 //! case, or a whole query typed in capitals, is still corrected. Real words are not typos
-//! either: an English word no case uses is left out, not respelled.
+//! either: an English word no case uses is left out, not respelled. And a long query no case
+//! holds enough of shows the cases holding one word fewer before those holding any.
 
 use notbetter_taxonomy::{bundled, Case};
 
@@ -94,4 +95,36 @@ fn a_real_word_no_case_uses_is_left_out_not_respelled() {
     // A misspelling is still corrected.
     let r = idx.search(&SearchRequest::new("customer mesages")).unwrap();
     assert_eq!(r.reading.corrections.len(), 1, "{:?}", r.reading);
+}
+
+#[test]
+fn a_query_no_case_holds_enough_of_shows_the_cases_holding_one_word_fewer_first() {
+    let idx = SearchIndex::in_memory(&bundled()).unwrap();
+    idx.rebuild(
+        &[
+            case("three", "Violet ink around the lesion."),
+            case("two", "The scalpel and the surgeons."),
+            case("other-two", "A hospital audit."),
+            case("one", "A dermatology ward."),
+        ],
+        1,
+    )
+    .unwrap();
+    // Nine words; the share asks for four, "three" holds three of them, the others two.
+    let q = "violet ink lesion scalpel surgeons hospital audit dermatology ward";
+    let r = idx.search(&SearchRequest::new(q)).unwrap();
+    assert_eq!(r.reading.min_match, 3, "{:?}", r.reading);
+    assert_eq!(
+        r.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        ["three"]
+    );
+    assert!(
+        r.reading
+            .notes
+            .iter()
+            .any(|n| n.contains("no case holds 4 of these 9 words, so cases holding 3 are shown")),
+        "{:?}",
+        r.reading.notes
+    );
+    assert_eq!(idx.matching_ids(&SearchRequest::new(q)).unwrap(), ["three"]);
 }
