@@ -6,11 +6,10 @@ use crate::{Result, SearchIndex};
 
 impl SearchIndex {
     /// Builds what searches otherwise build the first time they need it (the synonym table
-    /// and its word list,
-    /// the stop words, the embedding model, the facet tables and cause counts of the current
-    /// segments), so the first visitors of a new server do not wait for it: in a debug build
-    /// that first search took 0.4 s, and under load more than a second. Returns how long it
-    /// took. Errors are the search's own (a broken index).
+    /// and its word list, the stop words, the embedding model, the facet tables and cause
+    /// counts of the current segments), so the first visitors of a new server do not wait for
+    /// it: in a debug build that first search took 0.4 s, and under load more than a second.
+    /// Returns how long it took. Errors are the search's own (a broken index).
     pub fn warm_up(&self) -> Result<std::time::Duration> {
         let started = std::time::Instant::now();
         let _ = lexicon::is_stop_word("the");
