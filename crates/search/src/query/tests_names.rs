@@ -8,6 +8,13 @@ use notbetter_taxonomy::{bundled, Case};
 
 use crate::{SearchIndex, SearchRequest};
 
+/// An in-memory index of `cases` (committed at generation 1).
+fn indexed(cases: &[Case]) -> SearchIndex {
+    let idx = SearchIndex::in_memory(&bundled()).unwrap();
+    idx.rebuild(cases, 1).unwrap();
+    idx
+}
+
 fn case(id: &str, text: &str) -> Case {
     Case::builder(id)
         .title(format!("Case {id}"))
@@ -21,22 +28,17 @@ fn case(id: &str, text: &str) -> Case {
 
 #[test]
 fn a_name_is_not_respelled_but_a_lower_case_typo_is() {
-    let idx = SearchIndex::in_memory(&bundled()).unwrap();
-    idx.rebuild(
-        &[
-            case(
-                "beat",
-                "A tuned linear model beat the segmentation network.",
-            ),
-            case(
-                "leak",
-                "Slices of one patient caused leakage across the split.",
-            ),
-            case("media", "Answers were copied from social media."),
-        ],
-        1,
-    )
-    .unwrap();
+    let idx = indexed(&[
+        case(
+            "beat",
+            "A tuned linear model beat the segmentation network.",
+        ),
+        case(
+            "leak",
+            "Slices of one patient caused leakage across the split.",
+        ),
+        case("media", "Answers were copied from social media."),
+    ]);
     let corrections = |q: &str| -> Vec<(String, String)> {
         idx.search(&SearchRequest::new(q))
             .unwrap()
@@ -64,15 +66,10 @@ fn a_name_is_not_respelled_but_a_lower_case_typo_is() {
 
 #[test]
 fn a_real_word_no_case_uses_is_left_out_not_respelled() {
-    let idx = SearchIndex::in_memory(&bundled()).unwrap();
-    idx.rebuild(
-        &[
-            case("disk", "The disk filled up and the pipeline stalled."),
-            case("help", "Customer messages to the help line were misrouted."),
-        ],
-        1,
-    )
-    .unwrap();
+    let idx = indexed(&[
+        case("disk", "The disk filled up and the pipeline stalled."),
+        case("help", "Customer messages to the help line were misrouted."),
+    ]);
     let r = idx
         .search(&SearchRequest::new("messages to help desks misrouted"))
         .unwrap();
@@ -99,17 +96,12 @@ fn a_real_word_no_case_uses_is_left_out_not_respelled() {
 
 #[test]
 fn a_query_no_case_holds_enough_of_shows_the_cases_holding_one_word_fewer_first() {
-    let idx = SearchIndex::in_memory(&bundled()).unwrap();
-    idx.rebuild(
-        &[
-            case("three", "Violet ink around the lesion."),
-            case("two", "The scalpel and the surgeons."),
-            case("other-two", "A hospital audit."),
-            case("one", "A dermatology ward."),
-        ],
-        1,
-    )
-    .unwrap();
+    let idx = indexed(&[
+        case("three", "Violet ink around the lesion."),
+        case("two", "The scalpel and the surgeons."),
+        case("other-two", "A hospital audit."),
+        case("one", "A dermatology ward."),
+    ]);
     // Nine words; the share asks for four, "three" holds three of them, the others two.
     let q = "violet ink lesion scalpel surgeons hospital audit dermatology ward";
     let r = idx.search(&SearchRequest::new(q)).unwrap();

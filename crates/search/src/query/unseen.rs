@@ -63,12 +63,14 @@ impl SearchIndex {
                 ));
                 continue;
             }
+            // A word some case uses is searched as typed.
+            if !spell::unseen(searcher, &self.fields.spell, &w.stem)? {
+                continue;
+            }
             // A real word no case uses is no misspelling: "desks" is not "disk", nor
             // "feeble" "feel". It can match nothing, so it is left out (below).
             if super::thesaurus::is_word(&w.surface) {
-                if spell::unseen(searcher, &self.fields.spell, &w.stem)? {
-                    unused.push(w.stem.clone());
-                }
+                unused.push(w.stem.clone());
                 continue;
             }
             if let Some(stem) = spell::correct(searcher, &self.fields.spell, &w.stem)? {
