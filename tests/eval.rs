@@ -25,10 +25,10 @@ fn search_and_label_quality_hold_their_floors() {
         f(&l["recall"])
     );
     assert!(q["queries"].as_u64().unwrap() >= 40);
-    assert!(f(&q["recall_at_10"]) >= 0.71, "{q}");
-    assert!(f(&q["mrr"]) >= 0.82, "{q}");
-    assert!(f(&q["ndcg_at_10"]) >= 0.70, "{q}");
-    assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.49);
+    assert!(f(&q["recall_at_10"]) >= 0.74, "{q}");
+    assert!(f(&q["mrr"]) >= 0.83, "{q}");
+    assert!(f(&q["ndcg_at_10"]) >= 0.72, "{q}");
+    assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.51);
     assert!(f(&l["precision"]) >= 0.93, "{l}");
     assert!(f(&l["recall"]) >= 0.88, "{l}");
     // The pre-mortem: leave-one-out over the bundled cases, and hand-written plans.

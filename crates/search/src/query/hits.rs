@@ -151,14 +151,23 @@ impl SearchIndex {
         let plan = self.planned(&searcher, &req.query, None)?;
         let mut full = self.combined(plan.query.as_ref(), req, true);
         let mut n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
-        // As `search` does: cases holding one word fewer, then any of the words.
-        for at_most in super::relaxed_minimums(plan.reading.min_match) {
-            if n > 0 {
+        // As `search` does: when no case, or fewer than `fill_below` by relevance, hold
+        // enough of the words, the cases holding one word fewer, then any of them, too.
+        let fill_below = if req.sort == super::Sort::Relevance {
+            self.tuning().fill_below
+        } else {
+            0
+        };
+        for at_most in super::tiers::relaxed_minimums(plan.reading.min_match) {
+            if n >= fill_below.max(1) {
                 break;
             }
             let relaxed = self.planned(&searcher, &req.query, Some(at_most))?;
-            full = self.combined(relaxed.query.as_ref(), req, true);
-            n = self.timed(self.run(&searcher, full.as_ref(), &Count))?;
+            let wider = self.combined(relaxed.query.as_ref(), req, true);
+            let more = self.timed(self.run(&searcher, wider.as_ref(), &Count))?;
+            if more > n {
+                (full, n) = (wider, more);
+            }
         }
         let n = n.max(1);
         let addrs = self.timed(self.run(

@@ -18,6 +18,7 @@ mod soft;
 mod spell;
 mod terms;
 mod thesaurus;
+mod tiers;
 mod tuning;
 mod unseen;
 mod warm;
@@ -143,7 +144,7 @@ pub struct Hit {
 /// Slug → number of matching cases, per dimension. Parents count the cases of their children.
 pub type FacetCounts = BTreeMap<FacetDim, BTreeMap<String, u64>>;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
@@ -357,23 +358,8 @@ impl SearchIndex {
             )));
         }
         let plan = self.planned(searcher, &req.query, None)?;
-        let mut results = self.run_plan(searcher, req, plan)?;
-        // No case holds enough of a long query's words: show the cases that hold one word
-        // fewer, then any, and say so, rather than nothing.
-        let (wanted, words) = (results.reading.min_match, results.reading.words);
-        for at_most in relaxed_minimums(wanted) {
-            if results.total > 0 {
-                break;
-            }
-            let mut relaxed = self.planned(searcher, &req.query, Some(at_most))?;
-            relaxed.reading.notes.push(if at_most > 1 {
-                format!("no case holds {wanted} of these {words} words, so cases holding {at_most} are shown")
-            } else {
-                format!("no case holds {wanted} of these {words} words, so cases holding any of them are shown")
-            });
-            results = self.run_plan(searcher, req, relaxed)?;
-        }
-        Ok(results)
+        let results = self.run_plan(searcher, req, plan)?;
+        self.tiered(searcher, req, results)
     }
 
     fn run_plan(
@@ -514,14 +500,6 @@ impl SearchIndex {
 /// The caps tried in turn when no case holds `wanted` of a query's words: one word fewer,
 /// then any one (measured on the tuning half: going straight to any one word ranked a long
 /// paraphrase's case lower, paraphrases' MRR 0.749 against 0.776).
-pub(crate) fn relaxed_minimums(wanted: usize) -> Vec<usize> {
-    match wanted {
-        0 | 1 => Vec::new(),
-        2 => vec![1],
-        w => vec![w - 1, 1],
-    }
-}
-
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]

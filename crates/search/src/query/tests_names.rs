@@ -1,8 +1,9 @@
 //! Names typed as names: a word with a capital after its first letter ("BraTS") is searched
 //! as typed, never respelled into a word some case uses, while the same word typed in lower
 //! case, or a whole query typed in capitals, is still corrected. Real words are not typos
-//! either: an English word no case uses is left out, not respelled. And a long query no case
-//! holds enough of shows the cases holding one word fewer before those holding any.
+//! either: an English word no case uses is left out, not respelled. And a long query few or
+//! no cases hold enough of shows those cases first, then the cases holding one word fewer,
+//! then those holding any.
 
 use notbetter_taxonomy::{bundled, Case};
 
@@ -94,6 +95,15 @@ fn a_real_word_no_case_uses_is_left_out_not_respelled() {
     assert_eq!(r.reading.corrections.len(), 1, "{:?}", r.reading);
 }
 
+fn ids(r: &crate::SearchResults) -> Vec<&str> {
+    r.hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
 #[test]
 fn a_query_no_case_holds_enough_of_shows_the_cases_holding_one_word_fewer_first() {
     let idx = indexed(&[
@@ -106,17 +116,76 @@ fn a_query_no_case_holds_enough_of_shows_the_cases_holding_one_word_fewer_first(
     let q = "violet ink lesion scalpel surgeons hospital audit dermatology ward";
     let r = idx.search(&SearchRequest::new(q)).unwrap();
     assert_eq!(r.reading.min_match, 3, "{:?}", r.reading);
+    // Fewer than ten cases hold three, so those holding any word follow "three".
+    assert_eq!(ids(&r)[0], "three");
+    assert_eq!(r.total, 4);
     assert_eq!(
-        r.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
-        ["three"]
+        sorted(r.hits[1..].iter().map(|h| h.id.clone()).collect()),
+        ["one", "other-two", "two"]
     );
-    assert!(
-        r.reading
-            .notes
-            .iter()
-            .any(|n| n.contains("no case holds 4 of these 9 words, so cases holding 3 are shown")),
-        "{:?}",
-        r.reading.notes
+    for note in [
+        "no case holds 4 of these 9 words, so cases holding 3 are shown",
+        "only 1 case holds 3 of these 9 words; cases holding any of them follow",
+    ] {
+        assert!(
+            r.reading.notes.iter().any(|n| n == note),
+            "{:?}",
+            r.reading.notes
+        );
+    }
+    assert_eq!(
+        sorted(idx.matching_ids(&SearchRequest::new(q)).unwrap()),
+        ["one", "other-two", "three", "two"]
     );
+
+    // Without filling, the cases holding one word fewer are all there is.
+    idx.set_tuning(crate::Tuning {
+        fill_below: 0,
+        ..crate::Tuning::default()
+    });
+    let r = idx.search(&SearchRequest::new(q)).unwrap();
+    assert_eq!(ids(&r), ["three"]);
     assert_eq!(idx.matching_ids(&SearchRequest::new(q)).unwrap(), ["three"]);
+}
+
+#[test]
+fn the_few_cases_holding_enough_words_come_first_and_the_cases_holding_fewer_follow() {
+    let idx = indexed(&[
+        case("two", "The scalpel and the surgeons."),
+        case("four", "Violet ink around the lesion, in a ward."),
+        case("one", "A dermatology clinic."),
+        case("none", "Nothing of the question here."),
+    ]);
+    // Seven words; the share asks for three, which only "four" holds.
+    let q = "violet ink lesion scalpel surgeons dermatology ward";
+    let r = idx.search(&SearchRequest::new(q)).unwrap();
+    assert_eq!(r.reading.min_match, 3, "{:?}", r.reading);
+    assert_eq!(ids(&r), ["four", "two", "one"]);
+    assert_eq!(r.total, 3);
+    for note in [
+        "only 1 case holds 3 of these 7 words; cases holding 2 follow",
+        "only 2 cases hold 2 of these 7 words; cases holding any of them follow",
+    ] {
+        assert!(
+            r.reading.notes.iter().any(|n| n == note),
+            "{:?}",
+            r.reading.notes
+        );
+    }
+    // The facet counts are those of every case shown.
+    let domain = &r.facets[&crate::FacetDim::Domain];
+    assert_eq!(
+        domain.get("healthcare/medical-imaging"),
+        Some(&3),
+        "{domain:?}"
+    );
+    // Paging walks the same order.
+    let mut page = SearchRequest::new(q);
+    page.offset = 1;
+    page.limit = 1;
+    assert_eq!(ids(&idx.search(&page).unwrap()), ["two"]);
+    // Sorted by year, only the cases holding enough words are listed.
+    let mut by_year = SearchRequest::new(q);
+    by_year.sort = crate::Sort::Year;
+    assert_eq!(ids(&idx.search(&by_year).unwrap()), ["four"]);
 }

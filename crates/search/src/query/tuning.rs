@@ -62,6 +62,9 @@ pub struct Tuning {
     /// under that cause gain as if the cause had been read at this strength (1 = the best
     /// cause read from words), times `cause_rerank`.
     pub named_cause: f32,
+    /// When fewer cases than this hold the usual share of a long query's words, the cases
+    /// holding one word fewer (then any) follow them; 0 turns it off.
+    pub fill_below: usize,
 }
 
 impl Default for Tuning {
@@ -89,6 +92,7 @@ impl Default for Tuning {
             mechanism_dense_floor: 0.3,
             similar_pattern: 2.0,
             named_cause: 6.0,
+            fill_below: 10,
         }
     }
 }
