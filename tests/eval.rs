@@ -31,6 +31,24 @@ fn search_and_label_quality_hold_their_floors() {
     assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.51);
     assert!(f(&l["precision"]) >= 0.93, "{l}");
     assert!(f(&l["recall"]) >= 0.88, "{l}");
+    // Every mapping is counted under the rule that made it, right or wrong.
+    let by_rule = l["by_rule"].as_object().expect("labels by rule");
+    let count = |k: &str| {
+        by_rule
+            .values()
+            .map(|c| c[k].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(
+        count("right") + count("wrong"),
+        l["mapped"].as_u64().unwrap()
+    );
+    assert_eq!(count("right"), l["correct"].as_u64().unwrap());
+    assert_eq!(l["right"].as_array().unwrap().len() as u64, count("right"));
+    assert!(
+        by_rule.contains_key("alias") && by_rule.contains_key("contains"),
+        "{by_rule:?}"
+    );
     // The pre-mortem: leave-one-out over the bundled cases, and hand-written plans.
     let p = &r["premortem"];
     println!(

@@ -161,6 +161,12 @@ pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result
         "\nLabels ({half:?} half): {} labels, {} should map; precision {:.3} ({} of {} mapped right), recall {:.3}",
         labels.labels, labels.mappable, labels.precision, labels.correct, labels.mapped, labels.recall
     );
+    let rules: Vec<String> = labels
+        .by_rule
+        .iter()
+        .map(|(rule, c)| format!("{rule} {} right, {} wrong", c.right, c.wrong))
+        .collect();
+    println!("  by rule: {}", rules.join("; "));
     for e in &labels.errors {
         let got = if e.got.is_empty() { "unmapped" } else { &e.got };
         let want = if e.expect.is_empty() {
@@ -177,6 +183,14 @@ pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result
             "  {} {:?}: {got}{rule}, expected {want}",
             e.dimension, e.text
         );
+    }
+    if all {
+        for e in &labels.right {
+            println!(
+                "  right: {} {:?}: {} by {}",
+                e.dimension, e.text, e.got, e.rule
+            );
+        }
     }
     let recall = |name: &str, r: &Recall| {
         println!(

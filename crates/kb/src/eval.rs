@@ -239,8 +239,19 @@ pub struct LabelReport {
     pub precision: f64,
     /// Correct mappings over the labels that should map.
     pub recall: f64,
+    /// Per rule that mapped a label ("alias" for an exact alias): how many it mapped right
+    /// and how many wrong (to another slug, or when the label should stay unmapped).
+    pub by_rule: BTreeMap<String, RuleCount>,
     /// Every label mapped wrongly, mapped when it should not be, or left unmapped.
     pub errors: Vec<LabelOutcome>,
+    /// Every label mapped right.
+    pub right: Vec<LabelOutcome>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RuleCount {
+    pub right: usize,
+    pub wrong: usize,
 }
 
 /// Maps every label of `half` and scores the mapping against the curator's slugs.
@@ -257,7 +268,9 @@ pub fn evaluate_labels(
         correct: 0,
         precision: 0.0,
         recall: 0.0,
+        by_rule: BTreeMap::new(),
         errors: Vec::new(),
+        right: Vec::new(),
     };
     for l in set.iter().filter(|l| half.admits(&l.half)) {
         let dim = Dimension::parse(&l.dimension)
@@ -273,17 +286,26 @@ pub fn evaluate_labels(
         }
         if !got.is_empty() {
             r.mapped += 1;
+            let count = r.by_rule.entry(rule.clone()).or_default();
+            if got == l.expect {
+                count.right += 1;
+            } else {
+                count.wrong += 1;
+            }
         }
-        if !got.is_empty() && got == l.expect {
+        let right = !got.is_empty() && got == l.expect;
+        let outcome = LabelOutcome {
+            dimension: l.dimension.clone(),
+            text: l.text.clone(),
+            expect: l.expect.clone(),
+            got,
+            rule,
+        };
+        if right {
             r.correct += 1;
-        } else if got != l.expect {
-            r.errors.push(LabelOutcome {
-                dimension: l.dimension.clone(),
-                text: l.text.clone(),
-                expect: l.expect.clone(),
-                got,
-                rule,
-            });
+            r.right.push(outcome);
+        } else if outcome.got != outcome.expect {
+            r.errors.push(outcome);
         }
     }
     r.precision = if r.mapped == 0 {
