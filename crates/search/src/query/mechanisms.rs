@@ -425,6 +425,26 @@ mod tests {
         assert_eq!(r.reading.mechanisms.len(), 1, "{:?}", r.reading);
         assert_eq!(ids[0], "backtest", "{ids:?}");
         assert!(ids[1].starts_with("other"), "{ids:?}");
+
+        // A cause named by an alias ("scaling" is one of scalability's) narrows the reading
+        // to its own mechanisms in a short question, not in a longer one where it is
+        // incidental.
+        let read = |query: &str| {
+            let r = idx.search(&crate::SearchRequest::new(query)).unwrap();
+            assert!(
+                r.reading
+                    .synonyms
+                    .iter()
+                    .any(|s| s.slug == "model/scalability"),
+                "{:?}",
+                r.reading
+            );
+            r.reading.mechanisms
+        };
+        assert!(read("future inputs scaling").is_empty());
+        let long = read("information from the future ends up in the model inputs after scaling");
+        assert_eq!(long.len(), 1, "{long:?}");
+        assert_eq!(long[0].id, "future-in-features");
     }
 
     #[test]

@@ -280,7 +280,7 @@ impl SearchIndex {
         let table = self.mechanism_table();
         // Mechanisms cross fields: words that name a field do not point to one. With them left
         // out, a mechanism is read from two words, or from a cause named by an alias (which
-        // narrows to its mechanisms).
+        // narrows to its mechanisms in a short question).
         let unfielded = outside(&pairs, &in_domain_alias);
         let mechanisms = if (unfielded.len() >= 2
             || !named_causes.is_empty() && !unfielded.is_empty())
@@ -290,7 +290,12 @@ impl SearchIndex {
         {
             let words = self.weighted_words(searcher, &unfielded);
             let question = reading.corrected.as_deref().unwrap_or(text);
-            super::mechanisms::read(&table, &words, question, &named_causes, &tuning)
+            let narrowing: &[String] = if unfielded.len() <= tuning.narrow_max_words {
+                &named_causes
+            } else {
+                &[]
+            };
+            super::mechanisms::read(&table, &words, question, narrowing, &tuning)
         } else {
             Vec::new()
         };

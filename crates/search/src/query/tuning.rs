@@ -65,6 +65,10 @@ pub struct Tuning {
     /// When fewer cases than this hold the usual share of a long query's words, the cases
     /// holding one word fewer (then any) follow them; 0 turns it off.
     pub fill_below: usize,
+    /// A cause named by an alias narrows the mechanisms read to its own only in questions
+    /// of at most this many words (besides field names): in a longer one the alias may be
+    /// incidental ("scaling" in "feature scaling before the split" is not scalability).
+    pub narrow_max_words: usize,
 }
 
 impl Default for Tuning {
@@ -93,6 +97,7 @@ impl Default for Tuning {
             similar_pattern: 2.0,
             named_cause: 6.0,
             fill_below: 10,
+            narrow_max_words: 4,
         }
     }
 }
