@@ -4,7 +4,8 @@
 //!
 //! `cargo run --release -p notbetter-bench --example query_latencies -- DIR/data [ROUNDS]
 //! [CLASS] [TEXT]` runs each query of the mix (of CLASS only, and containing TEXT, if given)
-//! ROUNDS times (20) with the result cache off, as the benchmark does.
+//! ROUNDS times (20) with the result cache off, as the benchmark does. `SET=name=value,…`
+//! in the environment tries other search knobs (`notbetter eval --set`'s names).
 
 use std::time::Instant;
 
@@ -29,6 +30,14 @@ fn main() -> anyhow::Result<()> {
     kb.set_result_cache(0);
     kb.set_parallel_min_docs(notbetter_kb::PARALLEL_MIN_DOCS);
     kb.load_mechanisms()?;
+    if let Ok(set) = std::env::var("SET") {
+        let mut tuning = serde_json::to_value(kb.tuning())?;
+        for kv in set.split(',').filter(|kv| !kv.is_empty()) {
+            let (k, v) = kv.split_once('=').context("SET: expected name=value,…")?;
+            tuning[k] = serde_json::from_str(v).context("SET: a value is a number")?;
+        }
+        kb.set_tuning(serde_json::from_value(tuning)?);
+    }
     for q in mix(&synth) {
         if (!class.is_empty() && q.class.name() != class) || !q.text.contains(&containing) {
             continue;

@@ -16,6 +16,10 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATE
 /// Document ids buffered at a time.
 const HORIZON: u32 = 64 * 64;
 const WORDS: usize = (HORIZON / 64) as usize;
+/// Document ids read after a seek past the window: a sparse intersection (a mechanism's
+/// members among a question's matches) seeks far ahead each time, and reading a whole
+/// window of every clause there cost a question tens of milliseconds at 1M.
+const SEEK_HORIZON: u32 = 64;
 
 /// Documents matching at least `min` of `clauses` (1 < `min` < the number of clauses; the plan
 /// keeps tantivy's own union and intersection for the ends).
@@ -104,7 +108,9 @@ pub struct SoftUnion {
     scores: Box<[Score; HORIZON as usize]>,
     /// The next word of `bits` to read.
     word: usize,
+    /// The window holds the ids from `start` up to `end` (exclusive).
     start: DocId,
+    end: DocId,
     doc: DocId,
     score: Score,
 }
@@ -122,21 +128,29 @@ impl SoftUnion {
             scores: Box::new([0.0; HORIZON as usize]),
             word: WORDS,
             start: 0,
+            end: 0,
             doc: 0,
             score: 0.0,
         };
-        union.advance();
+        // A short first window too: a scorer made only to be sought far ahead (one per
+        // segment, each time a question's matches are intersected with a few cases) would
+        // otherwise read a whole window of every clause for nothing.
+        if !(union.refill(SEEK_HORIZON) && union.advance_buffered()) {
+            union.advance();
+        }
         union
     }
 
-    /// Reads the next window, from the smallest id any clause is on; false when all are done.
-    fn refill(&mut self) -> bool {
+    /// Reads the next window of `len` ids (at most `HORIZON`), from the smallest id any clause
+    /// is on; false when all are done.
+    fn refill(&mut self, len: u32) -> bool {
         let Some(start) = self.scorers.iter().map(|s| s.doc()).min() else {
             return false;
         };
         self.start = start;
         self.word = 0;
-        let horizon = start.saturating_add(HORIZON);
+        let horizon = start.saturating_add(len.min(HORIZON));
+        self.end = horizon;
         for s in &mut self.scorers {
             let mut doc = s.doc();
             while doc < horizon {
@@ -191,7 +205,7 @@ impl DocSet for SoftUnion {
             if self.advance_buffered() {
                 return self.doc;
             }
-            if !self.refill() {
+            if !self.refill(HORIZON) {
                 self.doc = TERMINATED;
                 return TERMINATED;
             }
@@ -203,7 +217,7 @@ impl DocSet for SoftUnion {
             return self.doc;
         }
         let gap = target - self.start;
-        if gap < HORIZON {
+        if target < self.end {
             // Drop the window's slots below the target, then read on from there.
             let last = gap as usize / 64;
             for w in self.word..last {
@@ -225,6 +239,10 @@ impl DocSet for SoftUnion {
                 }
             }
             self.scorers.retain(|s| s.doc() != TERMINATED);
+            // A short window first: the next seek is likely far ahead again.
+            if self.refill(SEEK_HORIZON) && self.advance_buffered() {
+                return self.doc;
+            }
             self.advance()
         }
     }
