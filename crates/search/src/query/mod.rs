@@ -497,9 +497,6 @@ impl SearchIndex {
     }
 }
 
-/// The caps tried in turn when no case holds `wanted` of a query's words: one word fewer,
-/// then any one (measured on the tuning half: going straight to any one word ranked a long
-/// paraphrase's case lower, paraphrases' MRR 0.749 against 0.776).
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]

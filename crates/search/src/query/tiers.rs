@@ -121,6 +121,9 @@ fn paged(mut results: SearchResults, req: &SearchRequest) -> SearchResults {
     results
 }
 
+/// The caps tried in turn when too few cases hold `wanted` of a query's words: one word
+/// fewer, then any one (measured on the tuning half: going straight to any one word ranked a
+/// long paraphrase's case lower, paraphrases' MRR 0.749 against 0.776).
 pub(crate) fn relaxed_minimums(wanted: usize) -> Vec<usize> {
     match wanted {
         0 | 1 => Vec::new(),
