@@ -82,19 +82,10 @@ pub fn run(half: Half, set: &[String]) -> anyhow::Result<Figures> {
         .collect();
     engine.weights = serde_json::from_value(weights).map_err(|e| anyhow!("--set: {e}"))?;
     if !set.is_empty() {
-        let mut tuning = serde_json::to_value(kb.tuning())?;
-        for kv in &set {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--set {kv:?}: expected NAME=VALUE"))?;
-            tuning[k] = match v.parse::<u64>() {
-                Ok(whole) => serde_json::json!(whole),
-                Err(_) => serde_json::json!(v
-                    .parse::<f64>()
-                    .map_err(|_| anyhow!("--set {kv:?}: the value is not a number"))?),
-            };
-        }
-        let tuning = serde_json::from_value(tuning).map_err(|e| anyhow!("--set: {e}"))?;
+        let tuning = kb
+            .tuning()
+            .with_settings(set.iter().map(String::as_str))
+            .map_err(|e| anyhow!("--set {e}"))?;
         kb.set_tuning(tuning);
     }
     kb.seed(&crate::bundled::case_files())?;

@@ -31,12 +31,11 @@ fn main() -> anyhow::Result<()> {
     kb.set_parallel_min_docs(notbetter_kb::PARALLEL_MIN_DOCS);
     kb.load_mechanisms()?;
     if let Ok(set) = std::env::var("SET") {
-        let mut tuning = serde_json::to_value(kb.tuning())?;
-        for kv in set.split(',').filter(|kv| !kv.is_empty()) {
-            let (k, v) = kv.split_once('=').context("SET: expected name=value,…")?;
-            tuning[k] = serde_json::from_str(v).context("SET: a value is a number")?;
-        }
-        kb.set_tuning(serde_json::from_value(tuning)?);
+        let tuning = kb
+            .tuning()
+            .with_settings(set.split(',').filter(|kv| !kv.is_empty()))
+            .map_err(|e| anyhow::anyhow!("SET {e}"))?;
+        kb.set_tuning(tuning);
     }
     for q in mix(&synth) {
         if (!class.is_empty() && q.class.name() != class) || !q.text.contains(&containing) {

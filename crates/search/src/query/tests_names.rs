@@ -99,6 +99,17 @@ fn ids(r: &crate::SearchResults) -> Vec<&str> {
     r.hits.iter().map(|h| h.id.as_str()).collect()
 }
 
+/// Asserts that each of `notes` is among the notes the search gave.
+fn has_notes(r: &crate::SearchResults, notes: &[&str]) {
+    for note in notes {
+        assert!(
+            r.reading.notes.iter().any(|n| n == note),
+            "{note:?} not in {:?}",
+            r.reading.notes
+        );
+    }
+}
+
 fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids.sort();
     ids
@@ -123,16 +134,13 @@ fn a_query_no_case_holds_enough_of_shows_the_cases_holding_one_word_fewer_first(
         sorted(r.hits[1..].iter().map(|h| h.id.clone()).collect()),
         ["one", "other-two", "two"]
     );
-    for note in [
-        "no case holds 4 of these 9 words, so cases holding 3 are shown",
-        "only 1 case holds 3 of these 9 words; cases holding any of them follow",
-    ] {
-        assert!(
-            r.reading.notes.iter().any(|n| n == note),
-            "{:?}",
-            r.reading.notes
-        );
-    }
+    has_notes(
+        &r,
+        &[
+            "no case holds 4 of these 9 words, so cases holding 3 are shown",
+            "only 1 case holds 3 of these 9 words; cases holding any of them follow",
+        ],
+    );
     assert_eq!(
         sorted(idx.matching_ids(&SearchRequest::new(q)).unwrap()),
         ["one", "other-two", "three", "two"]
@@ -162,16 +170,13 @@ fn the_few_cases_holding_enough_words_come_first_and_the_cases_holding_fewer_fol
     assert_eq!(r.reading.min_match, 3, "{:?}", r.reading);
     assert_eq!(ids(&r), ["four", "two", "one"]);
     assert_eq!(r.total, 3);
-    for note in [
-        "only 1 case holds 3 of these 7 words; cases holding 2 follow",
-        "only 2 cases hold 2 of these 7 words; cases holding any of them follow",
-    ] {
-        assert!(
-            r.reading.notes.iter().any(|n| n == note),
-            "{:?}",
-            r.reading.notes
-        );
-    }
+    has_notes(
+        &r,
+        &[
+            "only 1 case holds 3 of these 7 words; cases holding 2 follow",
+            "only 2 cases hold 2 of these 7 words; cases holding any of them follow",
+        ],
+    );
     // The facet counts are those of every case shown.
     let domain = &r.facets[&crate::FacetDim::Domain];
     assert_eq!(

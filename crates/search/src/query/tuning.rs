@@ -101,3 +101,44 @@ impl Default for Tuning {
         }
     }
 }
+
+impl Tuning {
+    /// These knobs with others set from `name=value` settings (`notbetter eval --set`), or a
+    /// message naming the setting that is malformed, not a number, or not a knob.
+    pub fn with_settings<'a>(
+        &self,
+        settings: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Tuning, String> {
+        let mut value = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        for kv in settings {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| format!("{kv:?}: expected NAME=VALUE"))?;
+            value[k] = match v.parse::<u64>() {
+                Ok(whole) => serde_json::json!(whole),
+                Err(_) => serde_json::json!(v
+                    .parse::<f64>()
+                    .map_err(|_| format!("{kv:?}: the value is not a number"))?),
+            };
+        }
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tuning;
+
+    #[test]
+    fn settings_change_the_named_knobs_and_bad_ones_are_refused() {
+        let t = Tuning::default()
+            .with_settings(["fill_below=0", "coverage=2.5"])
+            .unwrap();
+        assert_eq!((t.fill_below, t.coverage), (0, 2.5));
+        assert_eq!(t.min_match, Tuning::default().min_match);
+        let err = |s: &str| Tuning::default().with_settings([s]).unwrap_err();
+        assert!(err("coverage").contains("expected NAME=VALUE"));
+        assert!(err("coverage=high").contains("not a number"));
+        assert!(err("no_such_knob=1").contains("no_such_knob"));
+    }
+}
