@@ -30,6 +30,9 @@ pub async fn case(
     }
     let lookup = id.clone();
     let html = format == "html";
+    if html {
+        state.first_clusters().await?;
+    }
     // One trip through the work queue for the whole page: under load each trip waits its turn.
     let (found, stale) = state
         .run(move |kb| {

@@ -21,6 +21,7 @@ use crate::AppState;
 /// The check for changes reads the store, so it runs off the async runtime like every other
 /// store read.
 pub async fn current(state: &AppState) -> Result<Arc<Clustering>, AppError> {
+    state.first_clusters().await?;
     let (clustering, stale) = state.run(current_in).await?;
     if stale {
         state.refresh_clusters_in_background();
@@ -29,8 +30,9 @@ pub async fn current(state: &AppState) -> Result<Arc<Clustering>, AppError> {
 }
 
 /// [`current`] for a page that reads the clusters inside its own knowledge-base work (one trip
-/// through the work queue per page, not one per read). Gives the clusters and whether they are
-/// stale: the caller then starts the background refresh.
+/// through the work queue per page, not one per read), after [`AppState::first_clusters`].
+/// Gives the clusters and whether they are stale: the caller then starts the background
+/// refresh.
 pub fn current_in(kb: &KnowledgeBase) -> Result<(Arc<Clustering>, bool), AppError> {
     match kb.clusters() {
         Some(c) => Ok((c, !kb.clusters_current().unwrap_or(true))),
@@ -44,6 +46,7 @@ async fn with_cases(
     state: &AppState,
     pick: impl FnOnce(&Clustering) -> Option<Vec<String>> + Send + 'static,
 ) -> Result<(Arc<Clustering>, Vec<Case>), AppError> {
+    state.first_clusters().await?;
     let (clustering, cases, stale) = state
         .run(move |kb| {
             let (clustering, stale) = current_in(kb)?;

@@ -53,3 +53,35 @@ async fn a_domain_page_names_the_other_fields_its_causes_occur_in() {
     assert!(!line.contains("Healthcare"), "{line}");
     assert!(!section.contains("Recommender"), "{section}");
 }
+
+/// A new server's first case page waits for the first clustering without a work permit: with
+/// every permit taken by other work, the clusters are still computed, and the page then
+/// answers with them once a permit is free. (Waiting while holding permits made every request
+/// of a busy new server wait for the clustering.)
+#[tokio::test]
+async fn the_first_clustering_is_awaited_without_a_work_permit() {
+    use std::time::{Duration, Instant};
+
+    let f = fixture();
+    assert!(f.state.kb.clusters().is_none(), "nothing computed yet");
+    let all = f.state.work.available_permits() as u32;
+    let held = f.state.work.clone().acquire_many_owned(all).await.unwrap();
+    let app = f.app.clone();
+    let page = tokio::spawn(async move { get(&app, "/cases/xray-shortcut").await });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while f.state.kb.clusters().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the clusters were not computed while the permits were taken"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !page.is_finished(),
+        "the page's own work waits for a permit"
+    );
+    drop(held);
+    let r = page.await.unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
