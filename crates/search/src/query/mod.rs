@@ -15,6 +15,7 @@ mod parse;
 mod plan;
 mod rank;
 mod soft;
+mod sparse;
 mod spell;
 mod terms;
 mod thesaurus;

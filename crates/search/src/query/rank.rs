@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, Scorer, TermSetQuery, Weight,
+    BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, Scorer, Weight,
 };
-use tantivy::{DocAddress, DocSet, Searcher, Term};
+use tantivy::{DocAddress, DocSet, Searcher};
 
 use super::plan;
 use crate::{Result, SearchIndex};
@@ -67,19 +67,28 @@ impl SearchIndex {
     ) -> Result<(Vec<(f32, DocAddress)>, Lifts)> {
         let mut lifts: HashMap<DocAddress, f32> = HashMap::new();
         let mut causes: HashMap<DocAddress, f32> = HashMap::new();
+        // Every member of every reading, found by id and tested against the query where it
+        // is (not by intersecting the query with the members: see `sparse`).
+        let mut ids: Vec<&str> = plan
+            .lifted
+            .iter()
+            .flat_map(|(members, _)| members.iter().map(String::as_str))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let documents = self.timed(super::sparse::documents_of(searcher, self.fields.id, &ids))?;
+        let at: Vec<DocAddress> = documents.iter().map(|(_, a)| *a).collect();
+        let found = self.timed(super::sparse::scores_at(searcher, full, &at))?;
+        let matched: HashMap<&str, (DocAddress, f32)> = documents
+            .iter()
+            .zip(found)
+            .filter_map(|((id, addr), score)| Some((id.as_str(), (*addr, score?))))
+            .collect();
         for (members, strength) in &plan.lifted {
-            let terms = members
-                .iter()
-                .map(|id| Term::from_field_text(self.fields.id, id));
-            let q = BooleanQuery::new(vec![
-                (Occur::Must, full.box_clone()),
-                (Occur::Must, Box::new(TermSetQuery::new(terms))),
-            ]);
-            let found = self.timed(searcher.search(
-                &q,
-                &TopDocs::with_limit(members.len().max(1)).order_by_score(),
-            ))?;
-            for (score, addr) in found {
+            for id in members {
+                let Some(&(addr, score)) = matched.get(id.as_str()) else {
+                    continue;
+                };
                 let lift = lifts.entry(addr).or_insert(0.0);
                 *lift = lift.max(*strength);
                 if !addresses.iter().any(|(_, a)| *a == addr) {

@@ -4,6 +4,8 @@
 use tantivy::query::{
     BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
 };
+
+use super::sparse::Boost;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
@@ -50,7 +52,7 @@ impl SearchIndex {
         for s in synonyms {
             clauses.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(self.word_query(s), weight)),
+                Box::new(Boost::new(self.word_query(s), weight)),
             ));
         }
         Box::new(BooleanQuery::new(clauses))
@@ -128,7 +130,7 @@ impl SearchIndex {
             .map(|&(f, boost)| {
                 (
                     Occur::Should,
-                    Box::new(BoostQuery::new(per_field(f), boost)) as Box<dyn Query>,
+                    Box::new(Boost::new(per_field(f), boost)) as Box<dyn Query>,
                 )
             })
             .collect();
