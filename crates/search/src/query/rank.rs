@@ -3,7 +3,7 @@
 //! (measured and off by default; see `Tuning::feedback`), and the lifts of the mechanisms and
 //! causes a question was read as.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{
@@ -84,6 +84,8 @@ impl SearchIndex {
             .zip(found)
             .filter_map(|((id, addr), score)| Some((id.as_str(), (*addr, score?))))
             .collect();
+        let window: HashSet<DocAddress> = addresses.iter().map(|(_, a)| *a).collect();
+        let mut outside: HashMap<DocAddress, f32> = HashMap::new();
         for (members, strength) in &plan.lifted {
             for id in members {
                 let Some(&(addr, score)) = matched.get(id.as_str()) else {
@@ -91,11 +93,17 @@ impl SearchIndex {
                 };
                 let lift = lifts.entry(addr).or_insert(0.0);
                 *lift = lift.max(*strength);
-                if !addresses.iter().any(|(_, a)| *a == addr) {
-                    addresses.push((score, addr));
+                if !window.contains(&addr) {
+                    outside.insert(addr, score);
                 }
             }
         }
+        // Of the members outside the window, the best by text score join it (see `best_of`).
+        let (joining, left) = best_of(outside, RERANK_EXTRA);
+        for addr in left {
+            lifts.remove(&addr);
+        }
+        addresses.extend(joining);
         // Cases filed under a cause the question was read as.
         if self.tuning().cause_rerank > 0.0 && !plan.cause_lifts.is_empty() {
             let queries: Vec<Box<dyn Query>> = plan
@@ -195,6 +203,27 @@ const FEEDBACK_TERMS: usize = 25;
 /// Candidates looked at beyond the page asked for, when reordering by how much of the query
 /// each holds.
 pub(super) const RERANK_EXTRA: usize = 100;
+
+/// The `n` best of `candidates` by text score (ties in document order), and the others'
+/// addresses. Members of a mechanism outside the reranked window join it this way, at most
+/// `RERANK_EXTRA`: the cut the window itself makes below the page. (At a million cases a
+/// mechanism has hundreds of members, and scoring the proximity and words of every one cost a
+/// question more than its search.)
+fn best_of(
+    candidates: HashMap<DocAddress, f32>,
+    n: usize,
+) -> (Vec<(f32, DocAddress)>, Vec<DocAddress>) {
+    let mut ranked: Vec<(f32, DocAddress)> = candidates.into_iter().map(|(a, s)| (s, a)).collect();
+    ranked.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then((a.1.segment_ord, a.1.doc_id).cmp(&(b.1.segment_ord, b.1.doc_id)))
+    });
+    let left = ranked
+        .drain(n.min(ranked.len())..)
+        .map(|(_, a)| a)
+        .collect();
+    (ranked, left)
+}
 
 /// For each address, which of the concepts its case holds (by seeking each concept's
 /// matches; addresses are visited in document order per segment).
@@ -317,139 +346,5 @@ fn for_each_match(
 }
 
 #[cfg(test)]
-mod tests {
-    use tantivy::collector::TopDocs;
-    use tantivy::query::{BoostQuery, PhraseQuery, Query};
-    use tantivy::{DocAddress, Term};
-
-    use super::{holds, scores};
-
-    /// An index of one text field holding `texts`, committed every `every` documents (so the
-    /// window spans segments), and its searcher.
-    fn indexed(texts: &[&str], every: usize) -> (tantivy::schema::Field, tantivy::Searcher) {
-        let docs: Vec<[&str; 1]> = texts.iter().map(|t| [*t]).collect();
-        let docs: Vec<&[&str]> = docs.iter().map(|d| &d[..]).collect();
-        let (fields, searcher) = crate::query::fixture::text_index(&["body"], &docs, every);
-        (fields[0], searcher)
-    }
-
-    /// Every document, in reverse order, as a reranked window may hold them.
-    fn whole_window(searcher: &tantivy::Searcher) -> Vec<(f32, DocAddress)> {
-        let mut window: Vec<(f32, DocAddress)> = Vec::new();
-        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            for doc in 0..reader.max_doc() {
-                window.push((0.0, DocAddress::new(ord as u32, doc)));
-            }
-        }
-        window.reverse();
-        window
-    }
-
-    /// The proximity scores added to a reranked window are the scores the same clauses give
-    /// a document in a search of their own: seeking across segments, in any order of the
-    /// window, and zero where no clause matches.
-    #[test]
-    fn scores_of_a_window_are_the_clauses_own_scores() {
-        let (body, searcher) = indexed(
-            &[
-                "label noise in the training data",
-                "noise label data",
-                "the labels were noisy and the data small",
-                "data shift between hospitals",
-                "label data noise label noise",
-                "nothing relevant here",
-            ],
-            2,
-        );
-        let phrase = |a: &str, b: &str, boost: f32| {
-            let mut q = PhraseQuery::new(vec![
-                Term::from_field_text(body, a),
-                Term::from_field_text(body, b),
-            ]);
-            q.set_slop(2);
-            Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>
-        };
-        let clauses = vec![phrase("label", "noise", 0.5), phrase("data", "shift", 2.0)];
-        let alone = tantivy::query::BooleanQuery::new(
-            clauses
-                .iter()
-                .map(|q| (tantivy::query::Occur::Should, q.box_clone()))
-                .collect(),
-        );
-        let expected: Vec<(f32, DocAddress)> = searcher
-            .search(&alone, &TopDocs::with_limit(100).order_by_score())
-            .unwrap();
-        assert!(expected.len() >= 3, "the fixture has matches: {expected:?}");
-
-        let window = whole_window(&searcher);
-        let got = scores(&searcher, &clauses, &window).unwrap();
-        for ((_, addr), score) in window.iter().zip(&got) {
-            let want = expected
-                .iter()
-                .find(|(_, a)| a == addr)
-                .map_or(0.0, |(s, _)| *s);
-            assert!(
-                (score - want).abs() < 1e-5,
-                "{addr:?}: got {score}, want {want}"
-            );
-        }
-        assert!(got.iter().filter(|s| **s > 0.0).count() == expected.len());
-    }
-
-    /// Which queries a window's documents match, clause by clause for unions (nested ones
-    /// too), is what a search of each query finds; a union that needs two clauses, or one
-    /// with a required clause, is tested whole.
-    #[test]
-    fn holds_of_a_window_are_each_querys_own_matches() {
-        use tantivy::collector::DocSetCollector;
-        use tantivy::query::{BooleanQuery, Occur, TermQuery};
-        use tantivy::schema::IndexRecordOption;
-
-        let (body, searcher) = indexed(
-            &[
-                "label noise",
-                "data shift",
-                "label data",
-                "shift",
-                "noise data shift",
-                "other",
-                "label",
-                "data",
-            ],
-            3,
-        );
-        let term = |w: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(body, w),
-                IndexRecordOption::Basic,
-            ))
-        };
-        let queries: Vec<Box<dyn Query>> = vec![
-            Box::new(BooleanQuery::union(vec![
-                term("noise"),
-                Box::new(BooleanQuery::union(vec![term("shift"), term("nothing")])),
-            ])),
-            Box::new(BooleanQuery::union_with_minimum_required_clauses(
-                vec![term("label"), term("data"), term("shift")],
-                2,
-            )),
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Must, term("data")),
-                (Occur::Should, term("label")),
-            ])),
-            term("absent"),
-        ];
-        let window = whole_window(&searcher);
-        let refs: Vec<&dyn Query> = queries.iter().map(|q| q.as_ref()).collect();
-        let got = holds(&searcher, &refs, &window).unwrap();
-        for (c, q) in queries.iter().enumerate() {
-            let found = searcher.search(q.as_ref(), &DocSetCollector).unwrap();
-            for ((_, addr), held) in window.iter().zip(&got) {
-                assert_eq!(held[c], found.contains(addr), "query {c} at {addr:?}");
-            }
-        }
-        // The fixture exercises each kind: the nested union and the two-clause one match.
-        assert!(got.iter().filter(|h| h[0]).count() == 4);
-        assert!(got.iter().filter(|h| h[1]).count() == 3);
-    }
-}
+#[path = "rank_tests.rs"]
+mod tests;
