@@ -291,8 +291,12 @@ pub(super) fn holds(
 }
 
 /// The queries whose union is `query`: the clauses of a boolean query of optional clauses
-/// (any one of which makes a match), recursively; otherwise `query` itself.
+/// (any one of which makes a match), recursively, and through boosts (which match what they
+/// boost); otherwise `query` itself.
 fn disjuncts<'q>(query: &'q dyn Query, out: &mut Vec<&'q dyn Query>) {
+    if let Some(b) = query.downcast_ref::<super::sparse::Boost>() {
+        return disjuncts(b.inner(), out);
+    }
     if let Some(b) = query.downcast_ref::<BooleanQuery>() {
         let clauses = b.clauses();
         if !clauses.is_empty()

@@ -105,7 +105,7 @@ fn scores_of_a_window_are_the_clauses_own_scores() {
 }
 
 /// Which queries a window's documents match, clause by clause for unions (nested ones
-/// too), is what a search of each query finds; a union that needs two clauses, or one
+/// too, and inside a boost), is what a search of each query finds; a union that needs two clauses, or one
 /// with a required clause, is tested whole.
 #[test]
 fn holds_of_a_window_are_each_querys_own_matches() {
@@ -135,7 +135,10 @@ fn holds_of_a_window_are_each_querys_own_matches() {
     let queries: Vec<Box<dyn Query>> = vec![
         Box::new(BooleanQuery::union(vec![
             term("noise"),
-            Box::new(BooleanQuery::union(vec![term("shift"), term("nothing")])),
+            Box::new(crate::query::sparse::Boost::new(
+                Box::new(BooleanQuery::union(vec![term("shift"), term("nothing")])),
+                0.5,
+            )),
         ])),
         Box::new(BooleanQuery::union_with_minimum_required_clauses(
             vec![term("label"), term("data"), term("shift")],

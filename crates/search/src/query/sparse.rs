@@ -29,6 +29,11 @@ impl Boost {
     pub fn new(query: Box<dyn Query>, boost: Score) -> Boost {
         Boost { query, boost }
     }
+
+    /// The boosted query: the same matches.
+    pub fn inner(&self) -> &dyn Query {
+        self.query.as_ref()
+    }
 }
 
 impl Clone for Boost {
@@ -112,7 +117,8 @@ fn eval(
     }
     if let Some(s) = query.downcast_ref::<SoftUnionQuery>() {
         let clauses: Vec<&dyn Query> = s.clauses().iter().map(|q| q.as_ref()).collect();
-        return counted(searcher, &clauses, s.min(), addresses, live);
+        // The union's scorer needs one clause at least, whatever its minimum says.
+        return counted(searcher, &clauses, s.min().max(1), addresses, live);
     }
     if let Some(b) = query.downcast_ref::<Boost>() {
         let mut out = eval(searcher, b.query.as_ref(), addresses, live)?;
