@@ -123,7 +123,14 @@ impl AppState {
             std::thread::sleep(Duration::from_millis(settle));
             queued.store(false, Ordering::Release);
             let started = std::time::Instant::now();
-            if let Err(e) = background::pool().install(|| kb.refresh_clusters()) {
+            // The first clustering is awaited by pages (`first_clusters`): it runs at their
+            // priority. Later ones replace clusters pages can already show, at a lower one.
+            let refreshed = if kb.clusters().is_none() {
+                kb.refresh_clusters()
+            } else {
+                background::pool().install(|| kb.refresh_clusters())
+            };
+            if let Err(e) = refreshed {
                 tracing::error!(error = %e, "recomputing clusters failed");
             }
             last_ms.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
@@ -135,13 +142,15 @@ impl AppState {
     /// that without a work permit. Pages that waited for it while holding their permits kept
     /// every other request waiting too: in CI's load test, on a busy machine, a new debug
     /// server at 5,000 cases answered nothing for 15 s while its case pages waited for the
-    /// first clustering. The computation itself runs on the background pool.
+    /// first clustering. It runs at the requests' own priority, not on the background pool:
+    /// a page is waiting for it, and on a busy machine the background pool's lowered priority
+    /// kept a page waiting for more than a minute (the hostile-input test's client gave up).
     pub(crate) async fn first_clusters(&self) -> Result<(), AppError> {
         if self.kb.clusters().is_some() {
             return Ok(());
         }
         let kb = self.kb.clone();
-        tokio::task::spawn_blocking(move || background::pool().install(|| kb.refresh_clusters()))
+        tokio::task::spawn_blocking(move || kb.refresh_clusters())
             .await
             .map_err(|e| AppError::internal(format!("clustering task failed: {e}")))??;
         Ok(())
