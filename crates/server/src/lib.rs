@@ -86,6 +86,9 @@ pub struct AppState {
     /// Trips through `work` so far. Under load each trip waits its turn in the queue, so a page
     /// makes one; tests count them.
     trips: Arc<std::sync::atomic::AtomicU64>,
+    /// Set once a first clustering exists; pages that need one before then wait on it here,
+    /// asynchronously (see [`AppState::first_clusters`]).
+    first_clustering: Arc<tokio::sync::OnceCell<()>>,
 }
 
 impl AppState {
@@ -101,6 +104,7 @@ impl AppState {
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
             trips: Arc::default(),
+            first_clustering: Arc::default(),
         }
     }
 
@@ -145,14 +149,23 @@ impl AppState {
     /// first clustering. It runs at the requests' own priority, not on the background pool:
     /// a page is waiting for it, and on a busy machine the background pool's lowered priority
     /// kept a page waiting for more than a minute (the hostile-input test's client gave up).
+    /// The pages waiting meanwhile wait asynchronously, on one computation: none of them holds
+    /// a blocking thread (a flood of first requests could otherwise fill the blocking pool
+    /// that every other request's work runs on). A failed clustering is tried again by the
+    /// next page.
     pub(crate) async fn first_clusters(&self) -> Result<(), AppError> {
         if self.kb.clusters().is_some() {
             return Ok(());
         }
         let kb = self.kb.clone();
-        tokio::task::spawn_blocking(move || kb.refresh_clusters())
-            .await
-            .map_err(|e| AppError::internal(format!("clustering task failed: {e}")))??;
+        self.first_clustering
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || kb.refresh_clusters())
+                    .await
+                    .map_err(|e| AppError::internal(format!("clustering task failed: {e}")))??;
+                Ok::<(), AppError>(())
+            })
+            .await?;
         Ok(())
     }
 
