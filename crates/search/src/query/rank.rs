@@ -6,12 +6,11 @@
 use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{
-    BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query, Scorer, Weight,
-};
-use tantivy::{DocAddress, DocSet, Searcher};
+use tantivy::query::{BooleanQuery, EnableScoring, MoreLikeThisQuery, Occur, Query};
+use tantivy::{DocAddress, Searcher};
 
 use super::plan;
+use super::sparse::{document_order, for_each_match};
 use crate::{Result, SearchIndex};
 
 impl SearchIndex {
@@ -258,12 +257,19 @@ pub(super) fn scores(
     if addresses.is_empty() {
         return Ok(out);
     }
-    let order = document_order(addresses);
+    let addresses: Vec<DocAddress> = addresses.iter().map(|(_, a)| *a).collect();
+    let order = document_order(&addresses);
     for query in queries {
         let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
-        for_each_match(searcher, weight.as_ref(), addresses, &order, |i, scorer| {
-            out[i] += scorer.score();
-        })?;
+        for_each_match(
+            searcher,
+            weight.as_ref(),
+            &addresses,
+            &order,
+            |i, scorer| {
+                out[i] += scorer.score();
+            },
+        )?;
     }
     Ok(out)
 }
@@ -276,13 +282,14 @@ pub(super) fn holds(
     addresses: &[(f32, DocAddress)],
 ) -> tantivy::Result<Vec<Vec<bool>>> {
     let mut out = vec![vec![false; queries.len()]; addresses.len()];
-    let order = document_order(addresses);
+    let addresses: Vec<DocAddress> = addresses.iter().map(|(_, a)| *a).collect();
+    let order = document_order(&addresses);
     for (c, query) in queries.iter().enumerate() {
         let mut leaves = Vec::new();
         disjuncts(*query, &mut leaves);
         for leaf in leaves {
             let weight = leaf.weight(EnableScoring::disabled_from_searcher(searcher))?;
-            for_each_match(searcher, weight.as_ref(), addresses, &order, |i, _| {
+            for_each_match(searcher, weight.as_ref(), &addresses, &order, |i, _| {
                 out[i][c] = true;
             })?;
         }
@@ -310,43 +317,6 @@ fn disjuncts<'q>(query: &'q dyn Query, out: &mut Vec<&'q dyn Query>) {
         }
     }
     out.push(query);
-}
-
-/// The indexes of `addresses` in document order (by segment, then document).
-fn document_order(addresses: &[(f32, DocAddress)]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..addresses.len()).collect();
-    order.sort_by_key(|&i| (addresses[i].1.segment_ord, addresses[i].1.doc_id));
-    order
-}
-
-/// Calls `f(i, scorer)` for each address `i` that `weight` matches, with the scorer on it:
-/// the addresses are visited in `order` (document order), each segment's scorer seeking
-/// forward only.
-fn for_each_match(
-    searcher: &Searcher,
-    weight: &dyn Weight,
-    addresses: &[(f32, DocAddress)],
-    order: &[usize],
-    mut f: impl FnMut(usize, &mut dyn Scorer),
-) -> tantivy::Result<()> {
-    let mut current: Option<(u32, Box<dyn Scorer>)> = None;
-    for &i in order {
-        let addr = addresses[i].1;
-        if current.as_ref().is_none_or(|(s, _)| *s != addr.segment_ord) {
-            let segment = searcher.segment_reader(addr.segment_ord);
-            current = Some((addr.segment_ord, weight.scorer(segment, 1.0)?));
-        }
-        let (_, scorer) = current.as_mut().expect("set above");
-        let at = if scorer.doc() >= addr.doc_id {
-            scorer.doc()
-        } else {
-            scorer.seek(addr.doc_id)
-        };
-        if at == addr.doc_id {
-            f(i, scorer.as_mut());
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -97,9 +97,44 @@ pub(super) fn scores_at(
     query: &dyn Query,
     addresses: &[DocAddress],
 ) -> tantivy::Result<Vec<Option<Score>>> {
+    eval(searcher, query, addresses, &document_order(addresses))
+}
+
+/// The indexes of `addresses` in document order (by segment, then document).
+pub(super) fn document_order(addresses: &[DocAddress]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..addresses.len()).collect();
     order.sort_by_key(|&i| (addresses[i].segment_ord, addresses[i].doc_id));
-    eval(searcher, query, addresses, &order)
+    order
+}
+
+/// Calls `f(i, scorer)` for each address `i` that `weight` matches, with the scorer on it:
+/// the addresses are visited in `order` (document order), each segment's scorer seeking
+/// forward only.
+pub(super) fn for_each_match(
+    searcher: &Searcher,
+    weight: &dyn Weight,
+    addresses: &[DocAddress],
+    order: &[usize],
+    mut f: impl FnMut(usize, &mut dyn Scorer),
+) -> tantivy::Result<()> {
+    let mut current: Option<(u32, Box<dyn Scorer>)> = None;
+    for &i in order {
+        let addr = addresses[i];
+        if current.as_ref().is_none_or(|(s, _)| *s != addr.segment_ord) {
+            let segment = searcher.segment_reader(addr.segment_ord);
+            current = Some((addr.segment_ord, weight.scorer(segment, 1.0)?));
+        }
+        let (_, scorer) = current.as_mut().expect("set above");
+        let at = if scorer.doc() >= addr.doc_id {
+            scorer.doc()
+        } else {
+            scorer.seek(addr.doc_id)
+        };
+        if at == addr.doc_id {
+            f(i, scorer.as_mut());
+        }
+    }
+    Ok(())
 }
 
 /// `query` at the addresses `live` (indexes into `addresses`, in document order); `None` at
@@ -221,7 +256,7 @@ fn counted(
     Ok(out)
 }
 
-/// A query sought whole at each address, one scorer per segment, forward only. A query that
+/// A query sought whole at each address (`for_each_match`). A query that
 /// matches every document of a segment (an open year range) scores nothing there, as in
 /// tantivy's boolean queries, which drop such clauses.
 fn leaf(
@@ -235,28 +270,13 @@ fn leaf(
         return Ok(out);
     }
     let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
-    let mut current: Option<(u32, Box<dyn Scorer>, bool)> = None;
-    for &i in live {
-        let addr = addresses[i];
-        if current
-            .as_ref()
-            .is_none_or(|(s, _, _)| *s != addr.segment_ord)
-        {
-            let segment = searcher.segment_reader(addr.segment_ord);
-            let scorer = weight.scorer(segment, 1.0)?;
-            let all = scorer.is::<AllScorer>();
-            current = Some((addr.segment_ord, scorer, all));
-        }
-        let (_, scorer, all) = current.as_mut().expect("set above");
-        let at = if scorer.doc() >= addr.doc_id {
-            scorer.doc()
+    for_each_match(searcher, weight.as_ref(), addresses, live, |i, scorer| {
+        out[i] = Some(if scorer.is::<AllScorer>() {
+            0.0
         } else {
-            scorer.seek(addr.doc_id)
-        };
-        if at == addr.doc_id {
-            out[i] = Some(if *all { 0.0 } else { scorer.score() });
-        }
-    }
+            scorer.score()
+        });
+    })?;
     Ok(out)
 }
 

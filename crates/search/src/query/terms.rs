@@ -4,13 +4,12 @@
 use tantivy::query::{
     BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
 };
-
-use super::sparse::Boost;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::lexicon::QueryWord;
 use super::parse::{Part, Shape};
+use super::sparse::Boost;
 use crate::schema::{facet_of, FacetDim, Fields};
 use crate::SearchIndex;
 
