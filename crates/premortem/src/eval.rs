@@ -121,6 +121,7 @@ pub fn evaluate(
     index.upsert(cases)?;
     let mut generation = 1;
     index.commit(generation)?;
+    index.settle()?;
     let mut loo = Recall::default();
     let mut misses = Vec::new();
     for case in cases.iter().filter(|c| admits(case_half(&c.id), half)) {
@@ -135,6 +136,7 @@ pub fn evaluate(
         index.delete(&case.id)?;
         generation += 1;
         index.commit(generation)?;
+        index.settle()?;
         let req = Request {
             description: format!("{}\n\n{}", case.use_case, case.solution),
             ..Request::default()
@@ -152,6 +154,7 @@ pub fn evaluate(
         index.upsert(std::slice::from_ref(case))?;
         generation += 1;
         index.commit(generation)?;
+        index.settle()?;
     }
     finish(&mut loo);
 

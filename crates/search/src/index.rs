@@ -234,6 +234,12 @@ impl SearchIndex {
             Some(ids) => self.similar_cache.forget(&ids),
             None => self.similar_cache.clear(),
         }
+        self.forget_merged_segments();
+        Ok(())
+    }
+
+    /// Drops the facet tables of segments the reader no longer searches.
+    fn forget_merged_segments(&self) {
         let live: Vec<_> = self
             .reader
             .searcher()
@@ -242,6 +248,20 @@ impl SearchIndex {
             .map(|s| s.segment_id())
             .collect();
         self.facet_tables.retain_segments(&live);
+    }
+
+    /// Waits for the writer's background merges to finish and reloads the reader, so the
+    /// segments searched next no longer depend on how fast the merges ran. A measurement that
+    /// deletes and re-adds cases between searches (the pre-mortem's leave-one-out) calls it
+    /// after each commit: BM25 counts a deleted case until a merge drops it, so without it the
+    /// same run could score differently twice. The next write opens a new writer.
+    pub fn settle(&self) -> Result<()> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(writer) = writer {
+            writer.wait_merging_threads()?;
+        }
+        self.reader.reload()?;
+        self.forget_merged_segments();
         Ok(())
     }
 
@@ -286,5 +306,34 @@ impl Drop for SearchIndex {
                 tracing::warn!(error = %e, "index merges did not finish cleanly");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use notbetter_taxonomy::{bundled, Case};
+
+    use super::SearchIndex;
+
+    #[test]
+    fn settling_waits_for_the_merges_and_searches_their_result() {
+        let idx = SearchIndex::in_memory(&bundled()).unwrap();
+        // One segment per commit; tantivy's default merge policy merges eight small ones.
+        for i in 0..8u64 {
+            let case = Case::builder(format!("c{i}"))
+                .title("A case")
+                .elements("A use case.", "A network.", "It did worse.", "Why.")
+                .build();
+            idx.upsert([&case]).unwrap();
+            idx.commit(i + 1).unwrap();
+        }
+        idx.settle().unwrap();
+        assert_eq!(idx.reader.searcher().segment_readers().len(), 1);
+        assert_eq!(idx.num_docs(), 8);
+        // The next write opens a new writer.
+        idx.delete("c0").unwrap();
+        idx.commit(9).unwrap();
+        idx.settle().unwrap();
+        assert_eq!(idx.num_docs(), 7);
     }
 }
