@@ -24,6 +24,8 @@ pub const PARALLEL_MIN_DOCS: u64 = 250_000;
 /// The pool and the size from which it is used.
 pub(crate) struct Parallel {
     executor: Executor,
+    /// The pool's threads (1 for the single-threaded executor).
+    threads: usize,
     min_docs: AtomicU64,
 }
 
@@ -51,8 +53,13 @@ impl Parallel {
         } else {
             Executor::single_thread()
         };
+        let threads = match executor {
+            Executor::SingleThread => 1,
+            Executor::ThreadPool(_) => threads,
+        };
         Parallel {
             executor,
+            threads,
             min_docs: AtomicU64::new(PARALLEL_MIN_DOCS),
         }
     }
@@ -65,6 +72,73 @@ impl SearchIndex {
     pub fn set_parallel_min_docs(&self, min_docs: u64) {
         self.parallel.min_docs.store(min_docs, Ordering::Relaxed);
         self.cache.clear();
+    }
+
+    /// Whether searches of `searcher` are split over the pool (see the module docs).
+    fn splits(&self, searcher: &Searcher) -> bool {
+        self.parallel.threads > 1
+            && searcher.segment_readers().len() > 1
+            && searcher.num_docs() >= self.parallel.min_docs.load(Ordering::Relaxed)
+    }
+
+    /// `f` over `items` (documents, each in the segment `segment` gives), with its results in
+    /// the items' order. Where searches are split over the pool, so is this: the items are
+    /// dealt to the pool's threads whole segments at a time, most items first, each thread
+    /// taking the segment to the one with fewest so far. `f` must give one result per item,
+    /// and an item's result must not depend on the other items (true of everything that
+    /// scores or tests documents one at a time: `rank::scores`, `rank::holds`,
+    /// `sparse::scores_at`); then the results are the same on one thread or several.
+    pub(crate) fn per_document<A, T>(
+        &self,
+        searcher: &Searcher,
+        items: &[A],
+        segment: impl Fn(&A) -> u32,
+        f: impl Fn(&[A]) -> tantivy::Result<Vec<T>> + Sync,
+    ) -> tantivy::Result<Vec<T>>
+    where
+        A: Copy + Send + Sync,
+        T: Send,
+    {
+        if !self.splits(searcher) {
+            return f(items);
+        }
+        let mut by_segment: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+        for (i, item) in items.iter().enumerate() {
+            by_segment.entry(segment(item)).or_default().push(i);
+        }
+        let mut segments: Vec<Vec<usize>> = by_segment.into_values().collect();
+        segments.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); self.parallel.threads];
+        for s in segments {
+            let least = groups
+                .iter_mut()
+                .min_by_key(|g| g.len())
+                .expect("at least two groups");
+            least.extend(s);
+        }
+        groups.retain(|g| !g.is_empty());
+        if groups.len() < 2 {
+            return f(items);
+        }
+        let parts = self.parallel.executor.map(
+            |group: &Vec<usize>| {
+                let mine: Vec<A> = group.iter().map(|&i| items[i]).collect();
+                let got = f(&mine)?;
+                assert_eq!(got.len(), mine.len(), "one result per item");
+                Ok(got)
+            },
+            groups.iter(),
+        )?;
+        let mut out: Vec<Option<T>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+        for (group, got) in groups.iter().zip(parts) {
+            for (&i, t) in group.iter().zip(got) {
+                out[i] = Some(t);
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|t| t.expect("every item is in one group"))
+            .collect())
     }
 
     /// Runs `collector` over `query` like `Searcher::search`, on the search pool when the
@@ -80,10 +154,8 @@ impl SearchIndex {
         } else {
             EnableScoring::disabled_from_searcher(searcher)
         };
-        let parallel = searcher.segment_readers().len() > 1
-            && searcher.num_docs() >= self.parallel.min_docs.load(Ordering::Relaxed);
         let single = Executor::single_thread();
-        let executor = if parallel {
+        let executor = if self.splits(searcher) {
             &self.parallel.executor
         } else {
             &single
@@ -146,6 +218,20 @@ mod tests {
     #[test]
     fn parallel_and_single_thread_agree() {
         let idx = index();
+        // A mechanism whose members (every fourth case, in every segment) the questions
+        // below are read as, so that its members are scored where they are.
+        let members: Vec<(String, String)> = (0..120)
+            .step_by(4)
+            .map(|i| (format!("c{i:03}"), case(i).investigation))
+            .collect();
+        idx.set_mechanisms(&[crate::MechanismDoc {
+            id: "site-shortcut".into(),
+            name: "Shortcut at new sites".into(),
+            causes: vec!["model/shortcut-learning".into()],
+            text: "shortcut markers at new sites and hospitals".into(),
+            description: "The model reads site markers, a shortcut that fails at new sites.".into(),
+            members,
+        }]);
         let mut requests = Vec::new();
         for q in [
             "",
@@ -173,6 +259,10 @@ mod tests {
         };
         let single = run(u64::MAX);
         let parallel = run(0);
+        assert!(
+            single.iter().any(|r| !r.reading.mechanisms.is_empty()),
+            "no question was read as the mechanism"
+        );
         assert_eq!(single.len(), parallel.len());
         for ((req, a), b) in requests.iter().zip(&single).zip(&parallel) {
             assert_eq!(a, b, "{req:?}");
@@ -183,5 +273,53 @@ mod tests {
         idx.set_parallel_min_docs(0);
         let two: Vec<_> = requests.iter().map(ids).collect();
         assert_eq!(one, two);
+    }
+
+    /// Work split by segment comes back in the items' order, whatever the order they came in.
+    #[test]
+    fn work_per_document_is_split_by_segment_and_put_back_in_order() {
+        let idx = index();
+        idx.set_parallel_min_docs(0);
+        let searcher = idx.reader.searcher();
+        let mut items: Vec<tantivy::DocAddress> = searcher
+            .segment_readers()
+            .iter()
+            .enumerate()
+            .flat_map(|(s, r)| (0..r.max_doc()).map(move |d| tantivy::DocAddress::new(s as u32, d)))
+            .collect();
+        // Interleave the segments, backwards.
+        items.reverse();
+        items.sort_by_key(|a| a.doc_id);
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let got = idx
+            .per_document(
+                &searcher,
+                &items,
+                |a| a.segment_ord,
+                |some| {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Ok(some.to_vec())
+                },
+            )
+            .unwrap();
+        assert_eq!(got, items);
+        if idx.parallel.threads > 1 {
+            assert!(calls.into_inner() > 1, "the work was not split");
+        }
+        // Below the size from which searches are split, one call does it all.
+        idx.set_parallel_min_docs(u64::MAX);
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let got = idx
+            .per_document(
+                &searcher,
+                &items,
+                |a| a.segment_ord,
+                |some| {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Ok(some.to_vec())
+                },
+            )
+            .unwrap();
+        assert_eq!((got, calls.into_inner()), (items, 1));
     }
 }

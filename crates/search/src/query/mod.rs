@@ -447,11 +447,21 @@ impl SearchIndex {
         let (addresses, held) = if rerank {
             let (mut addresses, lifts) =
                 self.with_members(searcher, full.as_ref(), &plan, addresses)?;
-            let near = self.timed(rank::scores(searcher, &plan.proximity, &addresses))?;
+            let near = self.timed(self.per_document(
+                searcher,
+                &addresses,
+                |(_, a)| a.segment_ord,
+                |some| rank::scores(searcher, &plan.proximity, some),
+            ))?;
             for ((score, _), near) in addresses.iter_mut().zip(near) {
                 *score += near;
             }
-            let held = self.timed(held(searcher, &plan.concepts, &addresses))?;
+            let held = self.timed(self.per_document(
+                searcher,
+                &addresses,
+                |(_, a)| a.segment_ord,
+                |some| held(searcher, &plan.concepts, some),
+            ))?;
             let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> =
                 self.rerank(&plan.concepts, addresses, held, &lifts);
             ranked.drain(..req.offset.min(ranked.len()));

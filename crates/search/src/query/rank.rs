@@ -77,7 +77,12 @@ impl SearchIndex {
         ids.dedup();
         let documents = self.timed(super::sparse::documents_of(searcher, self.fields.id, &ids))?;
         let at: Vec<DocAddress> = documents.iter().map(|(_, a)| *a).collect();
-        let found = self.timed(super::sparse::scores_at(searcher, full, &at))?;
+        let found = self.timed(self.per_document(
+            searcher,
+            &at,
+            |a| a.segment_ord,
+            |some| super::sparse::scores_at(searcher, full, some),
+        ))?;
         let matched: HashMap<&str, (DocAddress, f32)> = documents
             .iter()
             .zip(found)
