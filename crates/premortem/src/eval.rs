@@ -117,6 +117,7 @@ pub fn evaluate(
     half: &str,
 ) -> Result<PremortemReport, PremortemError> {
     let index = SearchIndex::in_memory(&premortem.taxonomy)?;
+    index.index_on_one_thread()?;
     index.set_result_cache(0);
     index.upsert(cases)?;
     let mut generation = 1;

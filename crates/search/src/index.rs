@@ -31,6 +31,8 @@ pub struct SearchIndex {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
+    /// Indexing threads of the next writer opened; 0 is tantivy's default (one per core).
+    writer_threads: std::sync::atomic::AtomicUsize,
     pub(crate) schema: Schema,
     pub(crate) fields: Fields,
     pub(crate) cache: ResultCache,
@@ -108,6 +110,7 @@ impl SearchIndex {
             index,
             reader,
             writer: Mutex::new(None),
+            writer_threads: std::sync::atomic::AtomicUsize::new(0),
             schema,
             fields,
             facet_tables: SegmentTables::default(),
@@ -150,7 +153,14 @@ impl SearchIndex {
     fn with_writer<R>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<R>) -> Result<R> {
         let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
-            match self.index.writer(WRITER_HEAP) {
+            let opened = match self
+                .writer_threads
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                0 => self.index.writer(WRITER_HEAP),
+                n => self.index.writer_with_num_threads(n, WRITER_HEAP),
+            };
+            match opened {
                 Ok(w) => *guard = Some(w),
                 Err(tantivy::TantivyError::LockFailure(..)) => return Err(SearchError::Locked),
                 Err(e) => return Err(e.into()),
@@ -250,6 +260,17 @@ impl SearchIndex {
         self.facet_tables.retain_segments(&live);
     }
 
+    /// Indexes with one thread from the next write on (settling the current writer first), so
+    /// the same cases written in the same order land in the same segments at the same
+    /// addresses every run. With a thread per core, which thread takes a case varies, and with
+    /// it the order of cases that score the same: `notbetter eval` and the pre-mortem's
+    /// leave-one-out use this so their figures repeat exactly. Slower for bulk loads.
+    pub fn index_on_one_thread(&self) -> Result<()> {
+        self.writer_threads
+            .store(1, std::sync::atomic::Ordering::Relaxed);
+        self.settle()
+    }
+
     /// Waits for the writer's background merges to finish and reloads the reader, so the
     /// segments searched next no longer depend on how fast the merges ran. A measurement that
     /// deletes and re-adds cases between searches (the pre-mortem's leave-one-out) calls it
@@ -335,5 +356,35 @@ mod tests {
         idx.commit(9).unwrap();
         idx.settle().unwrap();
         assert_eq!(idx.num_docs(), 7);
+    }
+
+    #[test]
+    fn one_indexing_thread_keeps_the_cases_in_the_order_written() {
+        let idx = SearchIndex::in_memory(&bundled()).unwrap();
+        idx.index_on_one_thread().unwrap();
+        let cases: Vec<Case> = (0..200)
+            .map(|i| {
+                Case::builder(format!("c{i:03}"))
+                    .title("A case")
+                    .elements("A use case.", "A network.", "It did worse.", "Why.")
+                    .build()
+            })
+            .collect();
+        idx.upsert(&cases).unwrap();
+        idx.commit(1).unwrap();
+        let searcher = idx.reader.searcher();
+        assert_eq!(searcher.segment_readers().len(), 1);
+        let ids = searcher
+            .segment_reader(0)
+            .fast_fields()
+            .str(crate::schema::ID);
+        let ids = ids.unwrap().expect("the id is a fast field");
+        let mut id = String::new();
+        for doc in 0..200u32 {
+            let ord = ids.term_ords(doc).next().expect("every case has an id");
+            id.clear();
+            ids.ord_to_str(ord, &mut id).unwrap();
+            assert_eq!(id, format!("c{doc:03}"));
+        }
     }
 }
