@@ -281,7 +281,6 @@ mod tests {
     #[test]
     fn work_per_document_is_split_by_segment_and_put_back_in_order() {
         let idx = index();
-        idx.set_parallel_min_docs(0);
         let searcher = idx.reader.searcher();
         let mut items: Vec<tantivy::DocAddress> = searcher
             .segment_readers()
@@ -292,36 +291,30 @@ mod tests {
         // Interleave the segments, backwards.
         items.reverse();
         items.sort_by_key(|a| a.doc_id);
-        let calls = std::sync::atomic::AtomicUsize::new(0);
-        let got = idx
-            .per_document(
-                &searcher,
-                &items,
-                |a| a.segment_ord,
-                |some| {
-                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    Ok(some.to_vec())
-                },
-            )
-            .unwrap();
+        // The results, and how many pieces the work was cut into.
+        let run = |min_docs: u64| {
+            idx.set_parallel_min_docs(min_docs);
+            let calls = std::sync::atomic::AtomicUsize::new(0);
+            let got = idx
+                .per_document(
+                    &searcher,
+                    &items,
+                    |a| a.segment_ord,
+                    |some| {
+                        calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        Ok(some.to_vec())
+                    },
+                )
+                .unwrap();
+            (got, calls.into_inner())
+        };
+        let (got, calls) = run(0);
         assert_eq!(got, items);
         if idx.parallel.threads > 1 {
-            assert!(calls.into_inner() > 1, "the work was not split");
+            assert!(calls > 1, "the work was not split");
         }
         // Below the size from which searches are split, one call does it all.
-        idx.set_parallel_min_docs(u64::MAX);
-        let calls = std::sync::atomic::AtomicUsize::new(0);
-        let got = idx
-            .per_document(
-                &searcher,
-                &items,
-                |a| a.segment_ord,
-                |some| {
-                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    Ok(some.to_vec())
-                },
-            )
-            .unwrap();
-        assert_eq!((got, calls.into_inner()), (items, 1));
+        let (got, calls) = run(u64::MAX);
+        assert_eq!((got, calls), (items.clone(), 1));
     }
 }

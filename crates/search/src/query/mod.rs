@@ -447,21 +447,23 @@ impl SearchIndex {
         let (addresses, held) = if rerank {
             let (mut addresses, lifts) =
                 self.with_members(searcher, full.as_ref(), &plan, addresses)?;
-            let near = self.timed(self.per_document(
+            // The window's proximity scores and the words each case holds, in one trip to
+            // the pool.
+            let found = self.timed(self.per_document(
                 searcher,
                 &addresses,
                 |(_, a)| a.segment_ord,
-                |some| rank::scores(searcher, &plan.proximity, some),
+                |some| {
+                    let near = rank::scores(searcher, &plan.proximity, some)?;
+                    let held = held(searcher, &plan.concepts, some)?;
+                    Ok(near.into_iter().zip(held).collect())
+                },
             ))?;
-            for ((score, _), near) in addresses.iter_mut().zip(near) {
+            let mut held = Vec::with_capacity(found.len());
+            for ((score, _), (near, h)) in addresses.iter_mut().zip(found) {
                 *score += near;
+                held.push(h);
             }
-            let held = self.timed(self.per_document(
-                searcher,
-                &addresses,
-                |(_, a)| a.segment_ord,
-                |some| held(searcher, &plan.concepts, some),
-            ))?;
             let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> =
                 self.rerank(&plan.concepts, addresses, held, &lifts);
             ranked.drain(..req.offset.min(ranked.len()));
