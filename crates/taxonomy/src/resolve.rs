@@ -384,7 +384,15 @@ fn overlap(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Mapping> {
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     let &(best, score) = ranked.first()?;
     let next = ranked.get(1).map_or(0.0, |r| r.1);
-    if score < 1.0
+    // Two of the label's words must point to the entry: one rare word alone is a single-word
+    // match, which *contains* allows only for a domain's alias making half the label
+    // ("visual" alone made "Visual Art Generation" visual navigation).
+    let support = words
+        .iter()
+        .filter(|w| users.get(w.as_str()).is_some_and(|u| u.contains(&best)))
+        .count();
+    if support < 2
+        || score < 1.0
         || score < OVERLAP_MARGIN * next
         || known < 2
         || 2 * known <= words.len()

@@ -72,7 +72,9 @@ fn rules_map_longer_wording() {
             "covarate shfit",
             Some(("data/distribution-shift", "similar")),
         ),
-        // A word shared with a longer alias is not enough.
+        // A word shared with a longer alias is not enough, nor one rare word of an alias
+        // ("visual navigation") among words that point nowhere.
+        (Domain, "Visual Art Generation", None),
         (Cause, "gremlins in the pipeline", None),
         // Two causes named: ambiguous, so unmapped.
         (Cause, "covariate shift and label noise", None),

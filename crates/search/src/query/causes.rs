@@ -198,11 +198,15 @@ pub(super) fn choose<'a>(
     named: &[String],
     tuning: &Tuning,
 ) -> Vec<(&'a CauseScore, f32)> {
-    let Some(best) = read.first() else {
+    // Readings resting on one word are no readings: they neither count nor set the bar.
+    let mut eligible = read
+        .iter()
+        .filter(|c| c.words.len() >= tuning.cause_min_words);
+    let Some(best) = eligible.next() else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for c in read.iter().take(2) {
+    for c in std::iter::once(best).chain(eligible).take(2) {
         let strong = c.score as f32 >= tuning.cause_threshold
             && c.score as f32 >= tuning.cause_relative * best.score as f32;
         if strong && !named.contains(&c.slug) {
@@ -295,4 +299,37 @@ fn tally(
         }
     }
     Ok((seen, per_cause))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{choose, CauseScore};
+    use crate::query::tuning::Tuning;
+
+    fn read(slug: &str, score: f64, words: &[&str]) -> CauseScore {
+        CauseScore {
+            slug: slug.into(),
+            score,
+            words: words.iter().map(|w| w.to_string()).collect(),
+        }
+    }
+
+    /// A cause is read only when two of the question's words count for it: "fail" alone
+    /// does not make a question about optimisation difficulty.
+    #[test]
+    fn one_word_does_not_read_a_cause() {
+        let scores = vec![
+            read("model/optimization-difficulty", 0.9, &["fail"]),
+            read("data/confounding", 0.8, &["confounder", "hospital"]),
+        ];
+        let chosen = choose(&scores, &[], &Tuning::default());
+        let slugs: Vec<&str> = chosen.iter().map(|(c, _)| c.slug.as_str()).collect();
+        assert_eq!(slugs, ["data/confounding"]);
+        assert_eq!(chosen[0].1, 1.0, "the strongest reading left sets the bar");
+        let one = Tuning {
+            cause_min_words: 1,
+            ..Tuning::default()
+        };
+        assert_eq!(choose(&scores, &[], &one).len(), 2);
+    }
 }

@@ -25,6 +25,9 @@ pub struct Tuning {
     pub cause_threshold: f32,
     /// …and this share of the best cause's score.
     pub cause_relative: f32,
+    /// …and at least this many of the question's words count for it (one word alone,
+    /// "fail" or "crystals", read junk: six of the seven such readings on the tuning half).
+    pub cause_min_words: usize,
     /// Boost of two query words found near each other (within two words).
     pub proximity: f32,
     /// Weight of pseudo-relevance feedback (cases like the best hits), 0 to turn it off.
@@ -81,6 +84,7 @@ impl Default for Tuning {
             cause_rerank: 0.1,
             cause_threshold: 0.4,
             cause_relative: 0.6,
+            cause_min_words: 2,
             proximity: 1.0,
             feedback: 0.0,
             cause_support: 2.0,
