@@ -374,16 +374,13 @@ mod tests {
         idx.commit(1).unwrap();
         let searcher = idx.reader.searcher();
         assert_eq!(searcher.segment_readers().len(), 1);
-        let ids = searcher
-            .segment_reader(0)
-            .fast_fields()
-            .str(crate::schema::ID);
-        let ids = ids.unwrap().expect("the id is a fast field");
-        let mut id = String::new();
         for doc in 0..200u32 {
-            let ord = ids.term_ords(doc).next().expect("every case has an id");
-            id.clear();
-            ids.ord_to_str(ord, &mut id).unwrap();
+            let stored: tantivy::TantivyDocument =
+                searcher.doc(tantivy::DocAddress::new(0, doc)).unwrap();
+            let id = stored
+                .get_first(idx.fields.id)
+                .and_then(|v| tantivy::schema::Value::as_str(&v))
+                .expect("every case has an id");
             assert_eq!(id, format!("c{doc:03}"));
         }
     }

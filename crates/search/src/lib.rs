@@ -12,6 +12,7 @@ mod parallel;
 mod query;
 mod schema;
 mod stem;
+mod ties;
 
 pub use index::SearchIndex;
 pub use parallel::PARALLEL_MIN_DOCS;

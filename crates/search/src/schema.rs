@@ -163,8 +163,8 @@ impl Fields {
 
 pub fn build_schema() -> Schema {
     let mut b = Schema::builder();
-    // FAST too: the id breaks ties when sorting by year, so paging is stable.
-    b.add_text_field(ID, STRING | STORED | FAST);
+    // Equal scores and years are ordered by the id's numbers below (`ties`), not by this.
+    b.add_text_field(ID, STRING | STORED);
     let text = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
@@ -190,6 +190,9 @@ pub fn build_schema() -> Schema {
         b.add_facet_field(dim.field_name(), FacetOptions::default().set_stored());
     }
     b.add_i64_field(YEAR, INDEXED | FAST | STORED);
+    // The id as two numbers: equal scores are ordered by it (`ties`).
+    b.add_u64_field(crate::ties::TIE_HEAD, FAST);
+    b.add_u64_field(crate::ties::TIE_TAIL, FAST);
     b.build()
 }
 
@@ -211,6 +214,9 @@ pub fn to_document(
     let f = |n| Fields::by_name(schema, n);
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.id, &case.id);
+    let (head, tail) = crate::ties::tie_key(&case.id);
+    doc.add_u64(f(crate::ties::TIE_HEAD), head);
+    doc.add_u64(f(crate::ties::TIE_TAIL), tail);
     doc.add_text(f(TITLE), &case.title);
     for tag in &case.tags {
         doc.add_text(f(TAGS), tag);

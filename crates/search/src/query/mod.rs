@@ -41,7 +41,6 @@ use std::sync::atomic::Ordering as AtomicOrdering;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::sort_key::{SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -49,7 +48,7 @@ use tantivy::{DocAddress, Order, Searcher, Term};
 
 use crate::deadline::{Deadline, TIMED_OUT};
 use crate::facets::{Counts, FacetCounter};
-use crate::schema::{facet_of, FacetDim, YEAR};
+use crate::schema::{facet_of, FacetDim};
 use crate::{Result, SearchError, SearchIndex};
 
 /// The most hits one request may ask for.
@@ -407,13 +406,14 @@ impl SearchIndex {
             TopDocs::with_limit(req.limit).and_offset(req.offset)
         };
         let (total, addresses, facets) = match req.sort {
-            Sort::Relevance => self.one_pass(
-                searcher,
-                full.as_ref(),
-                top.order_by_score(),
-                shared,
-                deadline,
-            )?,
+            Sort::Relevance => {
+                // Equal scores in id order (`ties`), so pages hold still across merges.
+                let key = crate::ties::by_relevance();
+                let (total, hits, facets) =
+                    self.one_pass(searcher, full.as_ref(), top.order_by(key), shared, deadline)?;
+                let hits = hits.into_iter().map(|((s, _, _), a)| (s, a)).collect();
+                (total, hits, facets)
+            }
             Sort::Year | Sort::YearAsc => {
                 let order = if req.sort == Sort::Year {
                     Order::Desc
@@ -422,10 +422,7 @@ impl SearchIndex {
                 };
                 // Ties on the year are broken by id, so the order does not depend on how the
                 // index's segments happen to be laid out.
-                let key = (
-                    (SortByStaticFastValue::<i64>::for_field(YEAR), order),
-                    (SortByString::for_field(crate::schema::ID), Order::Asc),
-                );
+                let key = crate::ties::by_year(order);
                 let (total, hits, facets) =
                     self.one_pass(searcher, full.as_ref(), top.order_by(key), shared, deadline)?;
                 let hits = hits.into_iter().map(|(_, a)| (0.0, a)).collect();
@@ -464,8 +461,10 @@ impl SearchIndex {
                 *score += near;
                 held.push(h);
             }
+            let at: Vec<DocAddress> = addresses.iter().map(|(_, a)| *a).collect();
+            let keys = self.timed(crate::ties::keys_of(searcher, &at))?;
             let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> =
-                self.rerank(&plan.concepts, addresses, held, &lifts);
+                self.rerank(&plan.concepts, addresses, keys, held, &lifts);
             ranked.drain(..req.offset.min(ranked.len()));
             ranked.truncate(req.limit);
             ranked.into_iter().unzip()

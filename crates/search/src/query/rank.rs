@@ -11,6 +11,7 @@ use tantivy::{DocAddress, Searcher};
 
 use super::plan;
 use super::sparse::{document_order, for_each_match};
+use crate::ties::TieKey;
 use crate::{Result, SearchIndex};
 
 impl SearchIndex {
@@ -103,7 +104,10 @@ impl SearchIndex {
             }
         }
         // Of the members outside the window, the best by text score join it (see `best_of`).
-        let (joining, left) = best_of(outside, RERANK_EXTRA);
+        let at: Vec<DocAddress> = outside.keys().copied().collect();
+        let keys = self.timed(crate::ties::keys_of(searcher, &at))?;
+        let outside = at.into_iter().zip(keys).map(|(a, k)| (outside[&a], k, a));
+        let (joining, left) = best_of(outside.collect(), RERANK_EXTRA);
         for addr in left {
             lifts.remove(&addr);
         }
@@ -159,6 +163,7 @@ impl SearchIndex {
         &self,
         concepts: &[plan::Concept],
         addresses: Vec<(f32, DocAddress)>,
+        keys: Vec<TieKey>,
         held: Vec<Vec<bool>>,
         (lifts, causes): &Lifts,
     ) -> Vec<((f32, DocAddress), Vec<bool>)> {
@@ -166,10 +171,11 @@ impl SearchIndex {
         let coverage = tuning.coverage;
         let total: f32 = concepts.iter().map(|c| c.weight).sum::<f32>().max(1e-6);
         let best = addresses.iter().map(|a| a.0).fold(0.0f32, f32::max);
-        let mut ranked: Vec<((f32, DocAddress), Vec<bool>)> = addresses
+        let mut ranked: Vec<((f32, TieKey, DocAddress), Vec<bool>)> = addresses
             .into_iter()
+            .zip(keys)
             .zip(held)
-            .map(|((score, addr), h)| {
+            .map(|(((score, addr), key), h)| {
                 let share: f32 = concepts
                     .iter()
                     .zip(&h)
@@ -181,16 +187,15 @@ impl SearchIndex {
                 let cause = causes.get(&addr).copied().unwrap_or(0.0);
                 let gain =
                     coverage * share + tuning.mechanism_lift * lift + tuning.cause_rerank * cause;
-                ((score + best * gain, addr), h)
+                ((score + best * gain, key, addr), h)
             })
             .collect();
-        ranked.sort_by(|a, b| {
-            b.0 .0
-                .total_cmp(&a.0 .0)
-                .then(a.0 .1.segment_ord.cmp(&b.0 .1.segment_ord))
-                .then(a.0 .1.doc_id.cmp(&b.0 .1.doc_id))
-        });
+        // Equal scores in id order (`ties`).
+        ranked.sort_by(|a, b| crate::ties::by_score(&a.0, &b.0));
         ranked
+            .into_iter()
+            .map(|((score, _, addr), h)| ((score, addr), h))
+            .collect()
     }
 }
 
@@ -208,25 +213,21 @@ const FEEDBACK_TERMS: usize = 25;
 /// each holds.
 pub(super) const RERANK_EXTRA: usize = 100;
 
-/// The `n` best of `candidates` by text score (ties in document order), and the others'
+/// The `n` best of `candidates` by text score (ties in id order: `ties`), and the others'
 /// addresses. Members of a mechanism outside the reranked window join it this way, at most
 /// `RERANK_EXTRA`: the cut the window itself makes below the page. (At a million cases a
 /// mechanism has hundreds of members, and scoring the proximity and words of every one cost a
 /// question more than its search.)
 fn best_of(
-    candidates: HashMap<DocAddress, f32>,
+    mut ranked: Vec<(f32, TieKey, DocAddress)>,
     n: usize,
 ) -> (Vec<(f32, DocAddress)>, Vec<DocAddress>) {
-    let mut ranked: Vec<(f32, DocAddress)> = candidates.into_iter().map(|(a, s)| (s, a)).collect();
-    ranked.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then((a.1.segment_ord, a.1.doc_id).cmp(&(b.1.segment_ord, b.1.doc_id)))
-    });
+    ranked.sort_by(crate::ties::by_score);
     let left = ranked
         .drain(n.min(ranked.len())..)
-        .map(|(_, a)| a)
+        .map(|(_, _, a)| a)
         .collect();
-    (ranked, left)
+    (ranked.into_iter().map(|(s, _, a)| (s, a)).collect(), left)
 }
 
 /// For each address, which of the concepts its case holds (by seeking each concept's

@@ -28,24 +28,24 @@ fn whole_window(searcher: &tantivy::Searcher) -> Vec<(f32, DocAddress)> {
     window
 }
 
-/// Of the members outside the window, only the best few by text score join it, in order;
-/// the rest are named so their lifts are dropped.
+/// Of the members outside the window, only the best few by text score join it, in order
+/// (equal scores by id, whatever their addresses); the rest are named so their lifts are
+/// dropped.
 #[test]
 fn only_the_best_members_outside_the_window_join_it() {
     let at = |s: u32, d: u32| DocAddress::new(s, d);
-    let candidates: std::collections::HashMap<DocAddress, f32> = [
-        (at(0, 5), 1.0),
-        (at(1, 2), 3.0),
-        (at(0, 9), 2.0),
-        (at(0, 1), 2.0),
-        (at(2, 0), 0.5),
-    ]
-    .into_iter()
-    .collect();
+    let key = crate::ties::tie_key;
+    let candidates = vec![
+        (1.0, key("e"), at(0, 5)),
+        (3.0, key("b"), at(1, 2)),
+        (2.0, key("a"), at(0, 9)),
+        (2.0, key("c"), at(0, 1)),
+        (0.5, key("d"), at(2, 0)),
+    ];
     let (joining, mut left) = super::best_of(candidates.clone(), 3);
     assert_eq!(
         joining,
-        vec![(3.0, at(1, 2)), (2.0, at(0, 1)), (2.0, at(0, 9))]
+        vec![(3.0, at(1, 2)), (2.0, at(0, 9)), (2.0, at(0, 1))]
     );
     left.sort();
     assert_eq!(left, vec![at(0, 5), at(2, 0)]);
