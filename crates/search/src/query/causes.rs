@@ -34,6 +34,9 @@ struct CauseParams {
     pub smoothing: f64,
     /// Weight of a word from the cause's own name, aliases or description.
     pub taxonomy: f64,
+    /// A word held by more than this share of the cases is common: it counts for a cause's
+    /// score but not for its support.
+    pub common: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +45,9 @@ pub(crate) struct CauseScore {
     pub score: f64,
     /// The query words (as typed) that count most for it.
     pub words: Vec<String>,
+    /// How many of the words counting for it are not common (held by at most
+    /// `CauseParams::common` of the cases).
+    pub support: usize,
 }
 
 /// The number of cases, and cases per cause.
@@ -105,6 +111,7 @@ fn read_labels(
     let mut scores: Scores = HashMap::new();
     let mut weight_sum = 0.0;
     let mut seen_stems = Vec::new();
+    let mut common: Vec<&str> = Vec::new();
     for (stem, surface) in words {
         if seen_stems.contains(&stem) {
             continue;
@@ -121,6 +128,9 @@ fn read_labels(
         }
         let idf = (1.0 + n / (df as f64 + 1.0)).ln();
         weight_sum += idf;
+        if df as f64 > params.common * n {
+            common.push(surface);
+        }
         if df > 0 {
             let (seen, per_cause) = tally(searcher, tables, &terms, dim, vocab)?;
             for (slug, k) in per_cause {
@@ -165,15 +175,20 @@ fn read_labels(
         .map(|(slug, (s, mut ws))| {
             ws.sort_by(|a, b| b.0.total_cmp(&a.0));
             let mut words: Vec<String> = Vec::new();
+            let mut support: Vec<&str> = Vec::new();
             for (_, w) in ws {
                 if !words.iter().any(|x| x == w) && words.len() < 3 {
                     words.push(w.to_string());
+                }
+                if !common.contains(&w) && !support.contains(&w) {
+                    support.push(w);
                 }
             }
             CauseScore {
                 slug: slug.to_string(),
                 score: s / weight_sum,
                 words,
+                support: support.len(),
             }
         })
         .collect();
@@ -198,10 +213,9 @@ pub(super) fn choose<'a>(
     named: &[String],
     tuning: &Tuning,
 ) -> Vec<(&'a CauseScore, f32)> {
-    // Readings resting on one word are no readings: they neither count nor set the bar.
-    let mut eligible = read
-        .iter()
-        .filter(|c| c.words.len() >= tuning.cause_min_words);
+    // Readings resting on fewer than two uncommon words are no readings: they neither count
+    // nor set the bar.
+    let mut eligible = read.iter().filter(|c| c.support >= tuning.cause_min_words);
     let Some(best) = eligible.next() else {
         return Vec::new();
     };
@@ -247,6 +261,7 @@ impl crate::SearchIndex {
                 support: t.cause_support as u64,
                 smoothing: f64::from(t.cause_smoothing),
                 taxonomy: f64::from(t.cause_taxonomy),
+                common: f64::from(t.cause_common),
             },
         )
     }
@@ -306,30 +321,33 @@ mod tests {
     use super::{choose, CauseScore};
     use crate::query::tuning::Tuning;
 
-    fn read(slug: &str, score: f64, words: &[&str]) -> CauseScore {
+    fn read(slug: &str, score: f64, words: &[&str], support: usize) -> CauseScore {
         CauseScore {
             slug: slug.into(),
             score,
             words: words.iter().map(|w| w.to_string()).collect(),
+            support,
         }
     }
 
-    /// A cause is read only when two of the question's words count for it: "fail" alone
-    /// does not make a question about optimisation difficulty.
+    /// A cause is read only when two uncommon words of the question count for it: "fail"
+    /// alone does not make a question about optimisation difficulty, nor "models fail"
+    /// (both common) one about hallucination; the strongest reading left sets the bar.
     #[test]
     fn one_word_does_not_read_a_cause() {
         let scores = vec![
-            read("model/optimization-difficulty", 0.9, &["fail"]),
-            read("data/confounding", 0.8, &["confounder", "hospital"]),
+            read("model/optimization-difficulty", 0.9, &["fail"], 1),
+            read("model/hallucination", 0.85, &["fail", "models"], 0),
+            read("data/confounding", 0.8, &["confounder", "hospital"], 2),
         ];
         let chosen = choose(&scores, &[], &Tuning::default());
         let slugs: Vec<&str> = chosen.iter().map(|(c, _)| c.slug.as_str()).collect();
         assert_eq!(slugs, ["data/confounding"]);
         assert_eq!(chosen[0].1, 1.0, "the strongest reading left sets the bar");
-        let one = Tuning {
-            cause_min_words: 1,
+        let any = Tuning {
+            cause_min_words: 0,
             ..Tuning::default()
         };
-        assert_eq!(choose(&scores, &[], &one).len(), 2);
+        assert_eq!(choose(&scores, &[], &any).len(), 2);
     }
 }

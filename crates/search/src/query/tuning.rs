@@ -25,9 +25,13 @@ pub struct Tuning {
     pub cause_threshold: f32,
     /// …and this share of the best cause's score.
     pub cause_relative: f32,
-    /// …and at least this many of the question's words count for it (one word alone,
-    /// "fail" or "crystals", read junk: six of the seven such readings on the tuning half).
+    /// …and at least this many of the question's uncommon words count for it (one word
+    /// alone, "fail" or "crystals", read junk: six of the seven such readings on the tuning
+    /// half; two common ones, "models fail", read hallucination and security).
     pub cause_min_words: usize,
+    /// A word held by more than this share of the cases is common: it adds to a cause's
+    /// score but is not one of the words `cause_min_words` counts.
+    pub cause_common: f32,
     /// Boost of two query words found near each other (within two words).
     pub proximity: f32,
     /// Weight of pseudo-relevance feedback (cases like the best hits), 0 to turn it off.
@@ -85,6 +89,7 @@ impl Default for Tuning {
             cause_threshold: 0.4,
             cause_relative: 0.6,
             cause_min_words: 2,
+            cause_common: 0.3,
             proximity: 1.0,
             feedback: 0.0,
             cause_support: 2.0,
