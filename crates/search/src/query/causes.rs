@@ -350,4 +350,50 @@ mod tests {
         };
         assert_eq!(choose(&scores, &[], &any).len(), 2);
     }
+
+    /// Words more than `cause_common` of the cases hold add to a cause's score but are not
+    /// counted among the words it rests on.
+    #[test]
+    fn common_words_do_not_count_as_support() {
+        use crate::SearchIndex;
+        use notbetter_taxonomy::{bundled, Case};
+        let cases: Vec<Case> = (0..10)
+            .map(|i| {
+                let cause = if i < 3 {
+                    "data/distribution-shift"
+                } else {
+                    "model/fairness"
+                };
+                let why = if i < 4 {
+                    "The sensor readings began to drift."
+                } else {
+                    "Something else went wrong."
+                };
+                Case::builder(format!("c{i}"))
+                    .title(format!("Case {i}"))
+                    .causes(&[cause])
+                    .elements("U.", "S.", "O.", why)
+                    .build()
+            })
+            .collect();
+        let idx = SearchIndex::in_memory(&bundled()).unwrap();
+        idx.rebuild(&cases, 1).unwrap();
+        let words: Vec<(String, String)> = ["drift", "sensor"]
+            .iter()
+            .map(|w| (w.to_string(), w.to_string()))
+            .collect();
+        let support = |common: f32| {
+            idx.set_tuning(Tuning {
+                cause_common: common,
+                ..Tuning::default()
+            });
+            let read = idx.read_causes(&idx.reader.searcher(), &words).unwrap();
+            let shift = read.iter().find(|c| c.slug == "data/distribution-shift");
+            shift.expect("read from both words").support
+        };
+        // Four cases of ten hold both words.
+        assert_eq!(support(1.0), 2);
+        assert_eq!(support(0.5), 2);
+        assert_eq!(support(0.3), 0);
+    }
 }
