@@ -117,8 +117,8 @@ mod tests {
     }
 
     /// Cases that score the same come back in id order whatever order they were written in,
-    /// one segment each, in a single word's search and in a reranked question's, and paging
-    /// through them gives each once.
+    /// one segment each, in a single word's search and in a reranked question's; paging
+    /// through them gives each once, and an export lists them in the same order.
     #[test]
     fn equal_scores_come_back_in_id_order_on_every_page() {
         use crate::{SearchIndex, SearchRequest};
@@ -154,6 +154,9 @@ mod tests {
             assert_eq!(page(0, 10), sorted, "{q}");
             let paged: Vec<String> = [page(0, 2), page(2, 2), page(4, 2)].concat();
             assert_eq!(paged, sorted, "{q}");
+            // An export of the search lists them in the same order.
+            let exported = idx.matching_ids(&SearchRequest::new(q)).unwrap();
+            assert_eq!(exported, sorted, "{q}");
         }
     }
 

@@ -170,10 +170,11 @@ impl SearchIndex {
             }
         }
         let n = n.max(1);
+        // Equal scores in id order, as the search's own pages (`ties`).
         let addrs = self.timed(self.run(
             &searcher,
             full.as_ref(),
-            &TopDocs::with_limit(n).order_by_score(),
+            &TopDocs::with_limit(n).order_by(crate::ties::by_relevance()),
         ))?;
         addrs
             .into_iter()
