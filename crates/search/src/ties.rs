@@ -6,9 +6,9 @@
 //! 38 (the end of the id below `-`, below the digits, below the letters: the order of the
 //! ids' bytes). Comparing the pair compares the ids' first 24 characters, which tells every
 //! two bundled ids apart; ids that share more than that fall back to the address. Two
-//! numbers cost a collector nothing next to a string column, whose ordinals would have to
-//! be turned back into strings for every segment's best hits (a block of the dictionary
-//! read per hit).
+//! numbers cost a collector little (a column read for the documents that reach its
+//! threshold); a string column's ordinals would have to be turned back into strings for
+//! every segment's best hits (a block of the dictionary read per hit).
 
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::{DocAddress, Order, Score, Searcher};
@@ -35,7 +35,7 @@ pub fn tie_key(id: &str) -> TieKey {
 }
 
 /// `-` 1, `0`-`9` 2-11, `a`-`z` 12-37; 0 is the end of the id. Anything else (ids are
-/// checked to be lowercase letters, digits and hyphens) sorts with `-`'s neighbours.
+/// checked to be lowercase letters, digits and hyphens) sorts as `-` does.
 fn digit(b: u8) -> u64 {
     match b {
         b'-' => 1,
