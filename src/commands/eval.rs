@@ -88,8 +88,6 @@ pub fn run(half: Half, set: &[String]) -> anyhow::Result<Figures> {
             .map_err(|e| anyhow!("--set {e}"))?;
         kb.set_tuning(tuning);
     }
-    // One indexing thread, so that cases scoring the same come in the same order every run.
-    kb.index_on_one_thread()?;
     kb.seed(&crate::bundled::case_files())?;
     kb.refresh_clusters()?;
     let queries = eval::parse_queries(QUERIES).map_err(|e| anyhow!(e))?;

@@ -67,12 +67,6 @@ impl KnowledgeBase {
         self.index.set_result_cache(entries);
     }
 
-    /// Indexes on one thread from now on, so that the same cases give the same index every
-    /// run (see `SearchIndex::index_on_one_thread`; for measurements).
-    pub fn index_on_one_thread(&self) -> Result<()> {
-        Ok(self.index.index_on_one_thread()?)
-    }
-
     /// Splits searches over the index's segments from `min_docs` cases on (see
     /// `SearchIndex::set_parallel_min_docs`).
     pub fn set_parallel_min_docs(&self, min_docs: u64) {

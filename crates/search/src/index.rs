@@ -263,8 +263,10 @@ impl SearchIndex {
     /// Indexes with one thread from the next write on (settling the current writer first), so
     /// the same cases written in the same order land in the same segments at the same
     /// addresses every run. With a thread per core, which thread takes a case varies, and with
-    /// it the order of cases that score the same: `notbetter eval` and the pre-mortem's
-    /// leave-one-out use this so their figures repeat exactly. Slower for bulk loads.
+    /// it the segments' sizes, which decide the merges. Searches break equal scores by id
+    /// (`ties`), so `notbetter eval` repeats exactly without this; the pre-mortem's
+    /// leave-one-out, which deletes and re-adds cases around merges, uses it. Slower for bulk
+    /// loads.
     pub fn index_on_one_thread(&self) -> Result<()> {
         self.writer_threads
             .store(1, std::sync::atomic::Ordering::Relaxed);

@@ -5,7 +5,7 @@
 //! throughput (the work is the same, plus a hand-over), so small indexes, where every search is
 //! fast already, keep to the calling thread. The merged results do not depend on the executor:
 //! tantivy hands the per-segment fruits to `merge_fruits` in segment order, and top-k merging
-//! breaks ties by document address (`parallel_and_single_thread_agree` in the tests). What a
+//! breaks equal scores by id (`ties`; `parallel_and_single_thread_agree` in the tests). What a
 //! reranked question does one document at a time after its search (proximity, held words,
 //! mechanism members) is split the same way (`SearchIndex::per_document`).
 
