@@ -33,6 +33,23 @@ pub fn avid_sep_causes(code: &str) -> &'static [&'static str] {
     }
 }
 
+/// The failure mode an AVID SEP code names, when its words name none ("E0302: Polarization/
+/// Exclusion"). AVID's Ethics codes for bias, toxicity and misinformation are harms to people
+/// and society; its Safety codes for psychological and physical harm (P0400-P0402) and
+/// Resilience/Stability (P0201) are failures to be safe or dependable; Accuracy (P0204) is
+/// performance. Explainability (E02), socioeconomic safety (P0403) and the Security codes say
+/// what went wrong rather than how it showed, and name none.
+pub fn avid_sep_failure_mode(code: &str) -> Option<&'static str> {
+    match code {
+        "E0100" | "E0101" | "E0102" | "E0300" | "E0301" | "E0302" | "E0400" | "E0401" | "E0402" => {
+            Some("ethical-societal")
+        }
+        "P0201" | "P0400" | "P0401" | "P0402" => Some("safety-reliability"),
+        "P0204" => Some("suboptimal-performance"),
+        _ => None,
+    }
+}
+
 /// The AVID SEP code a label starts with (`P0201` in "P0201: Resilience/ Stability"), upper
 /// case, with the rest of the label.
 pub fn leading_code(label: &str) -> Option<(String, &str)> {
@@ -56,8 +73,10 @@ pub fn leading_code(label: &str) -> Option<(String, &str)> {
 /// What a leading AVID code says about a label of `dim`: `Some(slugs)` when the code decides
 /// (one slug: that one; none or several: the label stays unmapped), `None` when it says
 /// nothing about this dimension. Only causes: the code's risk domain (its letter) is too
-/// coarse for a failure mode (AVID files physical and psychological harm alike under P04,
-/// "Safety", within Performance), which was no better than the words on the tuning half.
+/// coarse to decide a failure mode (AVID files physical and psychological harm alike under
+/// P04, "Safety", within Performance), which was no better than the words on the tuning half;
+/// a failure mode falls back on the code only when its words name none
+/// (`avid_sep_failure_mode`).
 pub(crate) fn code_slugs(dim: Dimension, code: &str) -> Option<Vec<&'static str>> {
     match dim {
         Dimension::Cause => Some(avid_sep_causes(code).to_vec()),
@@ -98,6 +117,9 @@ mod tests {
         assert_eq!(code_slugs(Dimension::Cause, "E0301"), Some(vec![]));
         // Failure modes and domains are read from the words after the code.
         assert_eq!(code_slugs(Dimension::FailureMode, "P0402"), None);
+        assert_eq!(avid_sep_failure_mode("E0302"), Some("ethical-societal"));
+        assert_eq!(avid_sep_failure_mode("P0403"), None);
+        assert_eq!(avid_sep_failure_mode("S0403"), None);
         assert_eq!(code_slugs(Dimension::Domain, "P0201"), None);
     }
 }

@@ -66,6 +66,11 @@ pub struct Entry {
     /// running text ("data leak" also describes privacy breaches).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_evidence: Vec<String>,
+    /// Domain aliases that name the kind of data a model read ("time series", "NLP") as much
+    /// as a field: inside a longer label that also names another field ("financial time
+    /// series", "mental health NLP") they qualify it, and that field decides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modality: Vec<String>,
 }
 
 impl Entry {
@@ -102,6 +107,8 @@ struct RawEntry {
     aliases: Vec<String>,
     #[serde(default)]
     not_evidence: Vec<String>,
+    #[serde(default)]
+    modality: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -149,6 +156,7 @@ impl Taxonomy {
                     description: r.description,
                     aliases: r.aliases,
                     not_evidence: r.not_evidence,
+                    modality: r.modality,
                 });
             }
         }
@@ -182,6 +190,15 @@ impl Taxonomy {
                     &e.slug,
                     format!("not_evidence `{bad}` is not one of its aliases"),
                 ));
+            }
+            if let Some(bad) = e.modality.iter().find(|n| !e.aliases.contains(n)) {
+                return Err(err(
+                    &e.slug,
+                    format!("modality `{bad}` is not one of its aliases"),
+                ));
+            }
+            if !e.modality.is_empty() && e.dimension != Dimension::Domain {
+                return Err(err(&e.slug, "only domains have a modality".into()));
             }
             if let Some(parent) = e.parent() {
                 if !by_slug.contains_key(&(e.dimension, parent.to_string())) {
@@ -358,5 +375,16 @@ description = "d"
 aliases = ["same-things"]"#;
         let e = Taxonomy::parse(clash).unwrap_err().to_string();
         assert!(e.contains("also maps to `a`"), "{e}");
+        let modality = r#"[[domain]]
+slug = "a"
+name = "A"
+description = "d"
+aliases = ["time series forecasting"]
+modality = ["time series"]"#;
+        let e = Taxonomy::parse(modality).unwrap_err().to_string();
+        assert!(
+            e.contains("modality `time series` is not one of its aliases"),
+            "{e}"
+        );
     }
 }

@@ -197,7 +197,23 @@ impl Taxonomy {
                         _ => Mapping::Unmapped { suggestions: known },
                     };
                 }
-                None if !rest.trim().is_empty() => return self.map(dim, rest),
+                None if !rest.trim().is_empty() => {
+                    let by_words = self.map(dim, rest);
+                    // Words that name no failure mode leave it to the code ("E0302:
+                    // Polarization/ Exclusion").
+                    let fallback = (dim == Dimension::FailureMode)
+                        .then(|| crate::avid::avid_sep_failure_mode(&code))
+                        .flatten()
+                        .filter(|s| self.get(dim, s).is_some());
+                    return match (by_words, fallback) {
+                        (Mapping::Unmapped { .. }, Some(slug)) => Mapping::Matched {
+                            slug: slug.to_string(),
+                            rule: MatchRule::Code,
+                            confidence: 80,
+                        },
+                        (m, _) => m,
+                    };
+                }
                 None => {}
             }
         }
@@ -430,6 +446,26 @@ mod tests {
             t.map(Dimension::Cause, "E0301: Toxicity"),
             Mapping::Unmapped { .. }
         ));
+        // A failure mode is read from the words, and from the code when they name none.
+        let mode = |label: &str| match t.map(Dimension::FailureMode, label) {
+            Mapping::Matched { slug, rule, .. } => Some((slug, Some(rule))),
+            Mapping::Mapped { slug } => Some((slug, None)),
+            Mapping::Unmapped { .. } => None,
+        };
+        assert_eq!(
+            mode("E0302: Polarization/ Exclusion"),
+            Some(("ethical-societal".into(), Some(MatchRule::Code)))
+        );
+        assert_eq!(
+            mode("P0401: harm to the user's health"),
+            Some(("safety-reliability".into(), Some(MatchRule::Code)))
+        );
+        assert_eq!(
+            mode("P0402: physical harm"),
+            Some(("safety-reliability".into(), None))
+        );
+        assert_eq!(mode("P0403: Socioeconomic safety"), None);
+        assert_eq!(mode("S0403: Adversarial Example"), None);
     }
 
     #[test]

@@ -137,6 +137,30 @@ fn rules_map_longer_wording() {
             "malware and intrusion detection tasks",
             Some(("security", "contains")),
         ),
+        // A kind of data a domain alias names (`modality`) qualifies the field beside it…
+        (
+            Domain,
+            "financial time series",
+            Some(("finance", "contains")),
+        ),
+        (
+            Domain,
+            "mental health NLP",
+            Some(("healthcare/mental-health", "contains")),
+        ),
+        (
+            Domain,
+            "satellite image time series",
+            Some(("earth-climate/remote-sensing", "contains")),
+        ),
+        // …but alone, or with no field beside it, it is the domain it names…
+        (
+            Domain,
+            "time series classification",
+            Some(("engineering/time-series", "contains")),
+        ),
+        // …and a longer alias holding it is no modality: two fields stay two.
+        (Domain, "economic time series forecasting", None),
     ];
     let mut wrong = Vec::new();
     for &(dim, label, want) in table {
