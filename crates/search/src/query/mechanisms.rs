@@ -52,6 +52,9 @@ pub struct ReadMechanism {
 #[derive(Debug, Default)]
 pub(crate) struct MechanismTable {
     entries: Vec<Entry>,
+    /// Stem → share of all assigned cases whose text holds it, the rate a mechanism's
+    /// members are compared with.
+    base: HashMap<String, f32>,
 }
 
 #[derive(Debug)]
@@ -75,23 +78,35 @@ pub(crate) struct MechanismScore {
     pub words: Vec<String>,
     /// The embedding model's part of the score outweighs the words'.
     pub by_meaning: bool,
+    /// How many of the question's words point to it (`Tuning::mechanism_support`).
+    pub support: usize,
+    /// The most times more often its members hold one of those words than cases at large.
+    pub sharpest: f32,
 }
 
 impl MechanismTable {
     pub(crate) fn new(docs: &[MechanismDoc]) -> MechanismTable {
         let mut analyzer = crate::stem::en_stem();
         let model = embedder();
-        let entries = docs
+        // Each member's text is read once: for its mechanism's shares and, the first time
+        // its case is met, for the rate over all assigned cases.
+        let mut holders: HashMap<String, f32> = HashMap::new();
+        let mut assigned: HashSet<&str> = HashSet::new();
+        let entries: Vec<Entry> = docs
             .iter()
             .filter(|d| !d.members.is_empty())
             .map(|d| {
                 let own: HashSet<String> = text_stems(&mut analyzer, &d.text).into_iter().collect();
                 let mut share: HashMap<String, f32> = HashMap::new();
                 let n = d.members.len() as f32;
-                for (_, text) in &d.members {
+                for (id, text) in &d.members {
                     let stems: HashSet<String> =
                         text_stems(&mut analyzer, text).into_iter().collect();
+                    let first = assigned.insert(id);
                     for s in stems {
+                        if first {
+                            *holders.entry(s.clone()).or_default() += 1.0;
+                        }
                         *share.entry(s).or_default() += 1.0 / n;
                     }
                 }
@@ -106,7 +121,12 @@ impl MechanismTable {
                 }
             })
             .collect();
-        MechanismTable { entries }
+        let n = assigned.len().max(1) as f32;
+        let base = holders
+            .into_iter()
+            .map(|(stem, count)| (stem, count / n))
+            .collect();
+        MechanismTable { entries, base }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -150,6 +170,8 @@ impl MechanismTable {
             })
             .map(|(index, e)| {
                 let mut parts: Vec<(f32, &str)> = Vec::new();
+                let mut support = 0;
+                let mut sharpest: f32 = 0.0;
                 for (stem, surface, idf) in words {
                     let own = if e.own.contains(stem) {
                         tuning.mechanism_catalogue
@@ -160,6 +182,16 @@ impl MechanismTable {
                     let s = idf * (own + share);
                     if s > 0.0 {
                         parts.push((s, surface));
+                    }
+                    // An uncommon word that members hold far more often than cases at
+                    // large, or that the mechanism's own words use.
+                    let base = self.base.get(stem).copied().unwrap_or(0.0);
+                    let lift = if base > 0.0 { share / base } else { 0.0 };
+                    if base <= tuning.cause_common
+                        && (lift >= tuning.mechanism_support || own > 0.0)
+                    {
+                        support += 1;
+                        sharpest = sharpest.max(lift);
                     }
                 }
                 let lexical = if total > 0.0 {
@@ -180,6 +212,8 @@ impl MechanismTable {
                     score,
                     words: parts.iter().take(3).map(|(_, w)| w.to_string()).collect(),
                     by_meaning: meaning > lexical,
+                    support,
+                    sharpest,
                 }
             })
             .collect();
@@ -213,21 +247,41 @@ pub(crate) fn read(
         Some(m) if tuning.mechanism_dense > 0.0 => m.embed(question),
         _ => Vec::new(),
     };
-    choose(&table.score(words, &vector, named_causes, tuning), tuning)
+    let scores = table.score(words, &vector, named_causes, tuning);
+    choose(&scores, !named_causes.is_empty(), tuning)
 }
 
-/// The mechanisms strong enough to lift, with their strength (1 for the best).
-pub(crate) fn choose(read: &[MechanismScore], tuning: &Tuning) -> Vec<(MechanismScore, f32)> {
-    let Some(best) = read.first() else {
+/// The mechanisms strong enough to lift, with their strength (1 for the best). Readings that
+/// rest on fewer than `mechanism_min_words` of the question's words neither count nor set
+/// the bar, unless one of them is nearly the mechanism's own (`mechanism_alone`: "sepsis",
+/// which its members hold 28 times as often as cases at large, against 2-3 times for
+/// "fail"), the question names one of the mechanism's causes (`narrowed`), or the reading
+/// is by the question's meaning.
+pub(crate) fn choose(
+    read: &[MechanismScore],
+    narrowed: bool,
+    tuning: &Tuning,
+) -> Vec<(MechanismScore, f32)> {
+    let eligible: Vec<&MechanismScore> = read
+        .iter()
+        .filter(|m| {
+            narrowed
+                || m.by_meaning
+                || m.support >= tuning.mechanism_min_words
+                || m.support > 0 && m.sharpest >= tuning.mechanism_alone
+        })
+        .collect();
+    let Some(best) = eligible.first() else {
         return Vec::new();
     };
-    read.iter()
+    eligible
+        .iter()
         .take(tuning.mechanism_max)
         .filter(|m| {
             m.score >= tuning.mechanism_threshold
                 && m.score >= tuning.mechanism_relative * best.score
         })
-        .map(|m| (m.clone(), m.score / best.score))
+        .map(|m| ((*m).clone(), m.score / best.score))
         .collect()
 }
 
@@ -447,18 +501,97 @@ mod tests {
         assert_eq!(long[0].id, "future-in-features");
     }
 
+    /// Words most assigned cases hold, or that a mechanism's members hold little more often
+    /// than cases at large, do not point to it; a word nearly its own does, alone.
+    #[test]
+    fn common_and_unremarkable_words_do_not_support_a_reading() {
+        // Ten assigned cases: every one holds "model", four hold "fail" (two of them the
+        // drift mechanism's), and only the drift mechanism's two hold "sepsis".
+        let members = |ids: &[&str], text: &str| -> Vec<(String, String)> {
+            ids.iter()
+                .map(|id| (id.to_string(), text.to_string()))
+                .collect()
+        };
+        let mut drift = doc("drift", "accuracy slips after launch", &[]);
+        drift.members = members(&["a", "b"], "the sepsis model would fail after launch");
+        let mut other = doc("other", "unrelated", &[]);
+        other.members = members(&["c", "d"], "the model would fail on new data");
+        other.members.extend(members(
+            &["e", "f", "g", "h", "i", "j"],
+            "a model of crystals",
+        ));
+        let table = MechanismTable::new(&[drift, other]);
+        let tuning = Tuning::default();
+        let words = |ws: &[&str]| -> Vec<(String, String, f32)> {
+            let mut analyzer = crate::stem::en_stem();
+            ws.iter()
+                .map(|w| {
+                    let stem = super::super::lexicon::content_stems(&mut analyzer, w).remove(0);
+                    (stem, w.to_string(), 1.0)
+                })
+                .collect()
+        };
+        let drift_of = |ws: &[&str]| {
+            let scores = table.score(&words(ws), &[], &[], &tuning);
+            scores
+                .into_iter()
+                .find(|m| table.entries[m.index].id == "drift")
+                .expect("scored")
+        };
+        // "model": every case holds it. "fail": 0.4 of the cases, over `cause_common`.
+        let generic = drift_of(&["model", "fail"]);
+        assert_eq!(generic.support, 0, "{generic:?}");
+        assert!(choose(&[generic], false, &tuning).is_empty());
+        // "sepsis": its members hold it five times as often as cases at large (all of them,
+        // against 0.2): one word that supports, though not sharply enough to read alone.
+        let sepsis = drift_of(&["sepsis", "model"]);
+        assert_eq!((sepsis.support, sepsis.sharpest), (1, 5.0), "{sepsis:?}");
+        let alone = Tuning {
+            mechanism_alone: 5.0,
+            ..Tuning::default()
+        };
+        assert_eq!(
+            choose(std::slice::from_ref(&sepsis), false, &alone).len(),
+            1
+        );
+        assert!(choose(&[sepsis], false, &tuning).is_empty());
+        // Two such words do: "sepsis" and "launch" (its own words use it).
+        let two = drift_of(&["sepsis", "launch"]);
+        assert_eq!(two.support, 2, "{two:?}");
+    }
+
     #[test]
     fn weak_readings_lift_nothing() {
         let tuning = Tuning::default();
-        let s = |score: f32| MechanismScore {
+        let s = |score: f32, support: usize| MechanismScore {
             index: 0,
             score,
             words: vec![],
             by_meaning: false,
+            support,
+            sharpest: 2.0,
         };
-        assert!(choose(&[s(tuning.mechanism_threshold * 0.9)], &tuning).is_empty());
-        let strong = choose(&[s(tuning.mechanism_threshold * 2.0)], &tuning);
-        assert_eq!(strong.len(), 1);
-        assert_eq!(strong[0].1, 1.0);
+        let strong = tuning.mechanism_threshold * 2.0;
+        assert!(choose(&[s(tuning.mechanism_threshold * 0.9, 2)], false, &tuning).is_empty());
+        let chosen = choose(&[s(strong, 2)], false, &tuning);
+        assert_eq!(chosen.len(), 1);
+        assert_eq!(chosen[0].1, 1.0);
+        // One word pointing to it is no reading, and does not set the bar for the next…
+        let one_word = choose(&[s(strong * 2.0, 1), s(strong, 2)], false, &tuning);
+        assert_eq!(one_word.len(), 1);
+        assert_eq!(one_word[0].1, 1.0);
+        // …unless that word is nearly the mechanism's own, the question names one of its
+        // causes, or the reading is by meaning.
+        let sharp = MechanismScore {
+            sharpest: tuning.mechanism_alone,
+            ..s(strong, 1)
+        };
+        assert_eq!(choose(&[sharp], false, &tuning).len(), 1);
+        assert_eq!(choose(&[s(strong, 1)], true, &tuning).len(), 1);
+        let meaning = MechanismScore {
+            by_meaning: true,
+            ..s(strong, 0)
+        };
+        assert_eq!(choose(&[meaning], false, &tuning).len(), 1);
     }
 }

@@ -61,6 +61,16 @@ pub struct Tuning {
     /// 0 reads mechanisms from words only.
     pub mechanism_dense: f32,
     pub mechanism_dense_floor: f32,
+    /// A mechanism read from words needs this many of the question's words to point to it
+    /// (unless the question names one of its causes, or its meaning outweighs its words):
+    /// "why did my model fail" was read from "model" and "fail", which most cases hold.
+    pub mechanism_min_words: usize,
+    /// A word points to a mechanism when this many times more of its members hold it than
+    /// of all assigned cases, or when the mechanism's own words use it and it is not common
+    /// (`cause_common`).
+    pub mechanism_support: f32,
+    /// One such word is enough when the members hold it this many times more often.
+    pub mechanism_alone: f32,
     /// Weight of the pattern in any field in similar cases: a case's neighbours are found by
     /// more-like-this over its text fields plus, at this weight, over its field-neutral
     /// pattern alone (0 leaves the pattern out).
@@ -103,6 +113,9 @@ impl Default for Tuning {
             mechanism_catalogue: 0.5,
             mechanism_dense: 1.0,
             mechanism_dense_floor: 0.3,
+            mechanism_min_words: 2,
+            mechanism_support: 2.0,
+            mechanism_alone: 10.0,
             similar_pattern: 2.0,
             named_cause: 6.0,
             fill_below: 10,
