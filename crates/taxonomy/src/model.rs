@@ -386,5 +386,13 @@ modality = ["time series"]"#;
             e.contains("modality `time series` is not one of its aliases"),
             "{e}"
         );
+        let cause_modality = r#"[[cause_family]]
+slug = "a"
+name = "A"
+description = "d"
+aliases = ["time series"]
+modality = ["time series"]"#;
+        let e = Taxonomy::parse(cause_modality).unwrap_err().to_string();
+        assert!(e.contains("only domains have a modality"), "{e}");
     }
 }
