@@ -29,8 +29,17 @@ fn search_and_label_quality_hold_their_floors() {
     assert!(f(&q["mrr"]) >= 0.83, "{q}");
     assert!(f(&q["ndcg_at_10"]) >= 0.72, "{q}");
     assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.51);
-    assert!(f(&l["precision"]) >= 0.94, "{l}");
-    assert!(f(&l["recall"]) >= 0.88, "{l}");
+    // A failing floor says the figures, never which labels or queries of the reporting half
+    // went wrong: seeing them would be tuning on that half.
+    let labels = format!(
+        "labels: precision {:.3} ({} of {} mapped right), recall {:.3}",
+        f(&l["precision"]),
+        l["correct"],
+        l["mapped"],
+        f(&l["recall"])
+    );
+    assert!(f(&l["precision"]) >= 0.94, "{labels}");
+    assert!(f(&l["recall"]) >= 0.88, "{labels}");
     // Every mapping is counted under the rule that made it, right or wrong.
     let by_rule = l["by_rule"].as_object().expect("labels by rule");
     let count = |k: &str| {
@@ -57,9 +66,13 @@ fn search_and_label_quality_hold_their_floors() {
         f(&p["plans"]["recall_at_5"])
     );
     assert!(p["leave_one_out"]["items"].as_u64().unwrap() >= 100);
-    assert!(f(&p["leave_one_out"]["recall_at_5"]) >= 0.52, "{p}");
-    assert!(f(&p["plans"]["recall_at_5"]) >= 0.55, "{p}");
-    assert!(f(&p["cross_domain_precedents"]) >= 0.9, "{p}");
+    let premortem = format!(
+        "leave-one-out {}, plans {}, cross-domain precedents {}",
+        p["leave_one_out"], p["plans"], p["cross_domain_precedents"]
+    );
+    assert!(f(&p["leave_one_out"]["recall_at_5"]) >= 0.52, "{premortem}");
+    assert!(f(&p["plans"]["recall_at_5"]) >= 0.55, "{premortem}");
+    assert!(f(&p["cross_domain_precedents"]) >= 0.9, "{premortem}");
     // The mechanism level of the clusters, on the reporting half of the pairs.
     let m = &r["mechanisms"];
     println!(
@@ -70,9 +83,13 @@ fn search_and_label_quality_hold_their_floors() {
     assert!(
         m["same_pairs"].as_u64().unwrap() >= 40 && m["different_pairs"].as_u64().unwrap() >= 40
     );
-    assert!(f(&m["pair_recall"]) >= 0.75, "{m}");
-    assert!(f(&m["negative_precision"]) >= 0.88, "{m}");
-    assert!(m["cross_field"].as_u64().unwrap() >= 40, "{m}");
+    let mechanisms = format!(
+        "pair recall {}, negative precision {}, mechanisms across fields {}",
+        m["pair_recall"], m["negative_precision"], m["cross_field"]
+    );
+    assert!(f(&m["pair_recall"]) >= 0.75, "{mechanisms}");
+    assert!(f(&m["negative_precision"]) >= 0.88, "{mechanisms}");
+    assert!(m["cross_field"].as_u64().unwrap() >= 40, "{mechanisms}");
     // A case page's similar cases, on the same pairs: 0.077 / 0.047 by the text alone, 0.221
     // / 0.156 with the pattern in any field (eighth session; runs differ by about 0.01).
     let s = &r["similar"];
