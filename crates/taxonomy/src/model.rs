@@ -224,6 +224,10 @@ impl Taxonomy {
                         ));
                     }
                 }
+                for m in &e.modality {
+                    let words = normalise_label(m).split(' ').map(str::to_string).collect();
+                    index.modalities.push((words, e.slug.clone()));
+                }
             }
             labels.insert(dim, index);
         }

@@ -66,6 +66,8 @@ pub(crate) struct LabelIndex {
     by_key: HashMap<String, String>,
     /// (normalised words, original label, slug), used for suggestions and inference.
     pub(crate) phrases: Vec<(Vec<String>, String, String)>,
+    /// (normalised words, slug) of the domains' `modality` aliases.
+    pub(crate) modalities: Vec<(Vec<String>, String)>,
 }
 
 impl LabelIndex {

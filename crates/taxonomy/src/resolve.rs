@@ -148,19 +148,6 @@ fn phrases_in<'t>(
     words: &[String],
     max_len: usize,
 ) -> Vec<(usize, usize, &'t str)> {
-    phrases_named(t, dim, words, max_len)
-        .into_iter()
-        .map(|(s, n, slug, _)| (s, n, slug))
-        .collect()
-}
-
-/// `phrases_in` with the name or alias each phrase was written as.
-fn phrases_named<'t>(
-    t: &'t Taxonomy,
-    dim: Dimension,
-    words: &[String],
-    max_len: usize,
-) -> Vec<(usize, usize, &'t str, &'t str)> {
     let mut found = Vec::new();
     for (phrase, original, slug) in &t.labels[&dim].phrases {
         let n = phrase.len();
@@ -169,7 +156,7 @@ fn phrases_named<'t>(
         }
         for start in 0..=words.len() - n {
             if words[start..start + n] == phrase[..] {
-                found.push((start, n, slug.as_str(), original.as_str()));
+                found.push((start, n, slug.as_str()));
             }
         }
     }
@@ -296,7 +283,7 @@ fn contains(t: &Taxonomy, dim: Dimension, words: &[String]) -> Contained {
 /// `None`: nothing found (or too little); `Some(None)`: ambiguous.
 fn contains_inner(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Option<Mapping>> {
     // (start, len, slug) of every phrase found, shorter than the label.
-    let mut named = phrases_named(t, dim, words, words.len());
+    let mut found = phrases_in(t, dim, words, words.len());
     // Words that only say what data the model read, next to the field that decides.
     let mut modal_words = 0;
     // A field that says how a model was built or tested ("benchmarks", "deep RL") next to an
@@ -306,32 +293,27 @@ fn contains_inner(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Opti
     if dim == Dimension::Domain {
         let method =
             |slug: &str| slug == METHODS_DOMAIN || slug.starts_with(&format!("{METHODS_DOMAIN}/"));
-        if named.iter().any(|f| !method(f.2)) {
-            named.retain(|f| !method(f.2));
+        if found.iter().any(|f| !method(f.2)) {
+            found.retain(|f| !method(f.2));
         }
         // By its words: the slug's leaf ("time-series") is the same phrase.
-        let modal = |f: &(usize, usize, &str, &str)| {
-            t.get(dim, f.2).is_some_and(|e| {
-                e.modality
-                    .iter()
-                    .any(|m| label_words(m)[..] == words[f.0..f.0 + f.1])
-            })
+        let modal = |f: &(usize, usize, &str)| {
+            t.labels[&dim]
+                .modalities
+                .iter()
+                .any(|(m, slug)| slug == f.2 && m[..] == words[f.0..f.0 + f.1])
         };
-        if named.iter().any(|f| !modal(f)) {
-            let (modal, rest): (Vec<_>, Vec<_>) = named.into_iter().partition(|f| modal(f));
+        if found.iter().any(|f| !modal(f)) {
+            let (modal, rest): (Vec<_>, Vec<_>) = found.into_iter().partition(|f| modal(f));
             modal_words = (0..words.len())
                 .filter(|&i| {
-                    let within = |f: &(usize, usize, &str, &str)| f.0 <= i && i < f.0 + f.1;
+                    let within = |f: &(usize, usize, &str)| f.0 <= i && i < f.0 + f.1;
                     modal.iter().any(within) && !rest.iter().any(within)
                 })
                 .count();
-            named = rest;
+            found = rest;
         }
     }
-    let found: Vec<(usize, usize, &str)> = named
-        .into_iter()
-        .map(|(s, n, slug, _)| (s, n, slug))
-        .collect();
     let longest = found.iter().map(|f| f.1).max()?;
     // Of phrases as long as each other, the narrowest entry's ("motion planning" over
     // "autonomous vehicle" in "autonomous vehicle motion planning"); the first found on a tie.

@@ -2,6 +2,17 @@
 //! rests on, and which readings lift.
 use super::*;
 
+/// Query words as `MechanismTable::score` takes them: stem, surface and a weight of 1.
+fn weighted(ws: &[&str]) -> Vec<(String, String, f32)> {
+    let mut analyzer = crate::stem::en_stem();
+    ws.iter()
+        .map(|w| {
+            let stem = super::super::lexicon::content_stems(&mut analyzer, w).remove(0);
+            (stem, w.to_string(), 1.0)
+        })
+        .collect()
+}
+
 fn doc(id: &str, text: &str, members: &[(&str, &str)]) -> MechanismDoc {
     MechanismDoc {
         id: id.into(),
@@ -46,24 +57,20 @@ fn a_question_is_read_as_the_mechanism_whose_words_it_uses() {
         "mechanisms without members are left out"
     );
     let tuning = Tuning::default();
-    let words = |ws: &[&str]| -> Vec<(String, String, f32)> {
-        let mut analyzer = crate::stem::en_stem();
-        ws.iter()
-            .map(|w| {
-                let stem = super::super::lexicon::content_stems(&mut analyzer, w).remove(0);
-                (stem, w.to_string(), 1.0)
-            })
-            .collect()
-    };
-    let read = table.score(&words(&["future", "data", "published"]), &[], &[], &tuning);
+    let read = table.score(
+        &weighted(&["future", "data", "published"]),
+        &[],
+        &[],
+        &tuning,
+    );
     assert_eq!(table.entries[read[0].index].id, "future-in-features");
     assert!(read[0].words.contains(&"future".to_string()));
-    let read = table.score(&words(&["hospital", "radiograph"]), &[], &[], &tuning);
+    let read = table.score(&weighted(&["hospital", "radiograph"]), &[], &[], &tuning);
     assert_eq!(table.entries[read[0].index].id, "site-signature");
     assert!(read[1].score == 0.0, "no shared word, no score");
     let named = ["data/distribution-shift".to_string()];
     let read = table.score(
-        &words(&["future", "data", "published"]),
+        &weighted(&["future", "data", "published"]),
         &[],
         &named,
         &tuning,
@@ -204,17 +211,8 @@ fn common_and_unremarkable_words_do_not_support_a_reading() {
     ));
     let table = MechanismTable::new(&[drift, other]);
     let tuning = Tuning::default();
-    let words = |ws: &[&str]| -> Vec<(String, String, f32)> {
-        let mut analyzer = crate::stem::en_stem();
-        ws.iter()
-            .map(|w| {
-                let stem = super::super::lexicon::content_stems(&mut analyzer, w).remove(0);
-                (stem, w.to_string(), 1.0)
-            })
-            .collect()
-    };
     let drift_of = |ws: &[&str]| {
-        let scores = table.score(&words(ws), &[], &[], &tuning);
+        let scores = table.score(&weighted(ws), &[], &[], &tuning);
         scores
             .into_iter()
             .find(|m| table.entries[m.index].id == "drift")
