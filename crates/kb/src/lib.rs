@@ -174,6 +174,9 @@ pub struct KnowledgeBase {
     mechanisms: std::sync::OnceLock<notbetter_cluster::mechanism::Catalogue>,
     /// Built on first use: most commands never run a pre-mortem.
     premortem: std::sync::OnceLock<notbetter_premortem::Premortem>,
+    /// The domains' names, descriptions and aliases as vectors of the bundled model, built on first
+    /// use: only a domain label that the taxonomy's rules leave unmapped needs them.
+    domain_meanings: std::sync::OnceLock<Vec<(String, Vec<f32>)>>,
     pub opened: IndexState,
 }
 
@@ -207,6 +210,7 @@ impl KnowledgeBase {
             following: Mutex::new(()),
             mechanisms: std::sync::OnceLock::new(),
             premortem: std::sync::OnceLock::new(),
+            domain_meanings: std::sync::OnceLock::new(),
             taxonomy,
             store: Mutex::new(store),
             aggregates: Mutex::new(None),
