@@ -15,6 +15,9 @@ use crate::Mapping;
 pub const MIN_CONFIDENCE: u8 = 60;
 /// Near spellings must be at least this similar (Jaro–Winkler on the joined stems).
 const MIN_SIMILARITY: f64 = 0.93;
+/// …and, when the label has as many words as the phrase, each word this similar to its
+/// counterpart (normalised Damerau–Levenshtein on the stems: "shfit" and "shift" 0.8).
+const MIN_WORD_SIMILARITY: f64 = 0.7;
 /// The best entry must beat the next by this factor under the overlap rule.
 const OVERLAP_MARGIN: f64 = 2.0;
 
@@ -440,6 +443,16 @@ fn similar(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Mapping> {
     let mut best: BTreeMap<&str, f64> = BTreeMap::new();
     for (phrase, original, slug) in &t.labels[&dim].phrases {
         if !usable(t, dim, original, slug) {
+            continue;
+        }
+        // A misspelling is near word by word: "autonomous drones" is not "autonomous driving",
+        // though the joined words share a long start.
+        if phrase.len() == words.len()
+            && phrase
+                .iter()
+                .zip(words)
+                .any(|(p, w)| strsim::normalized_damerau_levenshtein(p, w) < MIN_WORD_SIMILARITY)
+        {
             continue;
         }
         let sim = strsim::jaro_winkler(&key, &phrase.concat());

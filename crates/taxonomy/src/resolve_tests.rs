@@ -72,6 +72,14 @@ fn rules_map_longer_wording() {
             "covarate shfit",
             Some(("data/distribution-shift", "similar")),
         ),
+        (
+            Cause,
+            "dataset artefact",
+            Some(("model/shortcut-learning", "similar")),
+        ),
+        // A near spelling is near word by word: the joined words of "autonomous drones" and
+        // "autonomous driving" share a long start.
+        (Domain, "Autonomous Drones", None),
         // A word shared with a longer alias is not enough, nor one rare word of an alias
         // ("visual navigation") among words that point nowhere.
         (Domain, "Visual Art Generation", None),
