@@ -114,8 +114,8 @@ impl KnowledgeBase {
         }
     }
 
-    /// Where `slug` stands among the domains by how near their name, description and aliases are to
-    /// `text` in meaning (0 for the nearest), by the bundled model; `None` without it.
+    /// Where `slug` stands among the domains by how near their name, description and aliases
+    /// are to `text` in meaning (0 for the nearest), by the bundled model; `None` without it.
     fn meaning_rank(&self, text: &str, slug: &str) -> Option<usize> {
         let model = notbetter_embed::Embedder::bundled().ok()?;
         let domains = self.domain_meanings.get_or_init(|| {
@@ -221,6 +221,10 @@ mod tests {
             Some("physics/astrophysics")
         );
         // A domain is read from two words; a cause needs three.
+        assert_eq!(
+            domain("welfare fraud").as_deref(),
+            Some("law-public-sector")
+        );
         assert_eq!(
             domain("Emotion-reading tech").as_deref(),
             Some("psychology")

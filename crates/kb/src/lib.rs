@@ -174,8 +174,8 @@ pub struct KnowledgeBase {
     mechanisms: std::sync::OnceLock<notbetter_cluster::mechanism::Catalogue>,
     /// Built on first use: most commands never run a pre-mortem.
     premortem: std::sync::OnceLock<notbetter_premortem::Premortem>,
-    /// The domains' names, descriptions and aliases as vectors of the bundled model, built on first
-    /// use: only a domain label that the taxonomy's rules leave unmapped needs them.
+    /// The domains' names, descriptions and aliases as vectors of the bundled model, built
+    /// on first use: only a domain label that the taxonomy's rules leave unmapped needs them.
     domain_meanings: std::sync::OnceLock<Vec<(String, Vec<f32>)>>,
     pub opened: IndexState,
 }
