@@ -67,16 +67,6 @@ impl LabelReader for KnowledgeBase {
             read.retain(|c| c.slug.starts_with(&format!("{family}/")));
         }
         let best = read.first()?;
-        // The words of the cases and the label's meaning must agree on a domain: with a few
-        // hundred cases, two words can point to a field only because its cases happen to use
-        // them ("content detection" and the essays whose machine-written content is detected).
-        if dim == Dimension::Domain
-            && self
-                .meaning_rank(description, &best.slug)
-                .is_none_or(|rank| rank >= READ_MEANING_RANK)
-        {
-            return None;
-        }
         let next = read.get(1).map_or(0.0, |c| c.score);
         if best.score < READ_MIN_SCORE || best.score < READ_MIN_LEAD * next {
             return None;
@@ -89,6 +79,16 @@ impl LabelReader for KnowledgeBase {
             .iter()
             .flat_map(|w| label_words(w))
             .any(|w| ambiguous.contains(&w))
+        {
+            return None;
+        }
+        // Last, as it embeds the label: the words of the cases and the label's meaning must agree on a domain: with a few
+        // hundred cases, two words can point to a field only because its cases happen to use
+        // them ("content detection" and the essays whose machine-written content is detected).
+        if dim == Dimension::Domain
+            && self
+                .meaning_rank(description, &best.slug)
+                .is_none_or(|rank| rank >= READ_MEANING_RANK)
         {
             return None;
         }

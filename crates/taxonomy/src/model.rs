@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::normalise::{normalise_label, LabelIndex};
+use crate::normalise::{normalise_label, phrase_words, LabelIndex};
 
 /// One axis of classification. Causes and cause families share the `cause` dimension, since a
 /// family slug (`data`) is the parent of its causes (`data/leakage`). `method` is the model
@@ -225,7 +225,7 @@ impl Taxonomy {
                     }
                 }
                 for m in &e.modality {
-                    let words = normalise_label(m).split(' ').map(str::to_string).collect();
+                    let words = phrase_words(&normalise_label(m));
                     index.modalities.push((words, e.slug.clone()));
                 }
             }

@@ -81,13 +81,16 @@ impl LabelIndex {
             return None;
         }
         self.by_key.insert(c, slug.to_string());
-        self.phrases.push((
-            key.split(' ').map(str::to_string).collect(),
-            original,
-            slug.to_string(),
-        ));
+        self.phrases
+            .push((phrase_words(&key), original, slug.to_string()));
         None
     }
+}
+
+/// The words of a normalised name or alias (`normalise_label`'s output), as phrases are
+/// matched against a label's words.
+pub(crate) fn phrase_words(key: &str) -> Vec<String> {
+    key.split(' ').map(str::to_string).collect()
 }
 
 /// What became of one free-text label.
