@@ -39,9 +39,10 @@ fn search_and_label_quality_hold_their_floors() {
         f(&l["recall"])
     );
     // Eighteenth session: 0.925 and 0.864, with the blind batch of 64 reporting labels that
-    // session added (0.946 and 0.893 on the 194 before it).
+    // session added (0.946 and 0.893 on the 194 before it); nineteenth, with garak's probe
+    // modules read: 0.921 and 0.884.
     assert!(f(&l["precision"]) >= 0.91, "{labels}");
-    assert!(f(&l["recall"]) >= 0.86, "{labels}");
+    assert!(f(&l["recall"]) >= 0.875, "{labels}");
     // Every mapping is counted under the rule that made it, right or wrong.
     let by_rule = l["by_rule"].as_object().expect("labels by rule");
     let count = |k: &str| {

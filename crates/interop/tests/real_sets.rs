@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use notbetter_ingest::{Batch, Checker};
 use notbetter_interop::{import_paths, Peer};
-use notbetter_taxonomy::{LabelState, Source};
+use notbetter_taxonomy::{Case, LabelState, Source};
 
 fn imports() -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -107,6 +107,28 @@ fn avid_reports_and_vulnerabilities_import() {
     assert!(f.mapped >= 1500, "{}", f.mapped);
     // AVID has no use case, solution or investigation: every record is incomplete.
     assert_eq!(f.incomplete, 1757);
+    // The 39 package-hallucination probe reports carry no SEP code; the probe's module names
+    // the cause, kept with the probe as the source's wording.
+    let package: Vec<&Case> = f
+        .batch
+        .cases
+        .iter()
+        .map(|p| &p.case)
+        .filter(|c| c.title.contains("`packagehallucination."))
+        .collect();
+    assert_eq!(package.len(), 39);
+    for c in package {
+        let label = c
+            .causes
+            .iter()
+            .find(|l| l.value == "model/hallucination")
+            .unwrap_or_else(|| panic!("{}: {:?}", c.id, c.causes));
+        assert_eq!(label.state, LabelState::Confirmed);
+        assert!(label
+            .raw
+            .as_deref()
+            .is_some_and(|r| r.starts_with("garak probe packagehallucination.")));
+    }
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod avid;
 mod builder;
 mod case;
 mod facts;
+mod garak;
 mod ids;
 mod input;
 mod model;
@@ -20,6 +21,7 @@ pub use case::{
     Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS, OPTIONAL_SECTIONS,
 };
 pub use facts::{source_link, Evidence, Fact, Review, Verdict};
+pub use garak::garak_probe_cause;
 pub use ids::{CaseId, IdError, Slug, CASE_ID_MAX, SLUG_MAX};
 pub use input::{reported_labels, InputForm};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};

@@ -222,6 +222,20 @@ impl Taxonomy {
                 None => {}
             }
         }
+        // A garak probe's module decides a cause ("… using the probe `encoding.InjectBase64`"):
+        // its cause, or, for a module that names none, unmapped with the words' suggestions.
+        if let Some(found) = crate::garak::probe_slug(dim, label) {
+            return match found.filter(|s| self.get(dim, s).is_some()) {
+                Some(slug) => Mapping::Matched {
+                    slug: slug.to_string(),
+                    rule: MatchRule::Code,
+                    confidence: 85,
+                },
+                None => Mapping::Unmapped {
+                    suggestions: self.suggest(dim, label),
+                },
+            };
+        }
         // "medical imaging: COVID-19 chest X-rays": a domain's field before a colon decides.
         let exact = |h: &str| index.by_key.get(&compact(&normalise_label(h))).cloned();
         if let Some(m) = crate::resolve::by_field_head(self, dim, label, exact) {

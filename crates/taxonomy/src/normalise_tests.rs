@@ -104,7 +104,7 @@ fn aliases_map_to_slugs() {
 #[test]
 fn avid_codes_decide_causes() {
     let t = bundled();
-    let by_code = |label| match t.map(Dimension::Cause, label) {
+    let by_code = |label: &str| match t.map(Dimension::Cause, label) {
         Mapping::Matched { slug, rule, .. } => {
             assert_eq!(rule, MatchRule::Code);
             Some(slug)
@@ -128,6 +128,27 @@ fn avid_codes_decide_causes() {
     // A harm, not a cause: unmapped, whatever the words.
     assert!(matches!(
         t.map(Dimension::Cause, "E0301: Toxicity"),
+        Mapping::Unmapped { .. }
+    ));
+    // A garak probe's module decides a cause from AVID's wording, which otherwise names only
+    // the scanner and the model.
+    let garak = |probe: &str| {
+        format!(
+            "The model Mistral-Small-24B-Instruct-2501 from Mistral was evaluated by the Garak \
+             LLM Vulnerability scanner using the probe `{probe}`."
+        )
+    };
+    assert_eq!(
+        by_code(&garak("latentinjection.LatentInjectionReport")).as_deref(),
+        Some("deployment/security")
+    );
+    assert_eq!(
+        by_code(&garak("packagehallucination.Python")).as_deref(),
+        Some("model/hallucination")
+    );
+    // A content probe names no cause, and nothing else in the label does.
+    assert!(matches!(
+        t.map(Dimension::Cause, &garak("lmrc.Bullying")),
         Mapping::Unmapped { .. }
     ));
     // A failure mode is read from the words, and from the code when they name none.

@@ -5,7 +5,8 @@
 //! Mapping: the problem type's description is the title and the description (with any metric
 //! results) the outcome; AVID has no use case, solution or investigation, so those stay empty.
 //! The SEP view maps onto causes by code ([`sep_causes`]); codes that name a harm rather than a
-//! cause stay as unmapped labels. The risk domain maps onto failure modes, `LLM Evaluation`
+//! cause stay as unmapped labels. A garak probe named in the title adds the cause its module
+//! names (`notbetter_taxonomy::garak_probe_cause`). The risk domain maps onto failure modes, `LLM Evaluation`
 //! reports onto the language-technology domain and the large-language-model method (the only
 //! model family AVID states), and the lifecycle view, the report class and type and the
 //! affected artifacts and developers are kept as tags.
@@ -323,6 +324,14 @@ fn draft(
                     d.causes.push((slug.to_string(), sep.to_string()));
                 }
             }
+        }
+    }
+    // The garak probe the title names says what was tried (AVID's code for it is shared by
+    // robustness and security, and package hallucination has none).
+    if let Some((probe, slug)) = notbetter_taxonomy::garak_probe_cause(&d.form.title) {
+        if !d.causes.iter().any(|(s, _)| s == slug) {
+            d.causes
+                .push((slug.to_string(), format!("garak probe {probe}")));
         }
     }
     d.form.tags = tags;
