@@ -25,10 +25,11 @@ fn search_and_label_quality_hold_their_floors() {
         f(&l["recall"])
     );
     assert!(q["queries"].as_u64().unwrap() >= 40);
-    assert!(f(&q["recall_at_10"]) >= 0.74, "{q}");
+    // Nineteenth session: 0.757 / 0.839 / 0.732, cross-field 0.529.
+    assert!(f(&q["recall_at_10"]) >= 0.745, "{q}");
     assert!(f(&q["mrr"]) >= 0.83, "{q}");
     assert!(f(&q["ndcg_at_10"]) >= 0.72, "{q}");
-    assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.51);
+    assert!(f(&r["queries"]["cross_domain"]["recall_at_10"]) >= 0.52);
     // A failing floor says the figures, never which labels or queries of the reporting half
     // went wrong: seeing them would be tuning on that half.
     let labels = format!(
