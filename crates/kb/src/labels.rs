@@ -37,6 +37,10 @@ impl LabelReader for KnowledgeBase {
         if notbetter_taxonomy::leading_avid_code(label).is_some() {
             return None;
         }
+        // So has a garak probe's module, even one that names no cause.
+        if dim == Dimension::Cause && notbetter_taxonomy::garak_probe(label).is_some() {
+            return None;
+        }
         // A domain label whose field head names two fields stays unmapped.
         if self.taxonomy.names_two_entries(dim, label) {
             return None;
@@ -210,6 +214,11 @@ mod tests {
         );
         // An AVID code decides on its own, even when it leaves the label unmapped.
         assert_eq!(read("E0301: toxic abusive hateful generated replies"), None);
+        // So does a garak probe's module: words that would be read are not.
+        assert_eq!(
+            read("garak `lmrc.Bullying`: the tuned nearest-neighbour heuristics beat the neural recommenders"),
+            None
+        );
         // Domains are read the same way.
         let domain = |label: &str| read_as(Dimension::Domain, label);
         assert_eq!(

@@ -6,10 +6,10 @@
 //! results) the outcome; AVID has no use case, solution or investigation, so those stay empty.
 //! The SEP view maps onto causes by code ([`sep_causes`]); codes that name a harm rather than a
 //! cause stay as unmapped labels. A garak probe named in the title adds the cause its module
-//! names (`notbetter_taxonomy::garak_probe_cause`). The risk domain maps onto failure modes, `LLM Evaluation`
-//! reports onto the language-technology domain and the large-language-model method (the only
-//! model family AVID states), and the lifecycle view, the report class and type and the
-//! affected artifacts and developers are kept as tags.
+//! names (`notbetter_taxonomy::garak_probe_cause`). The risk domain maps onto failure modes,
+//! `LLM Evaluation` reports onto the language-technology domain and the large-language-model
+//! method (the only model family AVID states), and the lifecycle view, the report class and
+//! type and the affected artifacts and developers are kept as tags.
 
 use std::path::PathBuf;
 
