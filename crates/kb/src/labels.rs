@@ -33,12 +33,9 @@ impl LabelReader for KnowledgeBase {
             return None;
         }
         let facet = notbetter_search::FacetDim::from_dimension(dim);
-        // A leading AVID code has already decided (see the taxonomy's label rules).
-        if notbetter_taxonomy::leading_avid_code(label).is_some() {
-            return None;
-        }
-        // So has a garak probe's module, even one that names no cause.
-        if dim == Dimension::Cause && notbetter_taxonomy::garak_probe(label).is_some() {
+        // A leading AVID code or a garak probe has already decided (see the taxonomy's label
+        // rules), even when it left the label unmapped.
+        if self.taxonomy.decided_by_code(dim, label) {
             return None;
         }
         // A domain label whose field head names two fields stays unmapped.
@@ -86,9 +83,10 @@ impl LabelReader for KnowledgeBase {
         {
             return None;
         }
-        // Last, as it embeds the label: the words of the cases and the label's meaning must agree on a domain: with a few
-        // hundred cases, two words can point to a field only because its cases happen to use
-        // them ("content detection" and the essays whose machine-written content is detected).
+        // Last, as it embeds the label: the words of the cases and the label's meaning must
+        // agree on a domain. With a few hundred cases, two words can point to a field only
+        // because its cases happen to use them ("content detection" and the essays whose
+        // machine-written content is detected).
         if dim == Dimension::Domain
             && self
                 .meaning_rank(description, &best.slug)

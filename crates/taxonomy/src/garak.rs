@@ -86,11 +86,6 @@ pub(crate) fn probe_slug(dim: Dimension, label: &str) -> Option<Option<&'static 
     Some(module_cause(module))
 }
 
-/// The garak probe a text names (`encoding.InjectBase64`), by the rules of [`probe`].
-pub fn garak_probe(text: &str) -> Option<String> {
-    probe(text).map(|(module, class)| format!("{module}.{class}"))
-}
-
 /// The garak probe a text names (`encoding.InjectBase64`) and the cause its module names, for
 /// importers: AVID files every injection and jailbreak probe under one SEP code shared by
 /// robustness and security, and package-hallucination probes under none.

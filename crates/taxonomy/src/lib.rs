@@ -21,7 +21,7 @@ pub use case::{
     Case, Label, LabelState, MatchInfo, Reference, Source, ELEMENTS, OPTIONAL_SECTIONS,
 };
 pub use facts::{source_link, Evidence, Fact, Review, Verdict};
-pub use garak::{garak_probe, garak_probe_cause};
+pub use garak::garak_probe_cause;
 pub use ids::{CaseId, IdError, Slug, CASE_ID_MAX, SLUG_MAX};
 pub use input::{reported_labels, InputForm};
 pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};

@@ -173,6 +173,13 @@ pub struct Inference {
 }
 
 impl Taxonomy {
+    /// Whether a code in the label decided its mapping in `dim`, even to unmapped: a leading
+    /// AVID SEP code, or (for causes) a garak probe. A reader of the label's other words
+    /// should leave it as it is.
+    pub fn decided_by_code(&self, dim: Dimension, label: &str) -> bool {
+        crate::avid::leading_code(label).is_some() || crate::garak::probe_slug(dim, label).is_some()
+    }
+
     /// Maps a free-text label onto a slug of `dim`.
     pub fn map(&self, dim: Dimension, label: &str) -> Mapping {
         let key = compact(&normalise_label(label));
