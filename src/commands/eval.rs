@@ -135,6 +135,11 @@ pub fn eval(half: &str, json: bool, all: bool, set: &[String]) -> anyhow::Result
     for (kind, r) in &queries.by_kind {
         row(kind, r);
     }
+    let r = &queries.readings;
+    println!(
+        "  read as        causes {} of {} borne out by a relevant case (weaker ones {} of {}), mechanisms {} of {}",
+        r.causes_right, r.causes, r.weak_causes_right, r.weak_causes, r.mechanisms_right, r.mechanisms
+    );
     println!();
     for o in &queries.outcomes {
         if all || !o.missed.is_empty() {

@@ -99,6 +99,10 @@ pub fn search(cli: &Cli) -> anyhow::Result<u8> {
         let names: Vec<&str> = r.mechanisms.iter().map(|m| m.name.as_str()).collect();
         println!("read as the mechanism: {}", names.join("; "));
     }
+    if !r.weak_causes.is_empty() {
+        let names: Vec<&str> = r.weak_causes.iter().map(|l| l.name.as_str()).collect();
+        println!("also weighed, on thinner evidence: {}", names.join(", "));
+    }
     for note in &r.notes {
         println!("note: {note}");
     }

@@ -10,10 +10,10 @@ pub use notbetter_premortem::eval::{
 };
 pub use notbetter_premortem::Premortem;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use notbetter_search::SearchRequest;
-use notbetter_taxonomy::{Dimension, Mapping};
+use notbetter_taxonomy::{Dimension, LabelState, Mapping};
 use serde::{Deserialize, Serialize};
 
 use crate::{KnowledgeBase, Result};
@@ -121,6 +121,33 @@ pub struct QueryOutcome {
     /// Relevant cases not in the top 10.
     pub missed: Vec<String>,
     pub top: Vec<String>,
+    /// What the search said it read the question as, each with whether the judgments bear it
+    /// out (see [`Readings`]).
+    pub read: Vec<ReadOutcome>,
+}
+
+/// A cause or mechanism the search read a question as.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadOutcome {
+    /// "cause", "weak cause" (read on thinner evidence, shown as weaker) or "mechanism".
+    pub kind: &'static str,
+    pub id: String,
+    /// At least one of the question's relevant cases is filed under the cause (or a narrower
+    /// one) or assigned to the mechanism.
+    pub right: bool,
+}
+
+/// How far the readings shown to the reader ("Read as: …") hold: of the causes and mechanisms
+/// read, how many at least one relevant case carries. A reading no relevant case carries
+/// tells the reader something about their question that the judgments do not support.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Readings {
+    pub causes: usize,
+    pub causes_right: usize,
+    pub weak_causes: usize,
+    pub weak_causes_right: usize,
+    pub mechanisms: usize,
+    pub mechanisms_right: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,6 +156,7 @@ pub struct QueryReport {
     pub overall: Relevance,
     pub cross_domain: Relevance,
     pub by_kind: BTreeMap<String, Relevance>,
+    pub readings: Readings,
     pub outcomes: Vec<QueryOutcome>,
 }
 
@@ -151,12 +179,76 @@ fn summarise<'a>(outcomes: impl Iterator<Item = (&'a QueryOutcome, f64)>) -> Rel
 
 /// Runs every query of `half` through the knowledge base's search and scores the ranking.
 pub fn evaluate_queries(kb: &KnowledgeBase, set: &[EvalQuery], half: Half) -> Result<QueryReport> {
+    let causes_of: HashMap<String, Vec<String>> = kb
+        .cases()?
+        .into_iter()
+        .map(|c| {
+            let slugs = c
+                .causes
+                .iter()
+                .filter(|l| l.state != LabelState::Unmapped)
+                .map(|l| l.value.clone())
+                .collect();
+            (c.id, slugs)
+        })
+        .collect();
+    let clustering = kb.refresh_clusters()?;
+    let members: HashMap<&str, HashSet<&str>> = clustering
+        .mechanisms
+        .clusters
+        .iter()
+        .map(|m| {
+            (
+                m.id.as_str(),
+                m.members.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
     let mut scored: Vec<(QueryOutcome, f64, bool)> = Vec::new();
+    let mut readings = Readings::default();
     for q in set.iter().filter(|q| half.admits(&q.half)) {
         let mut req = SearchRequest::new(q.text.clone());
         req.limit = notbetter_search::MAX_LIMIT;
-        let ids: Vec<String> = kb.search(&req)?.hits.into_iter().map(|h| h.id).collect();
+        let results = kb.search(&req)?;
         let relevant: HashSet<&str> = q.relevant.iter().map(String::as_str).collect();
+        let mut read = Vec::new();
+        let shown = results.reading.causes.iter().map(|c| (c, false));
+        let weak = results.reading.weak_causes.iter().map(|c| (c, true));
+        for (c, is_weak) in shown.chain(weak) {
+            let narrower = format!("{}/", c.slug);
+            let right = relevant.iter().any(|id| {
+                causes_of.get(*id).is_some_and(|slugs| {
+                    slugs
+                        .iter()
+                        .any(|s| *s == c.slug || s.starts_with(&narrower))
+                })
+            });
+            if is_weak {
+                readings.weak_causes += 1;
+                readings.weak_causes_right += usize::from(right);
+            } else {
+                readings.causes += 1;
+                readings.causes_right += usize::from(right);
+            }
+            read.push(ReadOutcome {
+                kind: if is_weak { "weak cause" } else { "cause" },
+                id: c.slug.clone(),
+                right,
+            });
+        }
+        for m in &results.reading.mechanisms {
+            let right = members
+                .get(m.id.as_str())
+                .is_some_and(|ids| relevant.iter().any(|id| ids.contains(id)));
+            readings.mechanisms += 1;
+            readings.mechanisms_right += usize::from(right);
+            read.push(ReadOutcome {
+                kind: "mechanism",
+                id: m.id.clone(),
+                right,
+            });
+        }
+        let ids: Vec<String> = results.hits.into_iter().map(|h| h.id).collect();
         let top10 = &ids[..ids.len().min(10)];
         let found = top10
             .iter()
@@ -190,6 +282,7 @@ pub fn evaluate_queries(kb: &KnowledgeBase, set: &[EvalQuery], half: Half) -> Re
                 .cloned()
                 .collect(),
             top: top10.iter().take(5).cloned().collect(),
+            read,
         };
         let ndcg = if idcg > 0.0 { dcg / idcg } else { 0.0 };
         scored.push((outcome, ndcg, q.cross_domain));
@@ -213,6 +306,7 @@ pub fn evaluate_queries(kb: &KnowledgeBase, set: &[EvalQuery], half: Half) -> Re
         overall: summarise(scored.iter().map(|(o, n, _)| (o, *n))),
         cross_domain: summarise(scored.iter().filter(|s| s.2).map(|(o, n, _)| (o, *n))),
         by_kind,
+        readings,
         outcomes: scored.into_iter().map(|(o, _, _)| o).collect(),
     })
 }

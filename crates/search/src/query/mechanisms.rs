@@ -139,6 +139,11 @@ impl MechanismTable {
         &self.entries[index].members
     }
 
+    /// The causes a mechanism sits under: its own first, then those it also belongs to.
+    pub(crate) fn causes(&self, index: usize) -> &[String] {
+        &self.entries[index].causes
+    }
+
     pub(crate) fn read_label(&self, score: &MechanismScore) -> ReadMechanism {
         let e = &self.entries[score.index];
         ReadMechanism {

@@ -274,3 +274,87 @@ fn weak_readings_lift_nothing() {
     };
     assert_eq!(choose(&[meaning], false, &tuning).len(), 1);
 }
+
+/// A cause read from a question's words is offered as its reading only when a mechanism read
+/// from the question sits under it; otherwise it still lifts its cases, but is reported as a
+/// weaker reading (`Reading::weak_causes`).
+#[test]
+fn a_cause_is_offered_as_the_reading_when_a_mechanism_under_it_is_read() {
+    use notbetter_taxonomy::{bundled, Case};
+    let case = |id: &str, cause: &str, why: &str| {
+        Case::builder(id)
+            .title(format!("Case {id}"))
+            .domains(&["finance/trading"])
+            .causes(&[cause])
+            .failure_modes(&["suboptimal-performance"])
+            .elements("A use case.", "A deep network.", "It did worse.", why)
+            .build()
+    };
+    let mut cases = Vec::new();
+    for i in 0..4 {
+        cases.push(case(
+            &format!("leak-{i}"),
+            "data/leakage",
+            "Quarterly reports published after the deadline were among the inputs.",
+        ));
+    }
+    for i in 0..16 {
+        cases.push(case(
+            &format!("other-{i}"),
+            "model/fairness",
+            "The lending scores differed between groups of applicants.",
+        ));
+    }
+    let idx = SearchIndex::in_memory(&bundled()).unwrap();
+    idx.rebuild(&cases, 1).unwrap();
+    let query = "reports published after the deadline";
+    let reading = |idx: &SearchIndex| idx.search(&crate::SearchRequest::new(query)).unwrap();
+
+    // No mechanism to read: the cause is read, lifts, and is reported as weaker.
+    let r = reading(&idx);
+    let weak: Vec<&str> = r
+        .reading
+        .weak_causes
+        .iter()
+        .map(|c| c.slug.as_str())
+        .collect();
+    assert_eq!(weak, ["data/leakage"], "{:?}", r.reading);
+    assert!(r.reading.causes.is_empty(), "{:?}", r.reading);
+    assert!(r.hits[0].id.starts_with("leak-"));
+
+    // A mechanism under another cause, read from the same words, does not bear it out.
+    let mechanism = |cause: &str| MechanismDoc {
+        id: "late-reports".into(),
+        name: "Reports published after the date".into(),
+        causes: vec![cause.into()],
+        text: "Reports published after the deadline used as inputs.".into(),
+        description: "Reports published after the deadline.".into(),
+        members: (0..4)
+            .map(|i| (format!("leak-{i}"), cases[i].investigation.clone()))
+            .collect(),
+    };
+    // The other cases belong to a mechanism of their own, so the question's words are rare
+    // among the assigned cases and point to the first.
+    let gaps = MechanismDoc {
+        id: "group-gaps".into(),
+        name: "Scores differ between groups".into(),
+        causes: vec!["model/fairness".into()],
+        text: "Scores differ between groups of applicants.".into(),
+        description: "Scores differ between groups.".into(),
+        members: (4..20)
+            .map(|i| (cases[i].id.clone(), cases[i].investigation.clone()))
+            .collect(),
+    };
+    idx.set_mechanisms(&[mechanism("evaluation/weak-baselines"), gaps.clone()]);
+    let r = reading(&idx);
+    assert_eq!(r.reading.mechanisms.len(), 1, "{:?}", r.reading);
+    assert!(r.reading.causes.is_empty(), "{:?}", r.reading);
+    assert_eq!(r.reading.weak_causes.len(), 1, "{:?}", r.reading);
+
+    // One under it (or under a narrower cause of it) does: the cause is the reading.
+    idx.set_mechanisms(&[mechanism("data/leakage"), gaps]);
+    let r = reading(&idx);
+    let shown: Vec<&str> = r.reading.causes.iter().map(|c| c.slug.as_str()).collect();
+    assert_eq!(shown, ["data/leakage"], "{:?}", r.reading);
+    assert!(r.reading.weak_causes.is_empty(), "{:?}", r.reading);
+}

@@ -26,6 +26,9 @@ pub struct Reading {
     pub synonyms: Vec<ReadLabel>,
     /// Causes the question was read as, from its words (their cases rank higher).
     pub causes: Vec<ReadLabel>,
+    /// Causes read from its words on thinner evidence (a few cases): their cases rank higher
+    /// too, but they are not offered as what the question is about.
+    pub weak_causes: Vec<ReadLabel>,
     /// Failure mechanisms the question was read as (their cases rank higher).
     pub mechanisms: Vec<super::mechanisms::ReadMechanism>,
     /// Function words that did not take part in matching.
@@ -260,21 +263,6 @@ impl SearchIndex {
             Vec::new()
         };
         let lifts = super::causes::choose(&read, &named_causes, &tuning);
-        for (c, _) in &lifts {
-            reading.causes.push(ReadLabel {
-                dimension: FacetDim::Cause,
-                slug: c.slug.clone(),
-                name: self
-                    .lexicon
-                    .causes
-                    .names
-                    .get(&c.slug)
-                    .cloned()
-                    .unwrap_or_else(|| c.slug.clone()),
-                words: c.words.clone(),
-            });
-        }
-
         // Mechanisms the question describes, from the catalogue's and the members' words and
         // from its meaning.
         let table = self.mechanism_table();
@@ -301,6 +289,37 @@ impl SearchIndex {
         };
         for (m, _) in &mechanisms {
             reading.mechanisms.push(table.read_label(m));
+        }
+
+        // A cause read from the words is offered as the question's reading when a mechanism
+        // read from the question sits under it (on the tuning half, 49 of 54 such readings
+        // were borne out by a relevant case, against 36 of 117 of the others); otherwise it
+        // still lifts its cases, but is shown as a weaker reading.
+        for (c, _) in &lifts {
+            let narrower = format!("{}/", c.slug);
+            let corroborated = mechanisms.iter().any(|(m, _)| {
+                table
+                    .causes(m.index)
+                    .iter()
+                    .any(|mc| *mc == c.slug || mc.starts_with(&narrower))
+            });
+            let shown = if corroborated {
+                &mut reading.causes
+            } else {
+                &mut reading.weak_causes
+            };
+            shown.push(ReadLabel {
+                dimension: FacetDim::Cause,
+                slug: c.slug.clone(),
+                name: self
+                    .lexicon
+                    .causes
+                    .names
+                    .get(&c.slug)
+                    .cloned()
+                    .unwrap_or_else(|| c.slug.clone()),
+                words: c.words.clone(),
+            });
         }
 
         let n = concepts.len();

@@ -176,7 +176,7 @@ fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
         verbatim = verbatim.replacen(&c.from, &format!("\"{}\"", c.from), 1);
     }
     html! {
-        @if reading.corrected.is_some() || !reading.synonyms.is_empty() || !reading.causes.is_empty() || !reading.mechanisms.is_empty() || !reading.notes.is_empty() {
+        @if reading.corrected.is_some() || !reading.synonyms.is_empty() || !reading.causes.is_empty() || !reading.weak_causes.is_empty() || !reading.mechanisms.is_empty() || !reading.notes.is_empty() {
             div.reading role="note" aria-label="How your query was read" {
                 @if let Some(corrected) = &reading.corrected {
                     p { "Showing results for " strong { (corrected) } ". "
@@ -211,6 +211,15 @@ fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
                             @else { " (from “" (m.words.join("”, “")) "”)" }
                         }
                         ". Cases that share it, in every field, rank higher." }
+                }
+                @if !reading.weak_causes.is_empty() {
+                    p.weak { "Also weighed, on thinner evidence: "
+                        @for (i, l) in reading.weak_causes.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href=(SearchParams { q: params.q.clone(), page: 1, ..params.clone() }.toggled(FacetDim::Cause, &l.slug).url()) { (l.name) }
+                            @if !l.words.is_empty() { " (from “" (l.words.join("”, “")) "”)" }
+                        }
+                        ". Cases filed under " (if reading.weak_causes.len() > 1 { "these causes" } else { "this cause" }) " rank higher too, but few cases tie the words to " (if reading.weak_causes.len() > 1 { "them" } else { "it" }) "." }
                 }
                 @for note in &reading.notes {
                     p { "Note: " (note) "." }

@@ -95,8 +95,12 @@ pub struct ReadingView {
     pub corrections: Vec<CorrectionView>,
     /// Labels named by an alias in the query; their cases are found too.
     pub synonyms: Vec<ReadLabelView>,
-    /// Causes the question was read as; their cases rank higher.
+    /// Causes the question was read as (a mechanism read from it sits under each); their
+    /// cases rank higher.
     pub causes: Vec<ReadLabelView>,
+    /// Causes read from its words on thinner evidence (no mechanism read from it sits under
+    /// them); their cases rank higher too, but they are not offered as what it is about.
+    pub weak_causes: Vec<ReadLabelView>,
     /// Failure mechanisms the question was read as; the cases that share them rank higher.
     pub mechanisms: Vec<ReadMechanismView>,
     /// Function words that did not take part in matching.
@@ -127,6 +131,7 @@ impl From<&notbetter_kb::Reading> for ReadingView {
                 .collect(),
             synonyms: r.synonyms.iter().map(label).collect(),
             causes: r.causes.iter().map(label).collect(),
+            weak_causes: r.weak_causes.iter().map(label).collect(),
             mechanisms: r
                 .mechanisms
                 .iter()
