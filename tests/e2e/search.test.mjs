@@ -137,6 +137,35 @@ test('search from the home page, narrow by facets, widen by chips, open a case',
   }
 });
 
+// A cause read from a question's words that no mechanism read from it bears out is shown
+// apart, as a weaker reading, not as what the question is about; its link filters by it.
+test('a cause read on thin evidence is shown as a weaker reading', { timeout: TEST_TIMEOUT }, async () => {
+  const { context, page, events } = await open(browser);
+  try {
+    const q = 'my model works on validation but fails in production';
+    const reading = page.locator('div.reading', { hasText: 'Read as the mechanism' });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await visit(page, `/search?q=${encodeURIComponent(q)}`);
+      if ((await reading.count()) > 0 || Date.now() > deadline) break;
+      await page.waitForTimeout(500);
+    }
+    const weak = reading.locator('p.weak', { hasText: 'Also weighed, on thinner evidence' });
+    assert.equal(await weak.count(), 1, 'the weaker reading is shown apart');
+    assert.ok(await weak.isVisible());
+    const link = weak.locator('a[href*="cause="]').first();
+    const name = ((await link.textContent()) || '').trim();
+    const offered = ((await reading.locator('p', { hasText: 'Read as:' }).allTextContents()) || []).join(' ');
+    assert.ok(!offered.includes(name), `${name} is not also offered as the reading: ${offered}`);
+    await navigating(page, () => link.click(), (u) => u.searchParams.has('cause'));
+    assert.ok((await resultCount(page)) > 0, 'the weaker cause filters to its cases');
+    assert.deepEqual(events.dialogs, []);
+    assert.deepEqual(events.pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 // A question that describes a failure mechanism without naming it: the page says how it was
 // read, links the mechanism's page, and the page lists the cases that share it across fields.
 test('a mechanism question is read as the mechanism and links its page', { timeout: TEST_TIMEOUT }, async () => {

@@ -219,7 +219,7 @@ fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
                             a href=(SearchParams { q: params.q.clone(), page: 1, ..params.clone() }.toggled(FacetDim::Cause, &l.slug).url()) { (l.name) }
                             @if !l.words.is_empty() { " (from “" (l.words.join("”, “")) "”)" }
                         }
-                        ". Cases filed under " (if reading.weak_causes.len() > 1 { "these causes" } else { "this cause" }) " rank higher too, but few cases tie the words to " (if reading.weak_causes.len() > 1 { "them" } else { "it" }) "." }
+                        ". Cases filed under " (if reading.weak_causes.len() > 1 { "these causes" } else { "this cause" }) " rank higher too, but no failure mechanism read from the question bears " (if reading.weak_causes.len() > 1 { "them" } else { "it" }) " out." }
                 }
                 @for note in &reading.notes {
                     p { "Note: " (note) "." }
