@@ -8,6 +8,7 @@ mod hostile;
 mod interop;
 mod live;
 mod nodes;
+mod reading;
 mod reliability;
 mod source_files;
 mod util;
