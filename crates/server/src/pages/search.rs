@@ -192,11 +192,7 @@ fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
                 }
                 @if !reading.causes.is_empty() {
                     p { "Read as: "
-                        @for (i, l) in reading.causes.iter().enumerate() {
-                            @if i > 0 { ", " }
-                            a href=(SearchParams { q: params.q.clone(), page: 1, ..params.clone() }.toggled(FacetDim::Cause, &l.slug).url()) { (l.name) }
-                            @if !l.words.is_empty() { " (from “" (l.words.join("”, “")) "”)" }
-                        }
+                        (cause_links(params, &reading.causes))
                         ". Cases filed under these causes rank higher." }
                 }
                 @if !reading.mechanisms.is_empty() {
@@ -214,17 +210,25 @@ fn reading(params: &SearchParams, r: &SearchResults) -> Markup {
                 }
                 @if !reading.weak_causes.is_empty() {
                     p.weak { "Also weighed, on thinner evidence: "
-                        @for (i, l) in reading.weak_causes.iter().enumerate() {
-                            @if i > 0 { ", " }
-                            a href=(SearchParams { q: params.q.clone(), page: 1, ..params.clone() }.toggled(FacetDim::Cause, &l.slug).url()) { (l.name) }
-                            @if !l.words.is_empty() { " (from “" (l.words.join("”, “")) "”)" }
-                        }
+                        (cause_links(params, &reading.weak_causes))
                         ". Cases filed under " (if reading.weak_causes.len() > 1 { "these causes" } else { "this cause" }) " rank higher too, but no failure mechanism read from the question bears " (if reading.weak_causes.len() > 1 { "them" } else { "it" }) " out." }
                 }
                 @for note in &reading.notes {
                     p { "Note: " (note) "." }
                 }
             }
+        }
+    }
+}
+
+/// Causes read from a question, each linking to this search filtered by it, with the words it
+/// was read from.
+fn cause_links(params: &SearchParams, causes: &[notbetter_kb::ReadLabel]) -> Markup {
+    html! {
+        @for (i, l) in causes.iter().enumerate() {
+            @if i > 0 { ", " }
+            a href=(SearchParams { q: params.q.clone(), page: 1, ..params.clone() }.toggled(FacetDim::Cause, &l.slug).url()) { (l.name) }
+            @if !l.words.is_empty() { " (from “" (l.words.join("”, “")) "”)" }
         }
     }
 }
