@@ -122,8 +122,7 @@ fn search_and_label_quality_hold_their_floors() {
 #[test]
 fn a_chest_scan_plan_lists_leakage_and_shift_with_precedents_from_elsewhere() {
     let env = Env::new();
-    let cases = crate::util::repo().join("data/cases");
-    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    env.ingest_bundled();
     let plan = env.data_dir().join("plan.txt");
     std::fs::write(
         &plan,
@@ -168,8 +167,7 @@ fn a_chest_scan_plan_lists_leakage_and_shift_with_precedents_from_elsewhere() {
 #[test]
 fn the_issue_queries_find_a_relevant_case_in_the_top_three() {
     let env = Env::new();
-    let cases = crate::util::repo().join("data/cases");
-    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    env.ingest_bundled();
     let mut asked: Vec<(&str, &[&str])> = Vec::new();
     for (q, relevant) in [
         (

@@ -49,8 +49,7 @@ fn a_mechanism_question_is_read_alike_in_the_cli_the_page_and_the_api() {
     const Q: &str = "information from the future leaks into the features";
     const MECHANISM: &str = "future-in-training";
     let env = Env::new();
-    let cases = crate::util::repo().join("data/cases");
-    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    env.ingest_bundled();
     let r = env.run(&["search", Q, "--json", "--limit", "5"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = r.json();
@@ -102,8 +101,7 @@ fn a_mechanism_question_is_read_alike_in_the_cli_the_page_and_the_api() {
 fn a_cause_read_on_thin_evidence_is_shown_as_weaker() {
     const Q: &str = "my model works on validation but fails in production";
     let env = Env::new();
-    let cases = crate::util::repo().join("data/cases");
-    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    env.ingest_bundled();
     let r = env.run(&["search", Q, "--json", "--limit", "5"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = r.json();
@@ -160,8 +158,7 @@ fn read_mechanisms_are_empty(json: &serde_json::Value) -> bool {
 #[test]
 fn a_cause_named_in_a_field_finds_the_cases_filed_under_both() {
     let env = Env::new();
-    let cases = crate::util::repo().join("data/cases");
-    assert_eq!(env.run(&["ingest", cases.to_str().unwrap()]).code, 0);
+    env.ingest_bundled();
     for (q, cause, field) in [
         (
             "shortcut learning in dermatology",

@@ -89,6 +89,13 @@ impl Env {
         }
     }
 
+    /// Ingests the bundled cases (`data/cases`) into this data directory.
+    pub fn ingest_bundled(&self) {
+        let cases = repo().join("data/cases");
+        let run = self.run(&["ingest", cases.to_str().unwrap()]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+
     /// The database file's bytes plus its WAL, to compare before and after a failed run.
     pub fn database_state(&self) -> Vec<(String, usize)> {
         let store =

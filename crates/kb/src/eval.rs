@@ -215,12 +215,11 @@ pub fn evaluate_queries(kb: &KnowledgeBase, set: &[EvalQuery], half: Half) -> Re
         let shown = results.reading.causes.iter().map(|c| (c, false));
         let weak = results.reading.weak_causes.iter().map(|c| (c, true));
         for (c, is_weak) in shown.chain(weak) {
-            let narrower = format!("{}/", c.slug);
             let right = relevant.iter().any(|id| {
                 causes_of.get(*id).is_some_and(|slugs| {
                     slugs
                         .iter()
-                        .any(|s| *s == c.slug || s.starts_with(&narrower))
+                        .any(|s| notbetter_taxonomy::slug_within(s, &c.slug))
                 })
             });
             if is_weak {

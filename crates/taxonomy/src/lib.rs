@@ -24,7 +24,7 @@ pub use facts::{source_link, Evidence, Fact, Review, Verdict};
 pub use garak::garak_probe_cause;
 pub use ids::{CaseId, IdError, Slug, CASE_ID_MAX, SLUG_MAX};
 pub use input::{reported_labels, InputForm};
-pub use model::{Dimension, Entry, Taxonomy, TaxonomyError};
+pub use model::{slug_within, Dimension, Entry, Taxonomy, TaxonomyError};
 pub use normalise::{label_words, normalise_label, Inference, LabelReader, Mapping, MatchRule};
 pub use resolve::{field_head, qualified_head, METHODS_DOMAIN, MIN_CONFIDENCE};
 

@@ -90,6 +90,13 @@ impl Entry {
     }
 }
 
+/// Whether `slug` is `ancestor` or sits beneath it (`data/leakage` is under `data`, not under
+/// `data/leak`).
+pub fn slug_within(slug: &str, ancestor: &str) -> bool {
+    slug.strip_prefix(ancestor)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TaxonomyError {
     #[error("taxonomy is not valid TOML: {0}")]
@@ -275,6 +282,15 @@ impl Taxonomy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slug_is_within_itself_and_its_ancestors_only() {
+        assert!(slug_within("data/leakage", "data/leakage"));
+        assert!(slug_within("data/leakage", "data"));
+        assert!(!slug_within("data", "data/leakage"));
+        assert!(!slug_within("data/leakage", "data/leak"));
+        assert!(!slug_within("database", "data"));
+    }
 
     #[test]
     fn bundled_taxonomy_parses_and_is_rich() {

@@ -294,8 +294,7 @@ fn contains_inner(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Opti
     // application decides. So does a kind of data ("time series", "NLP") that a domain
     // alias names (`modality`): "financial time series" is finance.
     if dim == Dimension::Domain {
-        let method =
-            |slug: &str| slug == METHODS_DOMAIN || slug.starts_with(&format!("{METHODS_DOMAIN}/"));
+        let method = |slug: &str| crate::model::slug_within(slug, METHODS_DOMAIN);
         if found.iter().any(|f| !method(f.2)) {
             found.retain(|f| !method(f.2));
         }
@@ -331,8 +330,9 @@ fn contains_inner(t: &Taxonomy, dim: Dimension, words: &[String]) -> Option<Opti
     // Another entry named anywhere outside the best phrase, or as long, makes it ambiguous.
     // A broader or narrower entry of the same branch is no rival ("language technology
     // (NLP/speech)" names the parent and one child: the longest phrase decides).
-    let related =
-        |a: &str, b: &str| a.starts_with(&format!("{b}/")) || b.starts_with(&format!("{a}/"));
+    let related = |a: &str, b: &str| {
+        a != b && (crate::model::slug_within(a, b) || crate::model::slug_within(b, a))
+    };
     let rival = found.iter().any(|&(s, n, slug)| {
         slug != best && !related(slug, best) && (n == longest || s + n <= s0 || s >= s0 + longest)
     });

@@ -297,12 +297,11 @@ impl SearchIndex {
         // were borne out by a relevant case, against 36 of 117 of the others); otherwise it
         // still lifts its cases, but is shown as a weaker reading.
         for (c, _) in &lifts {
-            let narrower = format!("{}/", c.slug);
             let corroborated = mechanisms.iter().any(|(m, _)| {
                 table
                     .causes(m.index)
                     .iter()
-                    .any(|mc| *mc == c.slug || mc.starts_with(&narrower))
+                    .any(|mc| notbetter_taxonomy::slug_within(mc, &c.slug))
             });
             let shown = if corroborated {
                 &mut reading.causes
