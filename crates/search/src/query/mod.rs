@@ -13,6 +13,7 @@ mod mechanisms;
 mod more_like;
 mod parse;
 mod plan;
+mod prefix;
 mod rank;
 mod soft;
 mod sparse;

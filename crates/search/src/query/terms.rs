@@ -1,14 +1,13 @@
 //! The query parts of a plan: a word in any field, a part the user clearly meant (phrase,
 //! prefix, field), a facet term, and a word's weight.
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use super::lexicon::QueryWord;
 use super::parse::{Part, Shape};
+use super::prefix::PhrasePrefix;
 use super::sparse::Boost;
 use crate::schema::{facet_of, FacetDim, Fields};
 use crate::SearchIndex;
@@ -93,11 +92,7 @@ impl SearchIndex {
                 .map(|w| Term::from_field_text(f, &w.stem))
                 .collect();
             match (part.shape, terms.len()) {
-                (Shape::PhrasePrefix, _) => {
-                    let mut q = PhrasePrefixQuery::new(terms);
-                    q.set_max_expansions(50);
-                    Box::new(q)
-                }
+                (Shape::PhrasePrefix, _) => Box::new(PhrasePrefix::new(terms, 50)),
                 (_, 1) => Box::new(TermQuery::new(
                     terms.into_iter().next().expect("one"),
                     IndexRecordOption::WithFreqs,
