@@ -12,7 +12,6 @@
 //! own BM25 weight and go to tantivy unchanged.
 
 use std::cmp::Reverse;
-
 use std::sync::Arc;
 
 use tantivy::postings::{Postings, SegmentPostings, TermInfo};
