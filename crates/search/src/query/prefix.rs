@@ -157,10 +157,10 @@ struct PairScorer {
     index: Arc<InvertedIndexReader>,
     word_info: TermInfo,
     word: SegmentPostings,
-    /// Most cases first; taken by [`Self::walk_all`].
+    /// Most cases first; taken by [`Self::matches_after`] when the walk turns to the bit set.
     expansions: Vec<SegmentPostings>,
     max_doc: DocId,
-    /// Every match after the case where the walk began, once it has.
+    /// Once walked whole: every match after the case the walk started from.
     all: Option<BitSetDocSet>,
     word_positions: Vec<u32>,
     positions: Vec<u32>,
