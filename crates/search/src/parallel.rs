@@ -88,8 +88,8 @@ impl SearchIndex {
     /// dealt to the pool's threads whole segments at a time, most items first, each thread
     /// taking the segment to the one with fewest so far. `f` must give one result per item,
     /// and an item's result must not depend on the other items (true of everything that
-    /// scores or tests documents one at a time: `rank::scores`, `rank::holds`,
-    /// `sparse::scores_at`); then the results are the same on one thread or several.
+    /// scores or tests documents one at a time: `rank::scores`, `rank::holds`); then the
+    /// results are the same on one thread or several.
     pub(crate) fn per_document<A, T>(
         &self,
         searcher: &Searcher,
@@ -221,7 +221,7 @@ mod tests {
     fn parallel_and_single_thread_agree() {
         let idx = index();
         // A mechanism whose members (every fourth case, in every segment) the questions
-        // below are read as, so that its members are scored where they are.
+        // below are read as, so that the pass keeps its members' scores in every segment.
         let members: Vec<(String, String)> = (0..120)
             .step_by(4)
             .map(|i| (format!("c{i:03}"), case(i).investigation))

@@ -15,6 +15,7 @@ mod parse;
 mod plan;
 mod prefix;
 mod rank;
+mod scores_of;
 mod soft;
 mod sparse;
 mod spell;
@@ -26,6 +27,7 @@ mod unseen;
 mod warm;
 
 use rank::{held, RERANK_EXTRA};
+use scores_of::ScoresOf;
 
 pub(crate) use causes::Priors;
 pub(crate) use lexicon::Lexicon;
@@ -45,12 +47,16 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Order, Searcher, Term};
+use tantivy::{DocAddress, Order, Score, Searcher, Term};
 
 use crate::deadline::{Deadline, TIMED_OUT};
 use crate::facets::{Counts, FacetCounter};
 use crate::schema::{facet_of, FacetDim};
 use crate::{Result, SearchError, SearchIndex};
+
+/// What one pass over a query gives: the total, the top hits, the facet counts if asked for,
+/// and the scores of chosen documents if asked for (`one_pass`).
+type Pass<Top> = (usize, Top, Option<Counts>, Option<Vec<(DocAddress, Score)>>);
 
 /// The most hits one request may ask for.
 pub const MAX_LIMIT: usize = 100;
@@ -406,12 +412,29 @@ impl SearchIndex {
         } else {
             TopDocs::with_limit(req.limit).and_offset(req.offset)
         };
+        // The members of the mechanisms a question was read as: the pass keeps the scores of
+        // those it matches, for `with_members`.
+        let members = if rerank && !plan.lifted.is_empty() {
+            self.timed(self.members_of(searcher, &plan))?
+        } else {
+            Vec::new()
+        };
+        let mut member_scores = Vec::new();
         let (total, addresses, facets) = match req.sort {
             Sort::Relevance => {
                 // Equal scores in id order (`ties`), so pages hold still across merges.
                 let key = crate::ties::by_relevance();
-                let (total, hits, facets) =
-                    self.one_pass(searcher, full.as_ref(), top.order_by(key), shared, deadline)?;
+                let scores_of =
+                    (!members.is_empty()).then(|| ScoresOf::new(members.iter().map(|(_, a)| *a)));
+                let (total, hits, facets, scores) = self.one_pass(
+                    searcher,
+                    full.as_ref(),
+                    top.order_by(key),
+                    shared,
+                    scores_of,
+                    deadline,
+                )?;
+                member_scores = scores.unwrap_or_default();
                 let hits = hits.into_iter().map(|((s, _, _), a)| (s, a)).collect();
                 (total, hits, facets)
             }
@@ -424,8 +447,14 @@ impl SearchIndex {
                 // Ties on the year are broken by id, so the order does not depend on how the
                 // index's segments happen to be laid out.
                 let key = crate::ties::by_year(order);
-                let (total, hits, facets) =
-                    self.one_pass(searcher, full.as_ref(), top.order_by(key), shared, deadline)?;
+                let (total, hits, facets, _) = self.one_pass(
+                    searcher,
+                    full.as_ref(),
+                    top.order_by(key),
+                    shared,
+                    None,
+                    deadline,
+                )?;
                 let hits = hits.into_iter().map(|(_, a)| (0.0, a)).collect();
                 (total, hits, facets)
             }
@@ -444,7 +473,7 @@ impl SearchIndex {
 
         let (addresses, held) = if rerank {
             let (mut addresses, lifts) =
-                self.with_members(searcher, full.as_ref(), &plan, addresses)?;
+                self.with_members(searcher, &plan, addresses, &members, &member_scores)?;
             // The window's proximity scores and the words each case holds, in one trip to
             // the pool.
             let found = self.timed(self.per_document(
@@ -491,19 +520,20 @@ impl SearchIndex {
         })
     }
 
-    /// One pass over `query`: the total, the top hits by `top`, and the facets if `counter`
-    /// is given. The collectors form a tuple, so each document reaches them without dynamic
-    /// dispatch.
+    /// One pass over `query`: the total, the top hits by `top`, the facets if `counter` is
+    /// given, and the scores of the documents `scores_of` names if it is. The collectors form
+    /// a tuple, so each document reaches them without dynamic dispatch.
     fn one_pass<T: Collector>(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         top: T,
         counter: Option<FacetCounter<'_>>,
+        scores_of: Option<ScoresOf>,
         deadline: Instant,
-    ) -> Result<(usize, T::Fruit, Option<Counts>)> {
+    ) -> Result<Pass<T::Fruit>> {
         let collector = Deadline {
-            inner: (Count, top, counter),
+            inner: (Count, top, counter, scores_of),
             at: deadline,
         };
         self.timed(self.run(searcher, query, &collector))

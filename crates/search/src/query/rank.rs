@@ -55,20 +55,13 @@ impl SearchIndex {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// The candidates for reranking plus the members of the mechanisms the question was read
-    /// as that match the query but fell outside them, and each member's lift (its strongest
-    /// mechanism's strength).
-    pub(super) fn with_members(
+    /// The live documents of the members of the mechanisms the question was read as, each
+    /// with its id, in segment and document order.
+    pub(super) fn members_of(
         &self,
         searcher: &Searcher,
-        full: &dyn Query,
         plan: &plan::Plan,
-        mut addresses: Vec<(f32, DocAddress)>,
-    ) -> Result<(Vec<(f32, DocAddress)>, Lifts)> {
-        let mut lifts: HashMap<DocAddress, f32> = HashMap::new();
-        let mut causes: HashMap<DocAddress, f32> = HashMap::new();
-        // Every member of every reading, found by id and tested against the query where it
-        // is (not by intersecting the query with the members: see `sparse`).
+    ) -> tantivy::Result<Vec<(String, DocAddress)>> {
         let mut ids: Vec<&str> = plan
             .lifted
             .iter()
@@ -76,18 +69,27 @@ impl SearchIndex {
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let documents = self.timed(super::sparse::documents_of(searcher, self.fields.id, &ids))?;
-        let at: Vec<DocAddress> = documents.iter().map(|(_, a)| *a).collect();
-        let found = self.timed(self.per_document(
-            searcher,
-            &at,
-            |a| a.segment_ord,
-            |some| super::sparse::scores_at(searcher, full, some),
-        ))?;
-        let matched: HashMap<&str, (DocAddress, f32)> = documents
+        super::sparse::documents_of(searcher, self.fields.id, &ids)
+    }
+
+    /// The candidates for reranking plus the members of the mechanisms the question was read
+    /// as that match the query but fell outside them, and each member's lift (its strongest
+    /// mechanism's strength). `members` are [`Self::members_of`], and `scores` the text scores
+    /// the search's pass gave those of them it matched.
+    pub(super) fn with_members(
+        &self,
+        searcher: &Searcher,
+        plan: &plan::Plan,
+        mut addresses: Vec<(f32, DocAddress)>,
+        members: &[(String, DocAddress)],
+        scores: &[(DocAddress, f32)],
+    ) -> Result<(Vec<(f32, DocAddress)>, Lifts)> {
+        let mut lifts: HashMap<DocAddress, f32> = HashMap::new();
+        let mut causes: HashMap<DocAddress, f32> = HashMap::new();
+        let scores: HashMap<DocAddress, f32> = scores.iter().copied().collect();
+        let matched: HashMap<&str, (DocAddress, f32)> = members
             .iter()
-            .zip(found)
-            .filter_map(|((id, addr), score)| Some((id.as_str(), (*addr, score?))))
+            .filter_map(|(id, addr)| Some((id.as_str(), (*addr, *scores.get(addr)?))))
             .collect();
         let window: HashSet<DocAddress> = addresses.iter().map(|(_, a)| *a).collect();
         let mut outside: HashMap<DocAddress, f32> = HashMap::new();

@@ -33,15 +33,6 @@ impl SoftUnionQuery {
     pub fn new(clauses: Vec<Box<dyn Query>>, min: usize) -> SoftUnionQuery {
         SoftUnionQuery { clauses, min }
     }
-
-    pub fn clauses(&self) -> &[Box<dyn Query>] {
-        &self.clauses
-    }
-
-    /// The fewest clauses a match holds.
-    pub fn min(&self) -> usize {
-        self.min
-    }
 }
 
 impl Clone for SoftUnionQuery {
