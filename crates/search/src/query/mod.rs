@@ -5,6 +5,7 @@
 //! Facet counts are disjunctive: the counts of a dimension are computed with every filter
 //! except that dimension's own, so a reader sees how many cases each other value would add.
 
+mod any_field;
 mod causes;
 mod hits;
 mod lexicon;

@@ -307,10 +307,13 @@ pub(super) fn holds(
 
 /// The queries whose union is `query`: the clauses of a boolean query of optional clauses
 /// (any one of which makes a match), recursively, and through boosts (which match what they
-/// boost); otherwise `query` itself.
+/// boost) and words in any field (each field's term); otherwise `query` itself.
 fn disjuncts<'q>(query: &'q dyn Query, out: &mut Vec<&'q dyn Query>) {
     if let Some(b) = query.downcast_ref::<super::sparse::Boost>() {
         return disjuncts(b.inner(), out);
+    }
+    if let Some(a) = query.downcast_ref::<super::any_field::AnyField>() {
+        return disjuncts(a.union(), out);
     }
     if let Some(b) = query.downcast_ref::<BooleanQuery>() {
         let clauses = b.clauses();

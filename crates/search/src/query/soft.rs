@@ -13,6 +13,8 @@
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
+use super::any_field::{AnyField, FieldTerm, Weighed};
+
 /// Document ids buffered at a time.
 const HORIZON: u32 = 64 * 64;
 const WORDS: usize = (HORIZON / 64) as usize;
@@ -51,8 +53,17 @@ impl Query for SoftUnionQuery {
             .iter()
             .map(|q| q.weight(scoring))
             .collect::<tantivy::Result<Vec<_>>>()?;
+        let fields = self
+            .clauses
+            .iter()
+            .map(|q| match q.downcast_ref::<AnyField>() {
+                Some(any) => any.weighed(scoring),
+                None => Ok(None),
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Box::new(SoftUnionWeight {
             weights,
+            fields,
             min: self.min,
         }))
     }
@@ -66,17 +77,26 @@ impl Query for SoftUnionQuery {
 
 struct SoftUnionWeight {
     weights: Vec<Box<dyn Weight>>,
+    /// For each clause that is a word in any field (and scores), its terms, read straight
+    /// into the window.
+    fields: Vec<Option<Weighed>>,
     min: usize,
 }
 
 impl Weight for SoftUnionWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let scorers = self
+        let clauses = self
             .weights
             .iter()
-            .map(|w| w.scorer(reader, boost))
+            .zip(&self.fields)
+            .map(|(w, f)| {
+                Ok(match f {
+                    Some(terms) => Clause::Fields(terms.in_segment(reader, boost)?),
+                    None => Clause::Scorer(w.scorer(reader, boost)?),
+                })
+            })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(SoftUnion::new(scorers, self.min)))
+        Ok(Box::new(SoftUnion::new(clauses, self.min)))
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -98,14 +118,67 @@ impl Weight for SoftUnionWeight {
     }
 }
 
+/// One clause in a segment: a scorer, or a word's fields (tantivy's union of them would give
+/// the same documents and sums, through a window of its own).
+pub(crate) enum Clause {
+    Scorer(Box<dyn Scorer>),
+    Fields(Vec<FieldTerm>),
+}
+
+impl Clause {
+    fn doc(&self) -> DocId {
+        match self {
+            Clause::Scorer(s) => s.doc(),
+            Clause::Fields(f) => f.iter().map(FieldTerm::doc).min().unwrap_or(TERMINATED),
+        }
+    }
+
+    /// Moves every part before `target` to it or past it.
+    fn seek(&mut self, target: DocId) {
+        match self {
+            Clause::Scorer(s) => {
+                if s.doc() < target {
+                    s.seek(target);
+                }
+            }
+            Clause::Fields(f) => {
+                for t in f.iter_mut() {
+                    if t.doc() < target {
+                        t.seek(target);
+                    }
+                }
+                f.retain(|t| t.doc() != TERMINATED);
+            }
+        }
+    }
+
+    fn size_hint(&self) -> u32 {
+        match self {
+            Clause::Scorer(s) => s.size_hint(),
+            Clause::Fields(f) => f.iter().map(FieldTerm::size_hint).sum(),
+        }
+    }
+
+    fn cost(&self) -> u64 {
+        match self {
+            Clause::Scorer(s) => s.cost(),
+            Clause::Fields(f) => f.iter().map(|t| u64::from(t.size_hint())).sum(),
+        }
+    }
+}
+
 /// The scorer: clauses not yet exhausted, and the window of ids from `start` they were read
-/// into. A slot's count and score are zero unless its bit is set.
+/// into. A slot's count and score are zero unless its bit is set; `part` and `part_bits` are
+/// empty between clauses.
 pub struct SoftUnion {
-    scorers: Vec<Box<dyn Scorer>>,
+    scorers: Vec<Clause>,
     min: u32,
     bits: Box<[u64; WORDS]>,
     counts: Box<[u32; HORIZON as usize]>,
     scores: Box<[Score; HORIZON as usize]>,
+    /// One word's sums over its fields, before they are added to `scores` as one clause's.
+    part: Box<[Score; HORIZON as usize]>,
+    part_bits: Box<[u64; WORDS]>,
     /// The next word of `bits` to read.
     word: usize,
     /// The window holds the ids from `start` up to `end` (exclusive).
@@ -116,7 +189,7 @@ pub struct SoftUnion {
 }
 
 impl SoftUnion {
-    pub fn new(scorers: Vec<Box<dyn Scorer>>, min: usize) -> SoftUnion {
+    pub(crate) fn new(scorers: Vec<Clause>, min: usize) -> SoftUnion {
         let mut union = SoftUnion {
             scorers: scorers
                 .into_iter()
@@ -126,6 +199,8 @@ impl SoftUnion {
             bits: Box::new([0; WORDS]),
             counts: Box::new([0; HORIZON as usize]),
             scores: Box::new([0.0; HORIZON as usize]),
+            part: Box::new([0.0; HORIZON as usize]),
+            part_bits: Box::new([0; WORDS]),
             word: WORDS,
             start: 0,
             end: 0,
@@ -151,14 +226,43 @@ impl SoftUnion {
         self.word = 0;
         let horizon = start.saturating_add(len.min(HORIZON));
         self.end = horizon;
-        for s in &mut self.scorers {
-            let mut doc = s.doc();
-            while doc < horizon {
-                let slot = (doc - start) as usize;
-                self.bits[slot / 64] |= 1 << (slot % 64);
-                self.counts[slot] += 1;
-                self.scores[slot] += s.score();
-                doc = s.advance();
+        for clause in &mut self.scorers {
+            match clause {
+                Clause::Scorer(s) => {
+                    let mut doc = s.doc();
+                    while doc < horizon {
+                        let slot = (doc - start) as usize;
+                        self.bits[slot / 64] |= 1 << (slot % 64);
+                        self.counts[slot] += 1;
+                        self.scores[slot] += s.score();
+                        doc = s.advance();
+                    }
+                }
+                Clause::Fields(fields) => {
+                    // As tantivy's union of the fields: each document's sum over its fields
+                    // in their order, from zero; then added to the window as one clause.
+                    for t in fields.iter_mut() {
+                        let mut doc = t.doc();
+                        while doc < horizon {
+                            let slot = (doc - start) as usize;
+                            self.part_bits[slot / 64] |= 1 << (slot % 64);
+                            self.part[slot] += t.score();
+                            doc = t.advance();
+                        }
+                    }
+                    fields.retain(|t| t.doc() != TERMINATED);
+                    let used = ((horizon - start) as usize).div_ceil(64);
+                    for w in 0..used {
+                        let mut b = std::mem::take(&mut self.part_bits[w]);
+                        self.bits[w] |= b;
+                        while b != 0 {
+                            let slot = w * 64 + b.trailing_zeros() as usize;
+                            self.counts[slot] += 1;
+                            self.scores[slot] += std::mem::take(&mut self.part[slot]);
+                            b &= b - 1;
+                        }
+                    }
+                }
             }
         }
         self.scorers.retain(|s| s.doc() != TERMINATED);
@@ -234,9 +338,7 @@ impl DocSet for SoftUnion {
             }
             self.word = WORDS;
             for s in &mut self.scorers {
-                if s.doc() < target {
-                    s.seek(target);
-                }
+                s.seek(target);
             }
             self.scorers.retain(|s| s.doc() != TERMINATED);
             // A short window first: the next seek is likely far ahead again.
@@ -254,13 +356,13 @@ impl DocSet for SoftUnion {
     fn size_hint(&self) -> u32 {
         self.scorers
             .iter()
-            .map(|s| s.size_hint())
+            .map(Clause::size_hint)
             .max()
             .unwrap_or(0)
     }
 
     fn cost(&self) -> u64 {
-        self.scorers.iter().map(|s| s.cost()).sum()
+        self.scorers.iter().map(Clause::cost).sum()
     }
 }
 
@@ -281,139 +383,5 @@ pub(crate) fn min_match(n: usize, share: f32) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-    use tantivy::collector::{Count, DocSetCollector, TopDocs};
-    use tantivy::query::{BooleanQuery, Occur, TermQuery};
-    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
-    use tantivy::{doc, DocAddress, Index};
-
-    #[test]
-    fn min_match_grows_with_the_query() {
-        use super::min_match;
-        assert_eq!(min_match(1, 0.34), 1);
-        assert_eq!(min_match(2, 0.34), 1);
-        assert_eq!(min_match(3, 0.34), 2);
-        assert_eq!(min_match(4, 0.34), 2);
-        assert_eq!(min_match(9, 0.34), 4);
-    }
-
-    use super::*;
-
-    /// An index of `docs` (each a list of word numbers) in `segments` segments, and the
-    /// clauses for words 0..`words`.
-    fn index(docs: &[Vec<u8>], segments: usize) -> (Index, tantivy::schema::Field) {
-        let mut schema = Schema::builder();
-        let body = schema.add_text_field("body", TEXT);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer: tantivy::IndexWriter =
-            index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let per = docs.len().div_ceil(segments.max(1)).max(1);
-        for chunk in docs.chunks(per) {
-            for words in chunk {
-                let text: Vec<String> = words.iter().map(|w| format!("w{w}")).collect();
-                writer.add_document(doc!(body => text.join(" "))).unwrap();
-            }
-            writer.commit().unwrap();
-        }
-        (index, body)
-    }
-
-    fn clauses(body: tantivy::schema::Field, words: u8) -> Vec<Box<dyn Query>> {
-        (0..words)
-            .map(|w| {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(body, &format!("w{w}")),
-                    IndexRecordOption::WithFreqs,
-                )) as Box<dyn Query>
-            })
-            .collect()
-    }
-
-    /// Every match with its score, in document order.
-    fn matches(index: &Index, q: &dyn Query) -> Vec<(DocAddress, Score)> {
-        let searcher = index.reader().unwrap().searcher();
-        let n = searcher.num_docs() as usize;
-        let mut all = searcher
-            .search(q, &TopDocs::with_limit(n.max(1)).order_by_score())
-            .unwrap();
-        all.sort_by_key(|(_, a)| *a);
-        all.into_iter().map(|(s, a)| (a, s)).collect()
-    }
-
-    fn same(a: &[(DocAddress, Score)], b: &[(DocAddress, Score)]) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .zip(b)
-                .all(|((da, sa), (db, sb))| da == db && (sa - sb).abs() <= 1e-4 * sa.abs().max(1.0))
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
-        /// The same documents and scores as tantivy's minimum-should-match union, on its own,
-        /// beside a filter (which seeks it), and counted.
-        #[test]
-        fn matches_tantivys_minimum_should_match(
-            docs in prop::collection::vec(prop::collection::vec(0u8..5, 0..5), 1..9000),
-            min in 2usize..5,
-            segments in 1usize..3,
-            filter_word in 0u8..5,
-        ) {
-            let (index, body) = index(&docs, segments);
-            let ours = SoftUnionQuery::new(clauses(body, 5), min);
-            let theirs = BooleanQuery::union_with_minimum_required_clauses(clauses(body, 5), min);
-            let (a, b) = (matches(&index, &ours), matches(&index, &theirs));
-            prop_assert!(same(&a, &b), "{} against {} matches", a.len(), b.len());
-            // Intersected with a filter, the union is sought rather than advanced.
-            let filter = || -> Box<dyn Query> {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(body, &format!("w{filter_word}")),
-                    IndexRecordOption::Basic,
-                ))
-            };
-            let with = |q: Box<dyn Query>| BooleanQuery::new(vec![(Occur::Must, q), (Occur::Must, filter())]);
-            let (a, b) = (
-                matches(&index, &with(Box::new(ours.clone()))),
-                matches(&index, &with(Box::new(theirs.clone()))),
-            );
-            prop_assert!(same(&a, &b), "filtered: {} against {}", a.len(), b.len());
-            let searcher = index.reader().unwrap().searcher();
-            prop_assert_eq!(searcher.search(&ours, &Count).unwrap(), searcher.search(&theirs, &Count).unwrap());
-        }
-    }
-
-    #[test]
-    fn seeks_inside_and_past_the_window_and_explains() {
-        // Word 0 in every document, word 1 in every third: at least two means every third.
-        let docs: Vec<Vec<u8>> = (0..20_000u32)
-            .map(|i| if i % 3 == 0 { vec![0, 1] } else { vec![0] })
-            .collect();
-        let (index, body) = index(&docs, 1);
-        let searcher = index.reader().unwrap().searcher();
-        let q = SoftUnionQuery::new(clauses(body, 2), 2);
-        let weight = q
-            .weight(EnableScoring::enabled_from_searcher(&searcher))
-            .unwrap();
-        let reader = searcher.segment_reader(0);
-        let mut s = weight.scorer(reader, 1.0).unwrap();
-        assert_eq!(s.doc(), 0);
-        assert_eq!(s.seek(10), 12, "inside the window");
-        assert_eq!(s.seek(12), 12, "seeking where it is stays");
-        assert_eq!(s.advance(), 15);
-        assert_eq!(s.seek(15_001), 15_003, "past the window");
-        assert_eq!(s.seek(19_998), 19_998);
-        assert_eq!(s.seek(19_999), TERMINATED, "no match at or after 19,999");
-        assert!(weight.explain(reader, 3).is_ok());
-        assert!(
-            weight.explain(reader, 4).is_err(),
-            "one clause is not enough"
-        );
-        let all: Vec<DocId> = searcher
-            .search(&q, &DocSetCollector)
-            .unwrap()
-            .into_iter()
-            .map(|a| a.doc_id)
-            .collect();
-        assert_eq!(all.len(), 6_667);
-    }
-}
+#[path = "soft_tests.rs"]
+mod tests;

@@ -1,10 +1,11 @@
 //! The query parts of a plan: a word in any field, a part the user clearly meant (phrase,
 //! prefix, field), a facet term, and a word's weight.
 
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
+use super::any_field::AnyField;
 use super::lexicon::QueryWord;
 use super::parse::{Part, Shape};
 use super::prefix::PhrasePrefix;
@@ -18,20 +19,13 @@ const MAX_SYNONYMS: usize = 4;
 impl SearchIndex {
     /// A word in any text field, each field with its boost.
     pub(super) fn word_query(&self, stem: &str) -> Box<dyn Query> {
-        let clauses: Vec<(Occur, Box<dyn Query>)> = self
-            .fields
-            .text
-            .iter()
-            .map(|&(f, boost)| {
-                let q =
-                    TermQuery::new(Term::from_field_text(f, stem), IndexRecordOption::WithFreqs);
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
+        Box::new(AnyField::new(
+            self.fields
+                .text
+                .iter()
+                .map(|&(f, boost)| (Term::from_field_text(f, stem), boost))
+                .collect(),
+        ))
     }
 
     /// A word, or one of `synonyms` (those the cases use, when they do not use the word; see

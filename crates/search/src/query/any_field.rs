@@ -1,0 +1,156 @@
+//! A word in any of the text fields, each field with its boost: tantivy's union of boosted
+//! term queries, whose terms the soft union (`soft.rs`) can read straight into its window.
+//!
+//! Searched on its own, it is exactly the boolean query it wraps. Inside a soft union, each
+//! concept of a question is such a word; tantivy's union would buffer its fields' matches in a
+//! window of its own and hand them on one document at a time through a boxed scorer, which
+//! was a fifth of a question's matching at 1M (docs/performance.md, "Twenty-second session").
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{
+    Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery, Weight,
+};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, Score, SegmentReader, Term};
+
+/// Any of `terms` (one per field), each scored by BM25 times its boost, summed in their order.
+#[derive(Debug)]
+pub struct AnyField {
+    terms: Vec<(Term, Score)>,
+    union: BooleanQuery,
+}
+
+impl AnyField {
+    pub fn new(terms: Vec<(Term, Score)>) -> AnyField {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|(term, boost)| {
+                let q = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), *boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        AnyField {
+            terms,
+            union: BooleanQuery::new(clauses),
+        }
+    }
+
+    /// The boolean query it is: its clauses are the fields' boosted term queries.
+    pub fn union(&self) -> &BooleanQuery {
+        &self.union
+    }
+
+    /// Each field's term with its BM25 weight and boost, as `TermQuery` weighs it; `None`
+    /// without scoring (tantivy then reads a term every document holds another way).
+    pub(crate) fn weighed(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Option<Weighed>> {
+        let EnableScoring::Enabled {
+            statistics_provider,
+            ..
+        } = scoring
+        else {
+            return Ok(None);
+        };
+        let terms = self
+            .terms
+            .iter()
+            .map(|(term, boost)| {
+                let bm25 = Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?;
+                Ok((term.clone(), bm25, *boost))
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(Some(Weighed(terms)))
+    }
+}
+
+/// The terms of an [`AnyField`] with their weights, for one search.
+pub(crate) struct Weighed(Vec<(Term, Bm25Weight, Score)>);
+
+impl Weighed {
+    /// The fields of one segment that hold the term, in the terms' order, scored as tantivy's
+    /// term scorer under a parent boost of `boost` (as `BoostWeight` passes it on: the
+    /// parent's boost times the field's).
+    pub(crate) fn in_segment(
+        &self,
+        reader: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<Vec<FieldTerm>> {
+        let mut out = Vec::with_capacity(self.0.len());
+        for (term, bm25, b) in &self.0 {
+            let field = term.field();
+            let Some(postings) = reader
+                .inverted_index(field)?
+                .read_postings(term, IndexRecordOption::WithFreqs)?
+            else {
+                continue;
+            };
+            if postings.doc() == tantivy::TERMINATED {
+                continue;
+            }
+            let norms = match reader.fieldnorms_readers().get_field(field)? {
+                Some(n) => n,
+                None => FieldNormReader::constant(reader.max_doc(), 1),
+            };
+            out.push(FieldTerm {
+                postings,
+                norms,
+                bm25: bm25.boost_by(boost * b),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// One field's postings of the term, scored as tantivy's `TermScorer` scores them.
+pub(crate) struct FieldTerm {
+    postings: SegmentPostings,
+    norms: FieldNormReader,
+    bm25: Bm25Weight,
+}
+
+impl FieldTerm {
+    #[inline]
+    pub(crate) fn doc(&self) -> DocId {
+        self.postings.doc()
+    }
+
+    #[inline]
+    pub(crate) fn advance(&mut self) -> DocId {
+        self.postings.advance()
+    }
+
+    #[inline]
+    pub(crate) fn seek(&mut self, target: DocId) -> DocId {
+        self.postings.seek(target)
+    }
+
+    #[inline]
+    pub(crate) fn score(&self) -> Score {
+        let doc = self.postings.doc();
+        self.bm25
+            .score(self.norms.fieldnorm_id(doc), self.postings.term_freq())
+    }
+
+    pub(crate) fn size_hint(&self) -> u32 {
+        self.postings.size_hint()
+    }
+}
+
+impl Clone for AnyField {
+    fn clone(&self) -> Self {
+        AnyField::new(self.terms.clone())
+    }
+}
+
+impl Query for AnyField {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        self.union.weight(scoring)
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.union.query_terms(visitor)
+    }
+}
