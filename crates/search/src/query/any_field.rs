@@ -44,35 +44,37 @@ impl AnyField {
         &self.union
     }
 
-    /// Each field's term with its BM25 weight and boost, as `TermQuery` weighs it; `None`
-    /// without scoring (tantivy then reads a term every document holds another way).
-    pub(crate) fn weighed(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Option<Weighed>> {
-        let EnableScoring::Enabled {
-            statistics_provider,
-            ..
-        } = scoring
-        else {
-            return Ok(None);
-        };
+    /// Each field's term with its BM25 weight and boost, as `TermQuery` weighs it, or with no
+    /// weight when the search does not score.
+    pub(crate) fn weighed(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Weighed> {
         let terms = self
             .terms
             .iter()
             .map(|(term, boost)| {
-                let bm25 = Bm25Weight::for_terms(statistics_provider, std::slice::from_ref(term))?;
+                let bm25 = match scoring {
+                    EnableScoring::Enabled {
+                        statistics_provider,
+                        ..
+                    } => Some(Bm25Weight::for_terms(
+                        statistics_provider,
+                        std::slice::from_ref(term),
+                    )?),
+                    EnableScoring::Disabled { .. } => None,
+                };
                 Ok((term.clone(), bm25, *boost))
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Some(Weighed(terms)))
+        Ok(Weighed(terms))
     }
 }
 
 /// The terms of an [`AnyField`] with their weights, for one search.
-pub(crate) struct Weighed(Vec<(Term, Bm25Weight, Score)>);
+pub(crate) struct Weighed(Vec<(Term, Option<Bm25Weight>, Score)>);
 
 impl Weighed {
-    /// The fields of one segment that hold the term, in the terms' order, scored as tantivy's
-    /// term scorer under a parent boost of `boost` (as `BoostWeight` passes it on: the
-    /// parent's boost times the field's).
+    /// The fields of one segment that hold the term, in the terms' order, scored (if the
+    /// search scores) as tantivy's term scorer under a parent boost of `boost` (as
+    /// `BoostWeight` passes it on: the parent's boost times the field's).
     pub(crate) fn in_segment(
         &self,
         reader: &SegmentReader,
@@ -90,25 +92,27 @@ impl Weighed {
             if postings.doc() == tantivy::TERMINATED {
                 continue;
             }
-            let norms = match reader.fieldnorms_readers().get_field(field)? {
-                Some(n) => n,
-                None => FieldNormReader::constant(reader.max_doc(), 1),
+            let scored = match bm25 {
+                Some(bm25) => {
+                    let norms = match reader.fieldnorms_readers().get_field(field)? {
+                        Some(n) => n,
+                        None => FieldNormReader::constant(reader.max_doc(), 1),
+                    };
+                    Some((norms, bm25.boost_by(boost * b)))
+                }
+                None => None,
             };
-            out.push(FieldTerm {
-                postings,
-                norms,
-                bm25: bm25.boost_by(boost * b),
-            });
+            out.push(FieldTerm { postings, scored });
         }
         Ok(out)
     }
 }
 
-/// One field's postings of the term, scored as tantivy's `TermScorer` scores them.
+/// One field's postings of the term, scored as tantivy's `TermScorer` scores them (0 when
+/// the search does not score).
 pub(crate) struct FieldTerm {
     postings: SegmentPostings,
-    norms: FieldNormReader,
-    bm25: Bm25Weight,
+    scored: Option<(FieldNormReader, Bm25Weight)>,
 }
 
 impl FieldTerm {
@@ -129,9 +133,13 @@ impl FieldTerm {
 
     #[inline]
     pub(crate) fn score(&self) -> Score {
-        let doc = self.postings.doc();
-        self.bm25
-            .score(self.norms.fieldnorm_id(doc), self.postings.term_freq())
+        match &self.scored {
+            Some((norms, bm25)) => {
+                let doc = self.postings.doc();
+                bm25.score(norms.fieldnorm_id(doc), self.postings.term_freq())
+            }
+            None => 0.0,
+        }
     }
 
     pub(crate) fn size_hint(&self) -> u32 {

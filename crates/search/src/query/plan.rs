@@ -193,10 +193,14 @@ impl SearchIndex {
                 .join(" ");
             let literal: Vec<Box<dyn Query>> =
                 words.iter().map(|w| self.word_query(&w.stem)).collect();
+            // Every word of the alias, in any field: counted in one window rather than
+            // intersected, since seeking a union of nine fields reads all of them ahead
+            // (`soft.rs`; the same cases and, for two words, the same scores).
             let literal: Box<dyn Query> = if literal.len() == 1 {
                 literal.into_iter().next().expect("one")
             } else {
-                Box::new(BooleanQuery::intersection(literal))
+                let n = literal.len();
+                Box::new(super::soft::SoftUnionQuery::new(literal, n))
             };
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, literal)];
             for a in group {

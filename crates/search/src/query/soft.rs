@@ -56,9 +56,10 @@ impl Query for SoftUnionQuery {
         let fields = self
             .clauses
             .iter()
-            .map(|q| match q.downcast_ref::<AnyField>() {
-                Some(any) => any.weighed(scoring),
-                None => Ok(None),
+            .map(|q| {
+                q.downcast_ref::<AnyField>()
+                    .map(|a| a.weighed(scoring))
+                    .transpose()
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Box::new(SoftUnionWeight {
@@ -77,8 +78,7 @@ impl Query for SoftUnionQuery {
 
 struct SoftUnionWeight {
     weights: Vec<Box<dyn Weight>>,
-    /// For each clause that is a word in any field (and scores), its terms, read straight
-    /// into the window.
+    /// For each clause that is a word in any field, its terms, read straight into the window.
     fields: Vec<Option<Weighed>>,
     min: usize,
 }

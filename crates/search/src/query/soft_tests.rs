@@ -186,7 +186,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     /// Words in any field are read straight into the window, not through tantivy's union of
     /// their fields: the same documents with bit for bit the same scores as the union, and
-    /// as tantivy's minimum-should-match union to rounding; sought beside a filter; counted.
+    /// as tantivy's minimum-should-match union to rounding; sought beside a filter; counted;
+    /// and, all of two words required, as tantivy's intersection.
     #[test]
     fn words_in_any_field_score_as_their_union(
         docs in prop::collection::vec(
@@ -243,6 +244,20 @@ proptest! {
         prop_assert_eq!(
             searcher.search(read(1.0).as_ref(), &Count).unwrap(),
             searcher.search(&theirs, &Count).unwrap()
+        );
+        // Every word of two (an alias's words): as tantivy's intersection, bit for bit.
+        let pair = || any_fields(&fields, 2);
+        let all = SoftUnionQuery::new(
+            pair().into_iter().map(|a| Box::new(a) as Box<dyn Query>).collect(),
+            2,
+        );
+        let both = BooleanQuery::intersection(
+            pair().into_iter().map(|a| Box::new(a) as Box<dyn Query>).collect(),
+        );
+        prop_assert_eq!(exact(&index, &all), exact(&index, &both));
+        prop_assert_eq!(
+            searcher.search(&all, &Count).unwrap(),
+            searcher.search(&both, &Count).unwrap()
         );
     }
 }
