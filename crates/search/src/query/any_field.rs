@@ -9,7 +9,8 @@
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
-    Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery, Weight,
+    Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, TermQuery,
+    Weight,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term};
@@ -105,6 +106,25 @@ impl Weighed {
             out.push(FieldTerm { postings, scored });
         }
         Ok(out)
+    }
+}
+
+impl Weighed {
+    /// The word's score at `doc` (its fields' scores summed), if a field holds it there.
+    pub(crate) fn explain(
+        &self,
+        reader: &SegmentReader,
+        doc: DocId,
+    ) -> tantivy::Result<Option<Explanation>> {
+        let mut found = None;
+        for mut t in self.in_segment(reader, 1.0)? {
+            let at = if t.doc() >= doc { t.doc() } else { t.seek(doc) };
+            if at == doc {
+                *found.get_or_insert(0.0) += t.score();
+            }
+        }
+        Ok(found
+            .map(|score| Explanation::new("a word in any field: its fields' scores summed", score)))
     }
 }
 

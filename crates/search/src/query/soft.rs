@@ -48,23 +48,18 @@ impl Clone for SoftUnionQuery {
 
 impl Query for SoftUnionQuery {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let weights = self
-            .clauses
-            .iter()
-            .map(|q| q.weight(scoring))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let fields = self
+        let clauses = self
             .clauses
             .iter()
             .map(|q| {
-                q.downcast_ref::<AnyField>()
-                    .map(|a| a.weighed(scoring))
-                    .transpose()
+                Ok(match q.downcast_ref::<AnyField>() {
+                    Some(a) => ClauseWeight::Fields(a.weighed(scoring)?),
+                    None => ClauseWeight::Query(q.weight(scoring)?),
+                })
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Box::new(SoftUnionWeight {
-            weights,
-            fields,
+            clauses,
             min: self.min,
         }))
     }
@@ -77,22 +72,26 @@ impl Query for SoftUnionQuery {
 }
 
 struct SoftUnionWeight {
-    weights: Vec<Box<dyn Weight>>,
-    /// For each clause that is a word in any field, its terms, read straight into the window.
-    fields: Vec<Option<Weighed>>,
+    clauses: Vec<ClauseWeight>,
     min: usize,
+}
+
+/// A clause's weight: a query's, or the terms of a word in any field, read straight into the
+/// window.
+enum ClauseWeight {
+    Query(Box<dyn Weight>),
+    Fields(Weighed),
 }
 
 impl Weight for SoftUnionWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let clauses = self
-            .weights
+            .clauses
             .iter()
-            .zip(&self.fields)
-            .map(|(w, f)| {
-                Ok(match f {
-                    Some(terms) => Clause::Fields(terms.in_segment(reader, boost)?),
-                    None => Clause::Scorer(w.scorer(reader, boost)?),
+            .map(|c| {
+                Ok(match c {
+                    ClauseWeight::Fields(terms) => Clause::Fields(terms.in_segment(reader, boost)?),
+                    ClauseWeight::Query(w) => Clause::Scorer(w.scorer(reader, boost)?),
                 })
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
@@ -109,8 +108,12 @@ impl Weight for SoftUnionWeight {
         }
         let description = format!("sum of the clauses matched (at least {})", self.min);
         let mut explanation = Explanation::new_with_string(description, scorer.score());
-        for w in &self.weights {
-            if let Ok(e) = w.explain(reader, doc) {
+        for c in &self.clauses {
+            let detail = match c {
+                ClauseWeight::Query(w) => w.explain(reader, doc).ok(),
+                ClauseWeight::Fields(terms) => terms.explain(reader, doc)?,
+            };
+            if let Some(e) = detail {
                 explanation.add_detail(e);
             }
         }

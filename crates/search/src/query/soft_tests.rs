@@ -261,3 +261,29 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn explains_words_in_any_field_by_their_fields() {
+    // Word 0 in the title of document 0 and the body of document 1; word 1 in both bodies;
+    // word 2 nowhere.
+    let docs = vec![[vec![0], vec![1], vec![]], [vec![], vec![0, 1], vec![3]]];
+    let (index, fields) = fields_index(&docs, 1);
+    let searcher = index.reader().unwrap().searcher();
+    let q = SoftUnionQuery::new(
+        any_fields(&fields, 3)
+            .into_iter()
+            .map(|a| Box::new(a) as Box<dyn Query>)
+            .collect(),
+        2,
+    );
+    let weight = q
+        .weight(EnableScoring::enabled_from_searcher(&searcher))
+        .unwrap();
+    let reader = searcher.segment_reader(0);
+    for (doc, score) in [(0u32, 0usize), (1, 1)].map(|(d, i)| (d, matches(&index, &q)[i].1)) {
+        let e = weight.explain(reader, doc).unwrap();
+        assert_eq!(e.value(), score);
+        let json = e.to_pretty_json();
+        assert_eq!(json.matches("a word in any field").count(), 2, "{json}");
+    }
+}
