@@ -69,6 +69,22 @@ impl AnyField {
     }
 }
 
+impl Clone for AnyField {
+    fn clone(&self) -> Self {
+        AnyField::new(self.terms.clone())
+    }
+}
+
+impl Query for AnyField {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        self.union.weight(scoring)
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.union.query_terms(visitor)
+    }
+}
+
 /// The terms of an [`AnyField`] with their weights, for one search.
 pub(crate) struct Weighed(Vec<(Term, Option<Bm25Weight>, Score)>);
 
@@ -107,9 +123,7 @@ impl Weighed {
         }
         Ok(out)
     }
-}
 
-impl Weighed {
     /// The word's score at `doc` (its fields' scores summed), if a field holds it there.
     pub(crate) fn explain(
         &self,
@@ -164,21 +178,5 @@ impl FieldTerm {
 
     pub(crate) fn size_hint(&self) -> u32 {
         self.postings.size_hint()
-    }
-}
-
-impl Clone for AnyField {
-    fn clone(&self) -> Self {
-        AnyField::new(self.terms.clone())
-    }
-}
-
-impl Query for AnyField {
-    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        self.union.weight(scoring)
-    }
-
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        self.union.query_terms(visitor)
     }
 }
